@@ -1,0 +1,1 @@
+//! schemadiff-diff (work in progress).

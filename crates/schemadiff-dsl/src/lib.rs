@@ -1,0 +1,1 @@
+//! schemadiff-dsl (work in progress).

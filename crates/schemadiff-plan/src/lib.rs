@@ -1,0 +1,1 @@
+//! schemadiff-plan (work in progress).

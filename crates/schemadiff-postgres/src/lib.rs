@@ -1,0 +1,1 @@
+//! schemadiff-postgres (work in progress).

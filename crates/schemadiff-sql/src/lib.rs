@@ -1,0 +1,1 @@
+//! schemadiff-sql (work in progress).
