@@ -1,0 +1,1 @@
+//! schemadiff-sqlfile (work in progress).
