@@ -1,0 +1,39 @@
+# Convenience recipes; CI (.ci/run) uses plain cargo, so `just` is optional.
+
+# The main job: plan the seed upgrade v1.2 → v2.0.
+plan:
+    cargo run --quiet -p schemadiff-cli -- plan --from schemas/v1.2.prisma --to schemas/v2.0.prisma --map schemas/v1.2-to-v2.0.toml
+
+# The rollback plan v2.0 → v1.2 (drops the new tables: allowed explicitly).
+rollback:
+    cargo run --quiet -p schemadiff-cli -- plan --from schemas/v2.0.prisma --to schemas/v1.2.prisma --map schemas/v1.2-to-v2.0.toml --allow-hazard drop-table
+
+# Every test (needs PostgreSQL; see docs/testing.md).
+test:
+    cargo nextest run --workspace
+
+# Rewrite expected-output files under fixtures/ after a deliberate change; review the git diff.
+bless:
+    UPDATE_EXPECT=1 cargo nextest run --workspace
+
+# Validate and format-check the shipped schemas.
+check-schemas:
+    cargo run --quiet -p schemadiff-cli -- validate schemas/v1.2.prisma schemas/v2.0.prisma
+    cargo run --quiet -p schemadiff-cli -- fmt --check schemas/v1.2.prisma schemas/v2.0.prisma
+
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Benchmarks (release build): seed plan in-process and as a process, generated 1k/10k models.
+bench:
+    cargo run --release -p schemadiff-cli --bin schemadiff-bench
+
+# Fuzz the DSL parser for a bounded time (installs cargo-fuzz; stable toolchain, no sanitizer).
+fuzz seconds="60":
+    cargo install --locked cargo-fuzz@0.13.2
+    cd crates/schemadiff-dsl && cargo fuzz run -s none parse -- -max_total_time={{seconds}}
+
+# The whole CI gate.
+ci:
+    bash .ci/run
