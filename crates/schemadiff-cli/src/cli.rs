@@ -1,0 +1,186 @@
+//! Command-line arguments (clap derive).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Declarative schema diff for PostgreSQL: plan data-preserving migrations between schema
+/// versions, detect drift, apply safely.
+#[derive(Debug, Parser)]
+#[command(name = "schemadiff", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check schema files; print every problem with its location.
+    Validate(ValidateArgs),
+    /// Format schema files in place (or check that they are formatted).
+    Fmt(FmtArgs),
+    /// Plan the SQL that takes a database from one schema to another, keeping every row.
+    Plan(PlanArgs),
+    /// Print a live database as a schema file.
+    Inspect(InspectArgs),
+    /// Compare a schema file with a live database (exit 2 when they differ).
+    Drift(DriftArgs),
+    /// Plan from a live database to a target and apply it safely.
+    Apply(ApplyArgs),
+}
+
+/// `schemadiff validate`
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Schema files to check.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// `schemadiff fmt`
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Do not write; exit 1 when a file would change.
+    #[arg(long)]
+    pub check: bool,
+    /// Schema files to format.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// Output formats of `plan`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PlanFormat {
+    /// Reviewable SQL script.
+    Sql,
+    /// Steps, hazards, mappings and statements for tools.
+    Json,
+    /// A summary for a pull-request comment.
+    Markdown,
+}
+
+/// Options shared by commands that plan.
+#[derive(Debug, Args, Clone)]
+pub struct PlanOptions {
+    /// Mapping file: legacy values, fills, renames (see docs/mapping.md).
+    #[arg(long = "map", value_name = "FILE")]
+    pub map: Option<PathBuf>,
+    /// Allow a hazard by code (repeatable); `all` allows every hazard.
+    #[arg(long = "allow-hazard", value_name = "CODE")]
+    pub allow_hazard: Vec<String>,
+}
+
+/// `schemadiff plan`
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Where the database is now: a schema file, a SQL migrations file or directory, a
+    /// database URL, or `empty`.
+    #[arg(long, value_name = "SOURCE")]
+    pub from: String,
+    /// Where it should be: same kinds as --from.
+    #[arg(long, value_name = "SOURCE")]
+    pub to: String,
+    #[command(flatten)]
+    pub options: PlanOptions,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "sql")]
+    pub format: PlanFormat,
+    /// Write the output to a file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `schemadiff inspect`
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Database URL (else DATABASE_URL, else .env).
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// PostgreSQL schemas to read (repeatable; default from the URL's ?schema= or `public`).
+    #[arg(long = "schema", value_name = "NAME")]
+    pub schemas: Vec<String>,
+}
+
+/// Output formats of `drift`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DriftFormat {
+    /// Unified diff of the two schemas plus the reconciling SQL.
+    Text,
+    /// Machine-readable report.
+    Json,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
+/// `schemadiff drift`
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// The schema the database should match.
+    #[arg(long, value_name = "FILE")]
+    pub schema: String,
+    /// Database URL (else DATABASE_URL, else .env).
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DriftFormat,
+}
+
+/// `schemadiff apply`
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Database URL (else DATABASE_URL, else .env).
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// The target: a schema file or any other SOURCE.
+    #[arg(long, value_name = "SOURCE")]
+    pub to: String,
+    #[command(flatten)]
+    pub options: PlanOptions,
+    /// Run the pre-flight checks and print the plan; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Lock timeout for each statement, e.g. `5s`, `500ms`.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+    /// Statement timeout, e.g. `10min`; 0 disables it.
+    #[arg(long, default_value = "0", value_parser = parse_duration)]
+    pub statement_timeout: std::time::Duration,
+    /// Wait for another schemadiff apply to finish instead of refusing.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// Parses `500ms`, `5s`, `2min`, `1h` or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().map_err(|_| format!("`{s}` is not a duration (try 5s, 500ms, 2min)"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("unknown unit `{unit}` in `{s}` (use ms, s, min, h)")),
+    };
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("5s").unwrap().as_millis(), 5000);
+        assert_eq!(parse_duration("500ms").unwrap().as_millis(), 500);
+        assert_eq!(parse_duration("2min").unwrap().as_secs(), 120);
+        assert_eq!(parse_duration("0").unwrap().as_secs(), 0);
+        assert!(parse_duration("5 parsecs").is_err());
+    }
+}

@@ -1,0 +1,128 @@
+//! `schemadiff apply --db URL --to SOURCE`: plan from the live database to the target, then
+//! 1. pre-flight: report from the data itself what the plan will do to it, and stop on blockers;
+//! 2. print the plan and ask for confirmation (`--yes` skips; without a terminal it is required);
+//! 3. run it under a session advisory lock with lock and statement timeouts, one transaction per
+//!    batch, with progress per step;
+//! 4. check that the database now matches the target; otherwise roll back and say why.
+//!
+//! `--dry-run` stops after the pre-flight and the printed plan.
+
+use crate::cli::ApplyArgs;
+use crate::commands::{drift::same_schema, plan as plan_cmd};
+use crate::output;
+use crate::source::{self, Loaded};
+use anyhow::{bail, Context};
+use schemadiff_postgres::{ApplyOptions, ConnectOptions, IntrospectOptions};
+use schemadiff_sql::RenderOptions;
+use std::io::{IsTerminal, Write};
+
+/// Runs the command.
+pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
+    let conn = ConnectOptions::resolve(args.db.as_deref())?;
+    let label = conn.redacted();
+    let mut client = schemadiff_postgres::connect(&conn).await?;
+    let iopts = IntrospectOptions { schemas: conn.schemas(), ..Default::default() };
+    let current = schemadiff_postgres::introspect(&client, &iopts).await.with_context(|| format!("while introspecting {label}"))?;
+    let from = Loaded { label: label.clone(), notes: source::not_managed_notes(&current), schema: current, names: None };
+    let to = source::load(&args.to).await.context("cannot read --to")?;
+    for n in &from.notes {
+        output::warn(n);
+    }
+    let plan = plan_cmd::make_plan(&from, &to, &args.options)?;
+    if plan.is_empty() {
+        eprintln!("{label} already matches {}: nothing to do", to.label);
+        return Ok(0);
+    }
+
+    eprintln!("== pre-flight on {label}");
+    let blockers = preflight(&client, &plan).await?;
+    let opts = RenderOptions { from_label: label.clone(), to_label: to.label.clone() };
+    println!("{}", schemadiff_sql::render_sql(&plan, &opts));
+    for w in &plan.warnings {
+        output::warn(w);
+    }
+    if blockers > 0 {
+        bail!("pre-flight found {blockers} blocker(s); nothing was changed");
+    }
+    if plan_cmd::refuse(&plan, &args.options.allow_hazard) {
+        return Ok(1);
+    }
+    if args.dry_run {
+        eprintln!("dry run: nothing was changed");
+        return Ok(0);
+    }
+    if !args.yes && !confirm(&label)? {
+        eprintln!("aborted: nothing was changed");
+        return Ok(1);
+    }
+
+    let batches: Vec<schemadiff_postgres::SqlBatch> = plan
+        .batches()
+        .into_iter()
+        .map(|b| schemadiff_postgres::SqlBatch {
+            transactional: b.transactional,
+            statements: b
+                .statements
+                .into_iter()
+                .map(|s| schemadiff_postgres::SqlStatement { description: s.description, sql: s.sql })
+                .collect(),
+        })
+        .collect();
+    let aopts = ApplyOptions {
+        lock_timeout: args.lock_timeout,
+        statement_timeout: (!args.statement_timeout.is_zero()).then_some(args.statement_timeout),
+        wait_for_lock: args.wait,
+    };
+    let target = to.schema.clone();
+    let verify = move |after: &schemadiff_model::Schema| -> Result<(), String> {
+        if same_schema(after, &target) {
+            Ok(())
+        } else {
+            Err(describe_drift(after, &target))
+        }
+    };
+    let mut progress = |p: schemadiff_postgres::Progress| eprintln!("{p}");
+    schemadiff_postgres::apply_and_verify(&mut client, &batches, &aopts, &iopts, &mut progress, &verify)
+        .await
+        .with_context(|| format!("apply to {label} failed"))?;
+    eprintln!("applied: {label} now matches {}", to.label);
+    Ok(0)
+}
+
+fn describe_drift(after: &schemadiff_model::Schema, target: &schemadiff_model::Schema) -> String {
+    match schemadiff_plan::plan(after, target, &schemadiff_plan::Mapping::empty()) {
+        Ok(p) => {
+            let items: Vec<String> = p.steps.iter().map(|s| s.description.clone()).collect();
+            format!("after the plan the database still differs from the target: {}", items.join("; "))
+        }
+        Err(e) => format!("after the plan the database still differs from the target ({e})"),
+    }
+}
+
+async fn preflight(client: &tokio_postgres::Client, plan: &schemadiff_plan::Plan) -> anyhow::Result<usize> {
+    let mut blockers = 0;
+    for q in plan.preflight_queries() {
+        let rows = schemadiff_postgres::query_text(client, &q.sql).await.with_context(|| format!("pre-flight: {}", q.description))?;
+        let outcome = q.evaluate(&rows);
+        eprintln!("-- {}", q.description);
+        for line in &outcome.lines {
+            eprintln!("   {line}");
+        }
+        if outcome.blocking {
+            blockers += 1;
+            output::print_error(&mut std::io::stderr(), &anyhow::anyhow!("{}", outcome.summary)).ok();
+        }
+    }
+    Ok(blockers)
+}
+
+fn confirm(label: &str) -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("no terminal to confirm on: pass --yes to apply without asking (or --dry-run to only look)");
+    }
+    eprint!("Apply this plan to {label}? [y/N] ");
+    std::io::stderr().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
+}

@@ -1,0 +1,125 @@
+//! `schemadiff drift --schema FILE --db URL`: does the database match the schema file?
+//!
+//! Exit 0 when it matches, 2 when it has drifted, 1 on an error. The text output is a unified
+//! diff of the two schemas written as DSL (database first), then the SQL that would bring the
+//! database to the file. `json` is for tools; `github` prints workflow annotations.
+
+use crate::cli::{DriftArgs, DriftFormat};
+use crate::output;
+use crate::source;
+use schemadiff_model::Schema;
+use schemadiff_plan::Mapping;
+use schemadiff_sql::RenderOptions;
+
+/// Exit code when the database differs from the schema.
+pub const DRIFTED: u8 = 2;
+
+/// Runs the command.
+pub async fn run(args: &DriftArgs) -> anyhow::Result<u8> {
+    let target = source::load(&args.schema).await?;
+    let db = source::load_database(args.db.as_deref()).await?;
+    let report = compare(&db, &target)?;
+    match args.format {
+        DriftFormat::Text => print_text(&report),
+        DriftFormat::Json => println!("{}", serde_json::to_string_pretty(&report.to_json()).expect("json")),
+        DriftFormat::Github => print_github(&report),
+    }
+    Ok(if report.drifted { DRIFTED } else { 0 })
+}
+
+/// What `drift` found.
+pub struct Report {
+    /// True when the database differs from the schema.
+    pub drifted: bool,
+    /// The database, without its password.
+    pub database: String,
+    /// The schema source.
+    pub schema: String,
+    /// Unified diff of the schemas as DSL (database → file).
+    pub diff: String,
+    /// One line per differing object.
+    pub differences: Vec<String>,
+    /// The SQL that would reconcile the database with the file.
+    pub sql: String,
+    /// Objects in the database that the model does not manage.
+    pub not_managed: Vec<String>,
+}
+
+/// True when the managed parts of two schemas are equal.
+pub fn same_schema(a: &Schema, b: &Schema) -> bool {
+    a.enums == b.enums && a.tables == b.tables
+}
+
+/// Compares a database with a target schema.
+pub fn compare(db: &source::Loaded, target: &source::Loaded) -> anyhow::Result<Report> {
+    let drifted = !same_schema(&db.schema, &target.schema);
+    let db_text = schemadiff_dsl::print_schema(&db.schema);
+    let file_text = schemadiff_dsl::print_schema(&target.schema);
+    let diff = similar::TextDiff::from_lines(&db_text, &file_text)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("database ({})", db.label), &target.label)
+        .to_string();
+    let plan = schemadiff_plan::plan(&db.schema, &target.schema, &Mapping::empty())?;
+    let differences = plan.steps.iter().map(|s| s.description.clone()).collect();
+    let opts = RenderOptions { from_label: db.label.clone(), to_label: target.label.clone() };
+    let sql = if drifted { schemadiff_sql::render_sql(&plan, &opts) } else { String::new() };
+    Ok(Report {
+        drifted,
+        database: db.label.clone(),
+        schema: target.label.clone(),
+        diff,
+        differences,
+        sql,
+        not_managed: source::not_managed_notes(&db.schema),
+    })
+}
+
+impl Report {
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "drifted": self.drifted,
+            "database": self.database,
+            "schema": self.schema,
+            "differences": self.differences,
+            "diff": self.diff,
+            "sql": self.sql,
+            "not_managed": self.not_managed,
+        })
+    }
+}
+
+fn print_text(r: &Report) {
+    for n in &r.not_managed {
+        output::warn(n);
+    }
+    if !r.drifted {
+        println!("no drift: {} matches {}", r.database, r.schema);
+        return;
+    }
+    println!("drift: {} differs from {} ({} change(s))\n", r.database, r.schema, r.differences.len());
+    print!("{}", r.diff);
+    println!("\n-- SQL that would bring the database to {}:\n", r.schema);
+    print!("{}", r.sql);
+}
+
+/// Escapes a GitHub workflow-command message (`%`, CR, LF).
+fn gh_escape(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn print_github(r: &Report) {
+    for n in &r.not_managed {
+        println!("::warning title=schemadiff: not managed::{}", gh_escape(n));
+    }
+    if !r.drifted {
+        println!("::notice title=schemadiff: no drift::{} matches {}", gh_escape(&r.database), gh_escape(&r.schema));
+        return;
+    }
+    for d in &r.differences {
+        println!("::error file={},title=schemadiff: schema drift::{}", gh_escape(&r.schema), gh_escape(d));
+    }
+    println!("::group::SQL that would reconcile the database");
+    print!("{}", r.sql);
+    println!("::endgroup::");
+}

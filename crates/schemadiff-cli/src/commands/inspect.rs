@@ -1,0 +1,28 @@
+//! `schemadiff inspect --db URL`: print a live database as a schema file, formatted as
+//! `schemadiff fmt` formats it. Objects the model does not manage are listed as comments.
+
+use crate::cli::InspectArgs;
+use crate::output;
+use anyhow::Context;
+
+/// Runs the command.
+pub async fn run(args: &InspectArgs) -> anyhow::Result<u8> {
+    let opts = schemadiff_postgres::ConnectOptions::resolve(args.db.as_deref())?;
+    let label = opts.redacted();
+    let client = schemadiff_postgres::connect(&opts).await?;
+    let schemas = if args.schemas.is_empty() { opts.schemas() } else { args.schemas.clone() };
+    let iopts = schemadiff_postgres::IntrospectOptions { schemas, ..Default::default() };
+    let schema = schemadiff_postgres::introspect(&client, &iopts).await.with_context(|| format!("while introspecting {label}"))?;
+    let mut text = String::new();
+    if !schema.not_managed.is_empty() {
+        text.push_str("// Objects schemadiff does not manage (not part of this schema, left untouched):\n");
+        for n in crate::source::not_managed_notes(&schema) {
+            output::warn(&n);
+            text.push_str(&format!("//   {n}\n"));
+        }
+        text.push('\n');
+    }
+    text.push_str(&schemadiff_dsl::print_schema(&schema));
+    print!("{text}");
+    Ok(0)
+}

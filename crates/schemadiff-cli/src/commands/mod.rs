@@ -1,0 +1,8 @@
+//! One module per subcommand.
+
+pub mod apply;
+pub mod drift;
+pub mod fmt;
+pub mod inspect;
+pub mod plan;
+pub mod validate;

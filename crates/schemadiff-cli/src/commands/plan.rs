@@ -1,0 +1,81 @@
+//! `schemadiff plan --from SOURCE --to SOURCE`: the ordered, data-preserving SQL between two
+//! schemas. Exit 0 when a plan was made (empty or not), 1 on an error or a refused hazard.
+
+use crate::cli::{PlanArgs, PlanFormat, PlanOptions};
+use crate::output;
+use crate::source::{self, Loaded, Resolver};
+use anyhow::Context;
+use schemadiff_plan::{Mapping, Plan};
+use schemadiff_sql::RenderOptions;
+
+/// Runs the command.
+pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
+    let from = source::load(&args.from).await.context("cannot read --from")?;
+    let to = source::load(&args.to).await.context("cannot read --to")?;
+    let plan = make_plan(&from, &to, &args.options)?;
+    for note in from.notes.iter().chain(&to.notes) {
+        output::warn(note);
+    }
+    if refuse(&plan, &args.options.allow_hazard) {
+        return Ok(1);
+    }
+    let opts = RenderOptions { from_label: from.label.clone(), to_label: to.label.clone() };
+    let text = match args.format {
+        PlanFormat::Sql => with_notes_sql(schemadiff_sql::render_sql(&plan, &opts), &from, &to),
+        PlanFormat::Json => schemadiff_sql::render_json(&plan, &opts),
+        PlanFormat::Markdown => schemadiff_sql::render_markdown(&plan, &opts),
+    };
+    match &args.out {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    for w in &plan.warnings {
+        output::warn(w);
+    }
+    Ok(0)
+}
+
+/// Reads the mapping file (if any) and plans `from` → `to`.
+pub fn make_plan(from: &Loaded, to: &Loaded, options: &PlanOptions) -> anyhow::Result<Plan> {
+    let mapping = match &options.map {
+        None => Mapping::empty(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read mapping file {}", path.display()))?;
+            let resolver = Resolver { maps: to.names.iter().chain(from.names.iter()).collect() };
+            Mapping::parse(&text, &resolver).with_context(|| format!("invalid mapping file {}", path.display()))?
+        }
+    };
+    Ok(schemadiff_plan::plan(&from.schema, &to.schema, &mapping)?)
+}
+
+/// Prints every hazard the user did not allow and returns true when the plan must be refused.
+pub fn refuse(plan: &Plan, allowed: &[String]) -> bool {
+    let refused = plan.refused(allowed);
+    if refused.is_empty() {
+        return false;
+    }
+    for h in &refused {
+        eprintln!("error[{}]: {}", h.code, h.message);
+        eprintln!("  = help: this step can lose data; allow it with `--allow-hazard {}` (or `--allow-hazard all`)", h.code);
+    }
+    output::print_error(
+        &mut std::io::stderr(),
+        &anyhow::anyhow!("plan refused: {} hazardous step(s) not allowed; nothing was written", refused.len()),
+    )
+    .ok();
+    true
+}
+
+/// Appends the objects the plan leaves alone to the SQL header as comments.
+fn with_notes_sql(sql: String, from: &Loaded, to: &Loaded) -> String {
+    let notes: Vec<&String> = from.notes.iter().chain(&to.notes).collect();
+    if notes.is_empty() {
+        return sql;
+    }
+    let mut head = String::from("-- Objects schemadiff does not manage (left untouched):\n");
+    for n in notes {
+        head.push_str(&format!("--   {n}\n"));
+    }
+    head.push_str("--\n");
+    head + &sql
+}

@@ -1,0 +1,150 @@
+//! SOURCE arguments: where a schema comes from.
+//!
+//! A SOURCE is `empty`, a `postgres://` / `postgresql://` URL, a `.sql` file or a directory of SQL
+//! migration scripts, or a schema file in the DSL. Each is read into the same model.
+
+use crate::output;
+use anyhow::{bail, Context};
+use schemadiff_model::{QualifiedName, Schema};
+use std::path::{Path, PathBuf};
+
+/// What a SOURCE argument names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A database with nothing in it.
+    Empty,
+    /// A schema file in the DSL.
+    Dsl(PathBuf),
+    /// A SQL script or a directory of migration scripts.
+    Sql(PathBuf),
+    /// A live database.
+    Database(String),
+}
+
+/// Classifies a SOURCE argument (without touching the file system beyond `is_dir`).
+pub fn classify(arg: &str) -> SourceKind {
+    if arg == "empty" {
+        return SourceKind::Empty;
+    }
+    if arg.starts_with("postgres://") || arg.starts_with("postgresql://") {
+        return SourceKind::Database(arg.to_string());
+    }
+    let path = PathBuf::from(arg);
+    if path.is_dir() || path.extension().is_some_and(|e| e == "sql") {
+        SourceKind::Sql(path)
+    } else {
+        SourceKind::Dsl(path)
+    }
+}
+
+/// A schema read from a SOURCE, with what is needed to talk about it.
+pub struct Loaded {
+    /// How to name the source in output (a path, `empty`, or a URL without its password).
+    pub label: String,
+    /// The schema.
+    pub schema: Schema,
+    /// DSL names, when the source is a schema file (for mapping-file keys and messages).
+    pub names: Option<schemadiff_dsl::NameMap>,
+    /// Things the user must know about the source: objects not managed, statements not modelled.
+    pub notes: Vec<String>,
+}
+
+/// Reads a DSL file; prints its diagnostics and fails when it has errors.
+pub fn load_dsl(path: &Path) -> anyhow::Result<Loaded> {
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read schema file {label}"))?;
+    let lowered = schemadiff_dsl::load(&label, &text);
+    let errors = lowered.diagnostics.iter().filter(|d| d.severity == schemadiff_dsl::Severity::Error).count();
+    if !lowered.diagnostics.is_empty() {
+        eprint!("{}", schemadiff_dsl::render_diagnostics(&lowered.diagnostics, &label, &text, output::stderr_color()));
+    }
+    if errors > 0 {
+        bail!("{label} has {errors} error{}; fix it first (`schemadiff validate {label}`)", if errors == 1 { "" } else { "s" });
+    }
+    Ok(Loaded { label, schema: lowered.schema, names: Some(lowered.names), notes: Vec::new() })
+}
+
+/// Reads any SOURCE.
+pub async fn load(arg: &str) -> anyhow::Result<Loaded> {
+    match classify(arg) {
+        SourceKind::Empty => Ok(Loaded { label: "empty".into(), schema: Schema::empty(), names: None, notes: Vec::new() }),
+        SourceKind::Dsl(p) => load_dsl(&p),
+        SourceKind::Sql(p) => load_sql(&p),
+        SourceKind::Database(url) => load_database(Some(&url)).await,
+    }
+}
+
+fn load_sql(path: &Path) -> anyhow::Result<Loaded> {
+    let label = path.display().to_string();
+    let loaded = schemadiff_sqlfile::load_path(path).with_context(|| format!("cannot read SQL migrations {label}"))?;
+    let mut notes = Vec::new();
+    let mut errors = 0;
+    for r in &loaded.reports {
+        let sev = match r.severity {
+            schemadiff_sqlfile::ReportSeverity::Error => {
+                errors += 1;
+                "error"
+            }
+            _ => "not modelled",
+        };
+        notes.push(format!("{sev}: {}:{}: {} ({})", r.file, r.line, r.reason, r.statement));
+    }
+    if errors > 0 {
+        for n in &notes {
+            eprintln!("{n}");
+        }
+        bail!("{label}: {errors} statement(s) could not be read; the schema they produce is unknown");
+    }
+    notes.extend(not_managed_notes(&loaded.schema));
+    Ok(Loaded { label, schema: loaded.schema, names: None, notes })
+}
+
+/// Reads a live database (URL argument, else `DATABASE_URL`, else `.env`).
+pub async fn load_database(url: Option<&str>) -> anyhow::Result<Loaded> {
+    let opts = schemadiff_postgres::ConnectOptions::resolve(url)?;
+    let label = opts.redacted();
+    let client = schemadiff_postgres::connect(&opts).await?;
+    let iopts = schemadiff_postgres::IntrospectOptions { schemas: opts.schemas(), ..Default::default() };
+    let schema = schemadiff_postgres::introspect(&client, &iopts)
+        .await
+        .with_context(|| format!("while introspecting {label}"))?;
+    let notes = not_managed_notes(&schema);
+    Ok(Loaded { label, schema, names: None, notes })
+}
+
+/// One line per object the model does not manage.
+pub fn not_managed_notes(schema: &Schema) -> Vec<String> {
+    schema.not_managed.iter().map(|n| format!("not managed: {} {} ({})", n.kind, n.name, n.detail)).collect()
+}
+
+/// Resolves mapping-file keys (DSL model and field names) to database names, using the DSL
+/// names of the `to` schema first, then of the `from` schema, then taking keys as database
+/// names in `public`.
+pub struct Resolver<'a> {
+    /// Name maps to consult, in order.
+    pub maps: Vec<&'a schemadiff_dsl::NameMap>,
+}
+
+impl schemadiff_plan::NameResolver for Resolver<'_> {
+    fn table(&self, model: &str) -> Option<QualifiedName> {
+        self.maps.iter().find_map(|m| m.table(model).cloned()).or_else(|| Some(QualifiedName::public(model)))
+    }
+
+    fn column(&self, model: &str, field: &str) -> Option<String> {
+        self.maps.iter().find_map(|m| m.column(model, field).map(str::to_string)).or_else(|| Some(field.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_classified() {
+        assert_eq!(classify("empty"), SourceKind::Empty);
+        assert_eq!(classify("postgres://u@h/db"), SourceKind::Database("postgres://u@h/db".into()));
+        assert_eq!(classify("postgresql://u@h/db"), SourceKind::Database("postgresql://u@h/db".into()));
+        assert_eq!(classify("x/schema.prisma"), SourceKind::Dsl("x/schema.prisma".into()));
+        assert_eq!(classify("x/up.sql"), SourceKind::Sql("x/up.sql".into()));
+    }
+}
