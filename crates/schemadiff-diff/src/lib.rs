@@ -1,1 +1,291 @@
-//! schemadiff-diff (work in progress).
+//! Compares two schema models into an unordered set of changes.
+//!
+//! [`diff`] is pure: it never looks at data and never fails. Renames cannot be guessed from two
+//! models, so they are declared ([`Renames`], filled from the mapping file by the planner);
+//! a declared rename becomes a `Rename*` change and the renamed objects are then compared as
+//! if they had always had their new names.
+//!
+//! The changes come out in a deterministic order (enums, then tables, by name), but the order
+//! carries no meaning: the planner orders them with a dependency graph.
+
+mod tables;
+
+use schemadiff_model::{Column, Enum, ForeignKey, Index, PrimaryKey, QualifiedName, Schema, Table};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Declared renames, in database names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Renames {
+    /// Old table name → new table name.
+    pub tables: BTreeMap<QualifiedName, QualifiedName>,
+    /// Per table (its NEW name): old column name → new column name.
+    pub columns: BTreeMap<QualifiedName, BTreeMap<String, String>>,
+}
+
+impl Renames {
+    /// No renames.
+    pub fn none() -> Self {
+        Self::default()
+    }
+}
+
+/// Where a new enum value goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum ValuePosition {
+    /// `ADD VALUE 'x' BEFORE 'y'`.
+    Before(String),
+    /// `ADD VALUE 'x' AFTER 'y'` (also used for the last position).
+    After(String),
+    /// `ADD VALUE 'x'` (the enum had no value).
+    End,
+}
+
+/// One difference between two schemas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Change {
+    /// A new enum type.
+    CreateEnum(Enum),
+    /// An enum type that disappears.
+    DropEnum(Enum),
+    /// A value added to an existing enum, at its position.
+    AddEnumValue {
+        /// The enum.
+        enum_name: QualifiedName,
+        /// The new label.
+        value: String,
+        /// Where it goes.
+        position: ValuePosition,
+    },
+    /// An enum whose values cannot be reached by adding labels (values removed or reordered):
+    /// the type must be recreated and every column using it cast.
+    RecreateEnum {
+        /// The enum as it was.
+        from: Enum,
+        /// The enum as it must become.
+        to: Enum,
+        /// Labels of `from` that `to` no longer has.
+        removed: Vec<String>,
+    },
+    /// A declared table rename.
+    RenameTable {
+        /// Old name.
+        from: QualifiedName,
+        /// New name.
+        to: QualifiedName,
+    },
+    /// A declared column rename (table given by its new name).
+    RenameColumn {
+        /// The table (new name).
+        table: QualifiedName,
+        /// Old column name.
+        from: String,
+        /// New column name.
+        to: String,
+    },
+    /// A new table (its indexes and foreign keys come as separate changes).
+    CreateTable(Table),
+    /// A table that disappears (its own foreign keys come as separate `DropForeignKey`s).
+    DropTable(Table),
+    /// A new column on an existing table.
+    AddColumn {
+        /// The table.
+        table: QualifiedName,
+        /// The column.
+        column: Column,
+    },
+    /// A column that disappears.
+    DropColumn {
+        /// The table.
+        table: QualifiedName,
+        /// The column as it was.
+        column: Column,
+    },
+    /// A column whose type, nullability or default changes.
+    AlterColumn {
+        /// The table.
+        table: QualifiedName,
+        /// As it was (after renames).
+        from: Column,
+        /// As it must become.
+        to: Column,
+    },
+    /// A primary key to add.
+    AddPrimaryKey {
+        /// The table.
+        table: QualifiedName,
+        /// The key.
+        key: PrimaryKey,
+    },
+    /// A primary key to drop.
+    DropPrimaryKey {
+        /// The table.
+        table: QualifiedName,
+        /// The key.
+        key: PrimaryKey,
+    },
+    /// A constraint (primary or foreign key) with the same definition under a new name.
+    RenameConstraint {
+        /// The table.
+        table: QualifiedName,
+        /// Old name.
+        from: String,
+        /// New name.
+        to: String,
+    },
+    /// An index with the same definition under a new name.
+    RenameIndex {
+        /// The table.
+        table: QualifiedName,
+        /// Old name.
+        from: String,
+        /// New name.
+        to: String,
+    },
+    /// A new index.
+    CreateIndex {
+        /// The table.
+        table: QualifiedName,
+        /// The index.
+        index: Index,
+    },
+    /// An index to drop.
+    DropIndex {
+        /// The table.
+        table: QualifiedName,
+        /// The index.
+        index: Index,
+    },
+    /// A new foreign key.
+    AddForeignKey {
+        /// The referencing table.
+        table: QualifiedName,
+        /// The key.
+        key: ForeignKey,
+    },
+    /// A foreign key to drop.
+    DropForeignKey {
+        /// The referencing table.
+        table: QualifiedName,
+        /// The key.
+        key: ForeignKey,
+    },
+}
+
+impl Change {
+    /// A stable kebab-case name of the change kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Change::CreateEnum(_) => "create-enum",
+            Change::DropEnum(_) => "drop-enum",
+            Change::AddEnumValue { .. } => "add-enum-value",
+            Change::RecreateEnum { .. } => "recreate-enum",
+            Change::RenameTable { .. } => "rename-table",
+            Change::RenameColumn { .. } => "rename-column",
+            Change::CreateTable(_) => "create-table",
+            Change::DropTable(_) => "drop-table",
+            Change::AddColumn { .. } => "add-column",
+            Change::DropColumn { .. } => "drop-column",
+            Change::AlterColumn { .. } => "alter-column",
+            Change::AddPrimaryKey { .. } => "add-primary-key",
+            Change::DropPrimaryKey { .. } => "drop-primary-key",
+            Change::RenameConstraint { .. } => "rename-constraint",
+            Change::RenameIndex { .. } => "rename-index",
+            Change::CreateIndex { .. } => "create-index",
+            Change::DropIndex { .. } => "drop-index",
+            Change::AddForeignKey { .. } => "add-foreign-key",
+            Change::DropForeignKey { .. } => "drop-foreign-key",
+        }
+    }
+}
+
+/// The differences between two schemas, in a deterministic (but meaningless) order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ChangeSet {
+    /// The changes.
+    pub changes: Vec<Change>,
+}
+
+impl ChangeSet {
+    /// True when the schemas are the same.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// Compares `from` with `to`, taking the declared `renames` into account.
+pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> ChangeSet {
+    let mut out = Vec::new();
+    let renamed = tables::apply_renames(from, to, renames, &mut out);
+    diff_enums(&renamed, to, &mut out);
+    tables::diff_tables(&renamed, to, &mut out);
+    ChangeSet { changes: out }
+}
+
+fn diff_enums(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
+    for (name, e) in &to.enums {
+        match from.enums.get(name) {
+            None => out.push(Change::CreateEnum(e.clone())),
+            Some(old) if old.values != e.values => {
+                if only_added(old, e) {
+                    out.extend(added_values(old, e));
+                } else {
+                    let removed = old
+                        .values
+                        .iter()
+                        .filter(|v| !e.values.contains(v))
+                        .cloned()
+                        .collect();
+                    out.push(Change::RecreateEnum {
+                        from: old.clone(),
+                        to: e.clone(),
+                        removed,
+                    });
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for (name, e) in &from.enums {
+        if !to.enums.contains_key(name) {
+            out.push(Change::DropEnum(e.clone()));
+        }
+    }
+}
+
+/// True when `new` only adds values to `old` (the old list is a subsequence of the new one,
+/// in the same order): `ALTER TYPE … ADD VALUE` can do it; anything else recreates the type.
+fn only_added(old: &Enum, new: &Enum) -> bool {
+    let mut i = 0;
+    for v in &new.values {
+        if i < old.values.len() && &old.values[i] == v {
+            i += 1;
+        }
+    }
+    i == old.values.len()
+}
+
+/// The `AddEnumValue` changes that turn `old` into `new` (which only adds values).
+/// Each value is placed relative to a value that exists when it is added: before the next
+/// old value when there is one, else after the previous value.
+pub fn added_values(old: &Enum, new: &Enum) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (i, v) in new.values.iter().enumerate() {
+        if old.values.contains(v) {
+            continue;
+        }
+        let position = match new.values[i + 1..].iter().find(|n| old.values.contains(n)) {
+            Some(next) => ValuePosition::Before(next.clone()),
+            None => match i.checked_sub(1).map(|p| &new.values[p]) {
+                Some(prev) => ValuePosition::After(prev.clone()),
+                None => ValuePosition::End,
+            },
+        };
+        out.push(Change::AddEnumValue {
+            enum_name: new.name.clone(),
+            value: v.clone(),
+            position,
+        });
+    }
+    out
+}
