@@ -1,0 +1,386 @@
+//! Applying planned SQL to a live database, safely.
+//!
+//! - The whole apply holds a session advisory lock ([`ADVISORY_LOCK_KEY`]), so two schemadiff
+//!   applies on one database never interleave: the second one refuses ([`Error::LockHeld`]) or,
+//!   with `wait_for_lock`, waits for the first to finish.
+//! - `SET lock_timeout` / `SET statement_timeout` bound every statement (RESET afterwards).
+//! - A transactional [`SqlBatch`] runs in `BEGIN … COMMIT`; a failing statement rolls the whole
+//!   batch back and the error names the statement (position, description, server message and
+//!   SQLSTATE). A non-transactional batch runs each statement on its own (for what PostgreSQL
+//!   refuses inside a transaction: `CREATE INDEX CONCURRENTLY`, enum `ADD VALUE` before use…).
+//! - [`apply_and_verify`] runs everything in ONE transaction, introspects the result inside
+//!   that transaction and commits only if the caller's check accepts it.
+
+use crate::error::{Error, ServerMessage};
+use crate::introspect::{IntrospectOptions, introspect};
+use schemadiff_model::Schema;
+use std::time::{Duration, Instant};
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+/// The advisory lock key: the 64-bit FNV-1a hash of `"schemadiff"`.
+pub const ADVISORY_LOCK_KEY: i64 = fnv1a(b"schemadiff");
+
+const fn fnv1a(bytes: &[u8]) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    hash as i64
+}
+
+/// One SQL statement and what it does, for progress and errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlStatement {
+    /// Human description (`create table "User"`).
+    pub description: String,
+    /// The SQL text (one statement).
+    pub sql: String,
+}
+
+/// A run of statements that share one transaction, or (when `transactional` is false) that
+/// must each run outside any transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlBatch {
+    /// True: `BEGIN … COMMIT` around the statements.
+    pub transactional: bool,
+    /// The statements, in order.
+    pub statements: Vec<SqlStatement>,
+}
+
+/// How to apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyOptions {
+    /// `SET lock_timeout` (zero disables it). Default 5 s.
+    pub lock_timeout: Duration,
+    /// `SET statement_timeout`; `None` means no limit. Default `None`.
+    pub statement_timeout: Option<Duration>,
+    /// Wait for another apply's advisory lock instead of refusing. Default false.
+    pub wait_for_lock: bool,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            lock_timeout: Duration::from_secs(5),
+            statement_timeout: None,
+            wait_for_lock: false,
+        }
+    }
+}
+
+/// Whether a progress event comes before or after its statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// About to run the statement.
+    Started,
+    /// The statement succeeded.
+    Finished,
+}
+
+/// A progress event, sent before and after each statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// 1-based position of the statement in the whole apply.
+    pub step: usize,
+    /// Number of statements in the apply.
+    pub total: usize,
+    /// The statement's description.
+    pub description: String,
+    /// Time spent on this statement (zero when `Started`).
+    pub elapsed: Duration,
+    /// Before or after.
+    pub phase: Phase,
+}
+
+/// What an apply did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ApplyReport {
+    /// Statements run.
+    pub statements: usize,
+    /// Transactions committed (one per transactional batch, one for `apply_and_verify`).
+    pub transactions: usize,
+    /// Wall-clock time of the whole apply, lock and settings included.
+    pub elapsed: Duration,
+    /// Time of each statement, in order.
+    pub durations: Vec<Duration>,
+}
+
+/// Applies the batches in order under the advisory lock (see the module docs).
+pub async fn apply(
+    client: &mut Client,
+    batches: &[SqlBatch],
+    opts: &ApplyOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ApplyReport, Error> {
+    let started = Instant::now();
+    let mut session = Session::open(client, opts).await?;
+    let result = run_batches(&mut session, batches, progress).await;
+    let closed = session.close().await;
+    let mut report = result?;
+    closed?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Applies every batch in ONE transaction, introspects the result before committing, and
+/// commits only when `verify` accepts the introspected schema; otherwise rolls everything
+/// back and returns [`Error::VerifyFailed`]. Every batch must be transactional
+/// ([`Error::NotOneTransaction`] otherwise). Returns the report and the verified schema.
+pub async fn apply_and_verify(
+    client: &mut Client,
+    batches: &[SqlBatch],
+    opts: &ApplyOptions,
+    introspect_opts: &IntrospectOptions,
+    progress: &mut dyn FnMut(Progress),
+    verify: impl FnOnce(&Schema) -> Result<(), String>,
+) -> Result<(ApplyReport, Schema), Error> {
+    if let Some(s) = batches
+        .iter()
+        .filter(|b| !b.transactional)
+        .flat_map(|b| b.statements.first())
+        .next()
+    {
+        return Err(Error::NotOneTransaction(format!(
+            "statement \"{}\" must run outside a transaction",
+            s.description
+        )));
+    }
+    let started = Instant::now();
+    let merged = SqlBatch {
+        transactional: true,
+        statements: batches
+            .iter()
+            .flat_map(|b| b.statements.iter().cloned())
+            .collect(),
+    };
+    let mut session = Session::open(client, opts).await?;
+    let result = async {
+        let total = merged.statements.len();
+        session.simple("BEGIN", "begin transaction").await?;
+        let durations = match run_statements(&mut session, &merged, 0, total, progress).await {
+            Ok(d) => d,
+            Err(e) => {
+                session.rollback().await;
+                return Err(e);
+            }
+        };
+        let schema = match introspect(session.client, introspect_opts).await {
+            Ok(s) => s,
+            Err(e) => {
+                session.rollback().await;
+                return Err(e);
+            }
+        };
+        if let Err(why) = verify(&schema) {
+            session.rollback().await;
+            return Err(Error::VerifyFailed(why));
+        }
+        session.simple("COMMIT", "commit").await?;
+        Ok((
+            ApplyReport {
+                statements: total,
+                transactions: 1,
+                elapsed: Duration::ZERO,
+                durations,
+            },
+            schema,
+        ))
+    }
+    .await;
+    let closed = session.close().await;
+    let (mut report, schema) = result?;
+    closed?;
+    report.elapsed = started.elapsed();
+    Ok((report, schema))
+}
+
+/// Runs a query through the simple protocol and returns every row as text (`None` = NULL).
+pub async fn query_text(client: &Client, sql: &str) -> Result<Vec<Vec<Option<String>>>, Error> {
+    let messages = client.simple_query(sql).await.map_err(|e| Error::Query {
+        context: "query".into(),
+        server: ServerMessage::from_pg(&e, &[]),
+    })?;
+    Ok(messages
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+            }
+            _ => None,
+        })
+        .collect())
+}
+
+/// The server's version string (`SHOW server_version`, e.g. `15.20 (Debian 15.20-0+deb12u1)`).
+pub async fn server_version(client: &Client) -> Result<String, Error> {
+    let rows = query_text(client, "SHOW server_version").await?;
+    rows.into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten())
+        .ok_or_else(|| Error::Catalog("SHOW server_version returned nothing".into()))
+}
+
+/// A client holding the advisory lock with the apply's timeouts set.
+struct Session<'a> {
+    client: &'a Client,
+}
+
+impl<'a> Session<'a> {
+    async fn open(client: &'a Client, opts: &ApplyOptions) -> Result<Session<'a>, Error> {
+        let session = Session { client };
+        if opts.wait_for_lock {
+            session
+                .simple(
+                    &format!("SELECT pg_advisory_lock({ADVISORY_LOCK_KEY})"),
+                    "waiting for the schemadiff advisory lock",
+                )
+                .await?;
+        } else {
+            let rows = session
+                .simple(
+                    &format!("SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY})"),
+                    "taking the schemadiff advisory lock",
+                )
+                .await?;
+            if rows
+                .first()
+                .and_then(|r| r.first())
+                .cloned()
+                .flatten()
+                .as_deref()
+                != Some("t")
+            {
+                return Err(Error::LockHeld {
+                    key: ADVISORY_LOCK_KEY,
+                });
+            }
+        }
+        let settings = format!(
+            "SET lock_timeout = '{}ms'; SET statement_timeout = '{}ms'",
+            opts.lock_timeout.as_millis(),
+            opts.statement_timeout.map_or(0, |d| d.as_millis().max(1))
+        );
+        if let Err(e) = session.simple(&settings, "setting timeouts").await {
+            let _ = session.close().await;
+            return Err(e);
+        }
+        Ok(session)
+    }
+
+    async fn simple(&self, sql: &str, what: &str) -> Result<Vec<Vec<Option<String>>>, Error> {
+        query_text(self.client, sql).await.map_err(|e| match e {
+            Error::Query { server, .. } => Error::Query {
+                context: what.to_string(),
+                server,
+            },
+            other => other,
+        })
+    }
+
+    async fn rollback(&self) {
+        let _ = self.client.batch_execute("ROLLBACK").await;
+    }
+
+    /// Resets the timeouts and releases the lock.
+    async fn close(self) -> Result<(), Error> {
+        self.simple(
+            &format!(
+                "RESET lock_timeout; RESET statement_timeout; SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})"
+            ),
+            "releasing the schemadiff advisory lock",
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+async fn run_batches(
+    session: &mut Session<'_>,
+    batches: &[SqlBatch],
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ApplyReport, Error> {
+    let total = batches.iter().map(|b| b.statements.len()).sum();
+    let mut report = ApplyReport::default();
+    let mut offset = 0;
+    for batch in batches {
+        if batch.transactional {
+            session.simple("BEGIN", "begin transaction").await?;
+            match run_statements(session, batch, offset, total, progress).await {
+                Ok(d) => report.durations.extend(d),
+                Err(e) => {
+                    session.rollback().await;
+                    return Err(e);
+                }
+            }
+            if let Err(e) = session.simple("COMMIT", "commit").await {
+                session.rollback().await;
+                return Err(e);
+            }
+            report.transactions += 1;
+        } else {
+            report
+                .durations
+                .extend(run_statements(session, batch, offset, total, progress).await?);
+        }
+        offset += batch.statements.len();
+        report.statements = offset;
+    }
+    Ok(report)
+}
+
+async fn run_statements(
+    session: &mut Session<'_>,
+    batch: &SqlBatch,
+    offset: usize,
+    total: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<Duration>, Error> {
+    let mut durations = Vec::with_capacity(batch.statements.len());
+    for (i, stmt) in batch.statements.iter().enumerate() {
+        let step = offset + i + 1;
+        progress(Progress {
+            step,
+            total,
+            description: stmt.description.clone(),
+            elapsed: Duration::ZERO,
+            phase: Phase::Started,
+        });
+        let t = Instant::now();
+        session
+            .client
+            .batch_execute(&stmt.sql)
+            .await
+            .map_err(|e| Error::Statement {
+                index: step,
+                total,
+                description: stmt.description.clone(),
+                sql: stmt.sql.clone(),
+                server: ServerMessage::from_pg(&e, &[]),
+                rolled_back: batch.transactional,
+            })?;
+        let elapsed = t.elapsed();
+        durations.push(elapsed);
+        progress(Progress {
+            step,
+            total,
+            description: stmt.description.clone(),
+            elapsed,
+            phase: Phase::Finished,
+        });
+    }
+    Ok(durations)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_key_is_stable() {
+        assert_eq!(ADVISORY_LOCK_KEY, fnv1a(b"schemadiff"));
+        assert_ne!(ADVISORY_LOCK_KEY, 0);
+    }
+}
