@@ -1,0 +1,430 @@
+//! Parsing: source text → [`SchemaAst`] plus syntax diagnostics, using the pest grammar.
+//!
+//! The grammar has catch-all rules, so parsing a file always succeeds; lines that do not parse
+//! become error items. For each such line the line is parsed again on its own to find the exact
+//! position of the mistake, and pest's expectations are translated into user words.
+
+use crate::ast::*;
+use crate::diagnostics::Diagnostic;
+use pest::Parser;
+use pest::iterators::Pair;
+use pest_derive::Parser;
+
+#[derive(Parser)]
+#[grammar = "grammar.pest"]
+struct DslParser;
+
+/// Deepest bracket nesting accepted on one line (keeps the recursive parser's stack small).
+const MAX_NESTING: usize = 32;
+
+/// Parses a schema file. Never fails: problems are returned as diagnostics.
+pub fn parse(text: &str) -> (SchemaAst, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let safe = neutralize_deep_nesting(text, &mut diags);
+    let mut ast = SchemaAst::default();
+    match DslParser::parse(Rule::schema, &safe) {
+        Ok(mut pairs) => {
+            let Some(schema) = pairs.next() else {
+                return (ast, diags);
+            };
+            let mut last_top_error_line: Option<usize> = None;
+            for pair in schema.into_inner() {
+                match pair.as_rule() {
+                    Rule::nl => ast.items.push(Top::Blank),
+                    Rule::doc_comment | Rule::line_comment | Rule::block_comment => ast
+                        .items
+                        .push(Top::Comment(pair.as_str().trim_end().to_string())),
+                    Rule::block => ast.items.push(Top::Block(block(pair, text, &mut diags))),
+                    Rule::top_error => {
+                        let span = span_of(&pair);
+                        let line = pair.line_col().0;
+                        // A run of adjacent bad lines is one mistake (usually a broken block header).
+                        if last_top_error_line != Some(line.wrapping_sub(1)) {
+                            diags.push(
+                                Diagnostic::error(
+                                    "syntax-error",
+                                    span,
+                                    "this line is not a valid declaration",
+                                )
+                                .with_help(
+                                    "declarations are `model`, `enum`, `datasource` and `generator` blocks, \
+                                     written `model Name {` with the opening brace at the end of the line",
+                                ),
+                            );
+                        }
+                        last_top_error_line = Some(line);
+                        ast.items.push(Top::Error(span));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Err(e) => {
+            let pos = match e.location {
+                pest::error::InputLocation::Pos(p) => p,
+                pest::error::InputLocation::Span((s, _)) => s,
+            };
+            diags.push(Diagnostic::error(
+                "syntax-error",
+                Span::new(pos, pos),
+                "the file could not be parsed",
+            ));
+        }
+    }
+    (ast, diags)
+}
+
+/// Blanks out lines nested too deeply (reported), keeping byte offsets.
+fn neutralize_deep_nesting(text: &str, diags: &mut Vec<Diagnostic>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let mut depth = 0usize;
+        let mut max = 0usize;
+        for c in line.chars() {
+            match c {
+                '(' | '[' | '{' => {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        if max > MAX_NESTING {
+            let body = line.trim_end_matches(['\n', '\r']);
+            diags.push(Diagnostic::error(
+                "syntax-error",
+                Span::new(offset, offset + body.len()),
+                format!("this line nests brackets more than {MAX_NESTING} levels deep"),
+            ));
+            out.push_str(&"/".repeat(2.min(body.len())));
+            out.push_str(&" ".repeat(body.len().saturating_sub(2)));
+            out.push_str(&line[body.len()..]);
+        } else {
+            out.push_str(line);
+        }
+        offset += line.len();
+    }
+    // A "//" comment needs two bytes; a one-byte nested line cannot exist (depth > 32).
+    out
+}
+
+fn span_of(pair: &Pair<'_, Rule>) -> Span {
+    let s = pair.as_span();
+    Span::new(s.start(), s.end())
+}
+
+fn ident(pair: &Pair<'_, Rule>) -> Ident {
+    Ident {
+        name: pair.as_str().to_string(),
+        span: span_of(pair),
+    }
+}
+
+fn block(pair: Pair<'_, Rule>, text: &str, diags: &mut Vec<Diagnostic>) -> Block {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let keyword = inner.next().map(|p| ident(&p)).unwrap_or(Ident {
+        name: String::new(),
+        span,
+    });
+    let name = inner.next().map(|p| ident(&p)).unwrap_or(Ident {
+        name: String::new(),
+        span,
+    });
+    let mut b = Block {
+        keyword,
+        name,
+        header_comment: None,
+        members: Vec::new(),
+        span,
+    };
+    let kv_block = matches!(b.keyword.name.as_str(), "datasource" | "generator");
+    for p in inner {
+        match p.as_rule() {
+            Rule::trailing_comment => b.header_comment = Some(p.as_str().trim_end().to_string()),
+            Rule::nl => b.members.push(Member::Blank),
+            Rule::doc_comment | Rule::line_comment | Rule::block_comment => b
+                .members
+                .push(Member::Comment(p.as_str().trim_end().to_string())),
+            Rule::field_line => b.members.push(Member::Field(field(p))),
+            Rule::block_attribute_line => {
+                let mut it = p.into_inner();
+                let attr = it.next().map(attribute);
+                let comment = it.next().map(|c| c.as_str().trim_end().to_string());
+                if let Some(attr) = attr {
+                    b.members.push(Member::BlockAttribute(attr, comment));
+                }
+            }
+            Rule::key_value_line => {
+                let mut it = p.into_inner();
+                let (Some(k), Some(v)) = (it.next(), it.next()) else {
+                    continue;
+                };
+                let comment = it.next().map(|c| c.as_str().trim_end().to_string());
+                b.members.push(Member::KeyValue(KeyValue {
+                    key: ident(&k),
+                    value: expr(v),
+                    comment,
+                }));
+            }
+            Rule::error_line => {
+                let span = span_of(&p);
+                diags.push(line_error(p.as_str(), span.start, kv_block));
+                b.members.push(Member::Error(span));
+            }
+            Rule::missing_close => {
+                let at = b.keyword.span;
+                diags.push(
+                    Diagnostic::error(
+                        "unclosed-block",
+                        Span::new(at.start, b.name.span.end),
+                        format!("this {} block is never closed", b.keyword.name),
+                    )
+                    .with_help("add a `}` on its own line at the end of the block"),
+                );
+                let _ = text;
+            }
+            _ => {}
+        }
+    }
+    b
+}
+
+fn field(pair: Pair<'_, Rule>) -> Field {
+    let mut name = None;
+    let mut ty = None;
+    let mut attributes = Vec::new();
+    let mut comment = None;
+    let start = pair.as_span().start();
+    let mut end = start;
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::ident => {
+                end = p.as_span().end();
+                name = Some(ident(&p));
+            }
+            Rule::field_type => {
+                end = p.as_span().end();
+                ty = Some(field_type(p));
+            }
+            Rule::field_attribute => {
+                end = p.as_span().end();
+                attributes.push(attribute(p));
+            }
+            Rule::trailing_comment => comment = Some(p.as_str().trim_end().to_string()),
+            _ => {}
+        }
+    }
+    Field {
+        name: name.unwrap_or(Ident {
+            name: String::new(),
+            span: Span::new(start, start),
+        }),
+        ty,
+        attributes,
+        comment,
+        span: Span::new(start, end),
+    }
+}
+
+fn field_type(pair: Pair<'_, Rule>) -> FieldType {
+    let span = span_of(&pair);
+    let mut name = Ident {
+        name: String::new(),
+        span,
+    };
+    let mut unsupported = None;
+    let mut modifiers = Vec::new();
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::type_name => name = ident(&p),
+            Rule::unsupported_type => {
+                let s = p.as_span();
+                name = Ident {
+                    name: "Unsupported".into(),
+                    span: Span::new(s.start(), s.start() + "Unsupported".len()),
+                };
+                unsupported = p
+                    .into_inner()
+                    .find(|q| q.as_rule() == Rule::string)
+                    .map(|q| string_content(&q));
+            }
+            Rule::type_modifier => {
+                let m = if p.as_str() == "?" {
+                    TypeModifier::Optional
+                } else {
+                    TypeModifier::List
+                };
+                modifiers.push((m, span_of(&p)));
+            }
+            _ => {}
+        }
+    }
+    FieldType {
+        name,
+        unsupported,
+        modifiers,
+        span,
+    }
+}
+
+fn attribute(pair: Pair<'_, Rule>) -> Attribute {
+    let span = span_of(&pair);
+    let mut name = Ident {
+        name: String::new(),
+        span,
+    };
+    let mut args = None;
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::attribute_name => name = ident(&p),
+            Rule::arguments => args = Some(arguments(p)),
+            _ => {}
+        }
+    }
+    Attribute { name, args, span }
+}
+
+fn arguments(pair: Pair<'_, Rule>) -> Vec<Argument> {
+    pair.into_inner()
+        .filter(|p| p.as_rule() == Rule::argument)
+        .filter_map(argument)
+        .collect()
+}
+
+fn argument(pair: Pair<'_, Rule>) -> Option<Argument> {
+    let span = span_of(&pair);
+    let mut name = None;
+    let mut value = None;
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::argument_name => name = Some(ident(&p)),
+            _ => value = Some(expr(p)),
+        }
+    }
+    Some(Argument {
+        name,
+        value: value?,
+        span,
+    })
+}
+
+fn string_content(pair: &Pair<'_, Rule>) -> String {
+    let s = pair.as_str();
+    s.get(1..s.len().saturating_sub(1))
+        .unwrap_or("")
+        .to_string()
+}
+
+fn expr(pair: Pair<'_, Rule>) -> Expr {
+    let span = span_of(&pair);
+    match pair.as_rule() {
+        Rule::string => Expr::String(string_content(&pair), span),
+        Rule::number => Expr::Number(pair.as_str().to_string(), span),
+        Rule::function_call => {
+            let mut it = pair.into_inner();
+            let name = it.next().map(|p| ident(&p)).unwrap_or(Ident {
+                name: String::new(),
+                span,
+            });
+            let args = it.next().map(arguments).unwrap_or_default();
+            Expr::Function(name, args, span)
+        }
+        Rule::array => Expr::Array(pair.into_inner().map(expr).collect(), span),
+        _ => Expr::Constant(pair.as_str().to_string(), span),
+    }
+}
+
+/// Explains why one line inside a block does not parse, pointing at the first bad character.
+fn line_error(line: &str, offset: usize, kv_block: bool) -> Diagnostic {
+    let rule = if line.starts_with("@@") {
+        Rule::block_attribute_line
+    } else if kv_block || line.contains('=') && !line.contains('@') {
+        Rule::key_value_line
+    } else {
+        Rule::field_line
+    };
+    let what = match rule {
+        Rule::block_attribute_line => "block attribute",
+        Rule::key_value_line => "setting",
+        _ => "field",
+    };
+    let help = match rule {
+        Rule::block_attribute_line => "a block attribute looks like `@@index([a, b])`",
+        Rule::key_value_line => "a setting looks like `provider = \"postgresql\"`",
+        _ => "a field looks like `name Type @attribute`, one field per line",
+    };
+    let (pos, expected) = match DslParser::parse(rule, line) {
+        Ok(_) => (0, Vec::new()),
+        Err(e) => {
+            let pos = match e.location {
+                pest::error::InputLocation::Pos(p) => p,
+                pest::error::InputLocation::Span((s, _)) => s,
+            };
+            let expected = match &e.variant {
+                pest::error::ErrorVariant::ParsingError { positives, .. } => positives
+                    .iter()
+                    .filter_map(|r| describe_rule(*r))
+                    .collect::<Vec<_>>(),
+                pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+            };
+            (pos.min(line.len()), expected)
+        }
+    };
+    let found: String = line[pos..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .take(20)
+        .collect();
+    let end = if found.is_empty() {
+        (pos + line[pos..].chars().next().map_or(0, char::len_utf8)).min(line.len())
+    } else {
+        pos + found.len()
+    };
+    let message = if found.is_empty() {
+        format!("this {what} is incomplete")
+    } else if found.starts_with('"') && !found[1..].contains('"') {
+        "this string is never closed".to_string()
+    } else {
+        format!("unexpected `{found}` in this {what}")
+    };
+    let mut expected_words: Vec<&str> = Vec::new();
+    for e in expected {
+        if !expected_words.contains(&e) {
+            expected_words.push(e);
+        }
+    }
+    let help = if expected_words.is_empty() {
+        help.to_string()
+    } else {
+        format!("expected {}; {help}", expected_words.join(" or "))
+    };
+    Diagnostic::error(
+        "syntax-error",
+        Span::new(offset + pos, offset + end.max(pos)),
+        message,
+    )
+    .with_help(help)
+}
+
+/// Rule names in user words (never shown raw).
+fn describe_rule(r: Rule) -> Option<&'static str> {
+    Some(match r {
+        Rule::field_type | Rule::type_name | Rule::unsupported_type => "a type",
+        Rule::type_modifier => "`?` or `[]`",
+        Rule::field_attribute => "an attribute such as `@id`",
+        Rule::block_attribute => "a block attribute such as `@@index`",
+        Rule::attribute_name => "an attribute name",
+        Rule::arguments => "`(`",
+        Rule::argument | Rule::argument_name => "an argument",
+        Rule::function_call | Rule::array | Rule::string | Rule::number | Rule::constant => {
+            "a value"
+        }
+        Rule::string_content => "the rest of the string",
+        Rule::trailing_comment => "a comment",
+        Rule::ident | Rule::keyword => "a name",
+        _ => return None,
+    })
+}

@@ -1,0 +1,461 @@
+//! Validation: resolves names, types and attributes of a parsed file into a checked
+//! description ([`Db`]) that lowering turns into the model. Every problem becomes a diagnostic;
+//! checking goes on after an error so that all problems are reported at once.
+
+mod block_attrs;
+mod fields;
+pub mod relations;
+pub mod types;
+
+use crate::ast::*;
+use crate::diagnostics::{Diagnostic, did_you_mean};
+use schemadiff_model::{DefaultValue, IndexMethod, QualifiedName, ReferentialAction, SortOrder};
+use std::collections::BTreeMap;
+
+/// The checked content of a schema file.
+#[derive(Debug, Default)]
+pub struct Db {
+    /// Models in source order.
+    pub models: Vec<DModel>,
+    /// Enums in source order.
+    pub enums: Vec<DEnum>,
+    /// Foreign keys and join tables, as checked.
+    pub relations: Vec<relations::RelationImpl>,
+}
+
+impl Db {
+    /// The model with this name.
+    pub fn model(&self, name: &str) -> Option<&DModel> {
+        self.models.iter().find(|m| m.name == name)
+    }
+    /// The enum with this name.
+    pub fn enum_(&self, name: &str) -> Option<&DEnum> {
+        self.enums.iter().find(|e| e.name == name)
+    }
+}
+
+/// A checked enum.
+#[derive(Debug)]
+pub struct DEnum {
+    /// The enum's name.
+    pub name: String,
+    /// The database type.
+    pub db: QualifiedName,
+    /// `(name, database name)` of each value.
+    pub values: Vec<(String, String)>,
+}
+
+/// A checked model.
+#[derive(Debug)]
+pub struct DModel {
+    /// The model's name.
+    pub name: String,
+    /// Where the name is.
+    pub span: Span,
+    /// The table.
+    pub table: QualifiedName,
+    /// Fields in source order.
+    pub fields: Vec<DField>,
+    /// `@id` / `@@id`.
+    pub primary: Option<DKey>,
+    /// `@unique`, `@@unique`, `@@index`.
+    pub indexes: Vec<DIndex>,
+    /// `@@ignore`.
+    pub ignored: bool,
+}
+
+impl DModel {
+    /// The field with this name.
+    pub fn field(&self, name: &str) -> Option<&DField> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// What a field holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DKind {
+    /// A scalar with its column type.
+    Scalar(&'static str, schemadiff_model::ColumnType),
+    /// An enum (by name).
+    Enum(String),
+    /// A relation to a model (by name).
+    Relation(String),
+    /// `Unsupported("…")`.
+    Unsupported(String),
+    /// The type did not resolve (already reported).
+    Unknown,
+}
+
+/// A checked field.
+#[derive(Debug)]
+pub struct DField {
+    /// The field's name.
+    pub name: String,
+    /// Where the name is.
+    pub span: Span,
+    /// Where the type is.
+    pub ty_span: Span,
+    /// The column name.
+    pub db: String,
+    /// The type.
+    pub kind: DKind,
+    /// `?`
+    pub optional: bool,
+    /// `[]`
+    pub list: bool,
+    /// The database default.
+    pub default: Option<DefaultValue>,
+    /// `@ignore`.
+    pub ignored: bool,
+    /// `@relation(…)` on a relation field.
+    pub relation: Option<RelAttr>,
+}
+
+/// The arguments of `@relation`.
+#[derive(Debug, Clone, Default)]
+pub struct RelAttr {
+    /// The relation name.
+    pub name: Option<String>,
+    /// `fields:`
+    pub fields: Vec<(String, Span)>,
+    /// `references:`
+    pub references: Vec<(String, Span)>,
+    /// `onDelete:`
+    pub on_delete: Option<ReferentialAction>,
+    /// `onUpdate:`
+    pub on_update: Option<ReferentialAction>,
+    /// `map:`
+    pub map: Option<String>,
+    /// The attribute.
+    pub span: Span,
+}
+
+/// A primary key.
+#[derive(Debug, Clone)]
+pub struct DKey {
+    /// Field names.
+    pub fields: Vec<String>,
+    /// `map:`
+    pub map: Option<String>,
+    /// The attribute.
+    pub span: Span,
+}
+
+/// An index or unique constraint.
+#[derive(Debug, Clone)]
+pub struct DIndex {
+    /// `(field name, sort, opclass)`.
+    pub fields: Vec<(String, SortOrder, Option<String>)>,
+    /// Unique?
+    pub unique: bool,
+    /// `map:`
+    pub map: Option<String>,
+    /// `type:`
+    pub method: IndexMethod,
+    /// The attribute.
+    pub span: Span,
+}
+
+/// The blocks the language knows.
+const BLOCK_KEYWORDS: [&str; 4] = ["model", "enum", "datasource", "generator"];
+
+/// Checks a parsed file.
+pub fn analyze(ast: &SchemaAst, diags: &mut Vec<Diagnostic>) -> Db {
+    let mut db = Db::default();
+    // Names first, so types can refer to blocks declared later.
+    let mut names: BTreeMap<String, Span> = BTreeMap::new();
+    let mut model_blocks = Vec::new();
+    let mut enum_blocks = Vec::new();
+    let mut datasources = 0;
+    for item in &ast.items {
+        let Top::Block(b) = item else { continue };
+        match b.keyword.name.as_str() {
+            "model" | "enum" => {
+                if let Some(prev) = names.get(&b.name.name) {
+                    let _ = prev;
+                    diags.push(
+                        Diagnostic::error(
+                            "duplicate-name",
+                            b.name.span,
+                            format!("the name `{}` is declared more than once", b.name.name),
+                        )
+                        .with_help("models and enums share one namespace; rename one of them"),
+                    );
+                    continue;
+                }
+                if types::SCALARS.contains(&b.name.name.as_str()) || b.name.name == "Unsupported" {
+                    diags.push(Diagnostic::error(
+                        "reserved-name",
+                        b.name.span,
+                        format!(
+                            "`{}` is a built-in type name and cannot name a {}",
+                            b.name.name, b.keyword.name
+                        ),
+                    ));
+                    continue;
+                }
+                names.insert(b.name.name.clone(), b.name.span);
+                if b.keyword.name == "model" {
+                    model_blocks.push(b);
+                } else {
+                    enum_blocks.push(b);
+                }
+            }
+            "datasource" => {
+                datasources += 1;
+                if datasources > 1 {
+                    diags.push(Diagnostic::error(
+                        "duplicate-datasource",
+                        b.name.span,
+                        "only one datasource block is allowed",
+                    ));
+                }
+                check_datasource(b, diags);
+            }
+            "generator" => check_settings(b, diags),
+            "view" | "type" => diags.push(
+                Diagnostic::error(
+                    "unsupported-block",
+                    b.keyword.span,
+                    format!("`{}` blocks are not supported", b.keyword.name),
+                )
+                .with_help(
+                    "schemadiff manages tables and enums of PostgreSQL only; see docs/dsl.md",
+                ),
+            ),
+            other => diags.push(
+                Diagnostic::error(
+                    "unknown-block",
+                    b.keyword.span,
+                    format!("unknown block type `{other}`"),
+                )
+                .with_help(did_you_mean(other, BLOCK_KEYWORDS).unwrap_or_else(
+                    || "blocks are `model`, `enum`, `datasource` and `generator`".into(),
+                )),
+            ),
+        }
+    }
+    for b in &enum_blocks {
+        db.enums.push(enum_block(b, diags));
+    }
+    for b in &model_blocks {
+        let m = fields::model_block(b, &names, &db, diags);
+        db.models.push(m);
+    }
+    for (i, b) in model_blocks.iter().enumerate() {
+        block_attrs::block_attributes(b, &mut db.models[i], diags);
+    }
+    db.relations = relations::check(&db, diags);
+    block_attrs::model_checks(&db, diags);
+    db
+}
+
+fn check_settings(b: &Block, diags: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+    for m in &b.members {
+        match m {
+            Member::KeyValue(kv) => {
+                if seen.insert(&kv.key.name, kv.key.span).is_some() {
+                    diags.push(Diagnostic::error(
+                        "duplicate-setting",
+                        kv.key.span,
+                        format!("`{}` is set more than once", kv.key.name),
+                    ));
+                }
+            }
+            Member::Field(f) => diags.push(
+                Diagnostic::error(
+                    "syntax-error",
+                    f.span,
+                    format!("expected a setting in this {} block", b.keyword.name),
+                )
+                .with_help("a setting looks like `key = value`"),
+            ),
+            Member::BlockAttribute(a, _) => diags.push(Diagnostic::error(
+                "unknown-attribute",
+                a.span,
+                format!(
+                    "block attributes are not allowed in a {} block",
+                    b.keyword.name
+                ),
+            )),
+            _ => {}
+        }
+    }
+}
+
+fn check_datasource(b: &Block, diags: &mut Vec<Diagnostic>) {
+    check_settings(b, diags);
+    let mut provider = None;
+    for m in &b.members {
+        if let Member::KeyValue(kv) = m
+            && kv.key.name == "provider"
+        {
+            provider = Some(kv);
+        }
+    }
+    match provider {
+        None => diags.push(
+            Diagnostic::error(
+                "missing-provider",
+                b.name.span,
+                "this datasource has no `provider`",
+            )
+            .with_help("add `provider = \"postgresql\"`"),
+        ),
+        Some(kv) => match &kv.value {
+            Expr::String(s, _) if s == "postgresql" || s == "postgres" => {}
+            other => diags.push(
+                Diagnostic::error(
+                    "unsupported-provider",
+                    other.span(),
+                    format!("provider {} is not supported", other.render()),
+                )
+                .with_help("schemadiff works with PostgreSQL only: `provider = \"postgresql\"`"),
+            ),
+        },
+    }
+}
+
+/// The string argument of `@map("x")` / `@@map("x")` / `@@schema("x")`, reported if malformed.
+pub(crate) fn string_arg(
+    attr: &Attribute,
+    prefix: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    match attr.arguments() {
+        [
+            Argument {
+                value: Expr::String(s, _),
+                name: None | Some(_),
+                ..
+            },
+        ] if !s.is_empty() => Some(s.clone()),
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "invalid-argument",
+                    attr.span,
+                    format!("`{prefix}{}` takes one non-empty string", attr.name.name),
+                )
+                .with_help(format!("write `{prefix}{}(\"name\")`", attr.name.name)),
+            );
+            None
+        }
+    }
+}
+
+fn enum_block(b: &Block, diags: &mut Vec<Diagnostic>) -> DEnum {
+    let mut values: Vec<(String, String)> = Vec::new();
+    let mut db_name = b.name.name.clone();
+    let mut schema = QualifiedName::DEFAULT_SCHEMA.to_string();
+    let mut seen_attrs: BTreeMap<String, Span> = BTreeMap::new();
+    for m in &b.members {
+        match m {
+            Member::Field(f) => {
+                if let Some(ty) = &f.ty {
+                    diags.push(
+                        Diagnostic::error(
+                            "syntax-error",
+                            ty.span,
+                            format!("enum value `{}` cannot have a type", f.name.name),
+                        )
+                        .with_help("an enum lists one value per line, e.g. `ACTIVE` or `ACTIVE @map(\"active\")`"),
+                    );
+                }
+                let mut value_db = f.name.name.clone();
+                for a in &f.attributes {
+                    match a.name.name.as_str() {
+                        "map" => {
+                            if let Some(s) = string_arg(a, "@", diags) {
+                                value_db = s;
+                            }
+                        }
+                        other => diags.push(
+                            Diagnostic::error(
+                                "unknown-attribute",
+                                a.span,
+                                format!("attribute `@{other}` is not allowed on an enum value"),
+                            )
+                            .with_help("enum values accept only `@map(\"…\")`"),
+                        ),
+                    }
+                }
+                if values.iter().any(|(n, _)| *n == f.name.name) {
+                    diags.push(Diagnostic::error(
+                        "duplicate-enum-value",
+                        f.name.span,
+                        format!(
+                            "value `{}` appears more than once in enum `{}`",
+                            f.name.name, b.name.name
+                        ),
+                    ));
+                } else if values.iter().any(|(_, d)| *d == value_db) {
+                    diags.push(Diagnostic::error(
+                        "duplicate-enum-value",
+                        f.name.span,
+                        format!(
+                            "database value `{value_db}` appears more than once in enum `{}`",
+                            b.name.name
+                        ),
+                    ));
+                } else {
+                    values.push((f.name.name.clone(), value_db));
+                }
+            }
+            Member::BlockAttribute(a, _) => {
+                if let Some(prev) = seen_attrs.insert(a.name.name.clone(), a.span) {
+                    let _ = prev;
+                    diags.push(Diagnostic::error(
+                        "duplicate-attribute",
+                        a.span,
+                        format!("attribute `@@{}` can only be defined once", a.name.name),
+                    ));
+                    continue;
+                }
+                match a.name.name.as_str() {
+                    "map" => {
+                        if let Some(s) = string_arg(a, "@@", diags) {
+                            db_name = s;
+                        }
+                    }
+                    "schema" => {
+                        if let Some(s) = string_arg(a, "@@", diags) {
+                            schema = s;
+                        }
+                    }
+                    other => diags.push(
+                        Diagnostic::error(
+                            "unknown-attribute",
+                            a.name.span,
+                            format!("attribute `@@{other}` is not allowed on an enum"),
+                        )
+                        .with_help_opt(did_you_mean(other, ["map", "schema"]))
+                        .with_help_opt(
+                            Some("enums accept `@@map` and `@@schema`".into())
+                                .filter(|_| did_you_mean(other, ["map", "schema"]).is_none()),
+                        ),
+                    ),
+                }
+            }
+            Member::KeyValue(kv) => diags.push(Diagnostic::error(
+                "syntax-error",
+                kv.key.span,
+                "settings (`key = value`) are not allowed in an enum",
+            )),
+            _ => {}
+        }
+    }
+    if values.is_empty() && b.members.iter().all(|m| !matches!(m, Member::Error(_))) {
+        diags.push(Diagnostic::error(
+            "empty-enum",
+            b.name.span,
+            format!("enum `{}` has no values", b.name.name),
+        ));
+    }
+    DEnum {
+        name: b.name.name.clone(),
+        db: QualifiedName::new(schema, db_name),
+        values,
+    }
+}
