@@ -28,9 +28,15 @@ pub fn parse(text: &str) -> (SchemaAst, Vec<Diagnostic>) {
                 return (ast, diags);
             };
             let mut last_top_error_line: Option<usize> = None;
+            // A newline right after an item only ends its line; a blank line is a newline
+            // that follows another newline (or the start of the file).
+            let mut at_line_start = true;
             for pair in schema.into_inner() {
+                let is_nl = pair.as_rule() == Rule::nl;
+                let was_line_start = std::mem::replace(&mut at_line_start, is_nl);
                 match pair.as_rule() {
-                    Rule::nl => ast.items.push(Top::Blank),
+                    Rule::nl if was_line_start => ast.items.push(Top::Blank),
+                    Rule::nl => {}
                     Rule::doc_comment | Rule::line_comment | Rule::block_comment => ast
                         .items
                         .push(Top::Comment(pair.as_str().trim_end().to_string())),
@@ -141,10 +147,14 @@ fn block(pair: Pair<'_, Rule>, text: &str, diags: &mut Vec<Diagnostic>) -> Block
         span,
     };
     let kv_block = matches!(b.keyword.name.as_str(), "datasource" | "generator");
+    let mut at_line_start = false;
     for p in inner {
+        let is_nl = p.as_rule() == Rule::nl;
+        let was_line_start = std::mem::replace(&mut at_line_start, is_nl);
         match p.as_rule() {
             Rule::trailing_comment => b.header_comment = Some(p.as_str().trim_end().to_string()),
-            Rule::nl => b.members.push(Member::Blank),
+            Rule::nl if was_line_start => b.members.push(Member::Blank),
+            Rule::nl => {}
             Rule::doc_comment | Rule::line_comment | Rule::block_comment => b
                 .members
                 .push(Member::Comment(p.as_str().trim_end().to_string())),
