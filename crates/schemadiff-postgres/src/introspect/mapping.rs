@@ -154,6 +154,18 @@ fn parse_default(expr: &str, ty: &ColumnType) -> DefaultValue {
             return DefaultValue::Number(inner.to_string());
         }
     }
+    if let (Some(items), ColumnType::Array(inner)) = (array_constructor(expr), ty) {
+        let values: Option<Vec<DefaultValue>> = items
+            .iter()
+            .map(|item| match parse_default(item, inner) {
+                DefaultValue::Expression(_) | DefaultValue::List(_) => None,
+                v => Some(v),
+            })
+            .collect();
+        if let Some(values) = values {
+            return DefaultValue::List(values);
+        }
+    }
     if let Some(text) = quoted_literal_with_cast(expr) {
         if let Some(v) = literal_value(&text, ty) {
             return v;
@@ -255,6 +267,45 @@ fn quoted_literal_with_cast(expr: &str) -> Option<String> {
             c.is_alphanumeric() || matches!(c, ' ' | '_' | '"' | '.' | '[' | ']' | '(' | ')' | ',')
         });
     plain_type.then_some(value)
+}
+
+/// The elements of `ARRAY[e1, e2]` or `ARRAY[]::text[]` (commas inside quotes or parentheses
+/// do not split). None when the text is not one array constructor.
+fn array_constructor(expr: &str) -> Option<Vec<String>> {
+    let rest = expr.strip_prefix("ARRAY[")?;
+    let mut depth = 0usize;
+    let mut in_quote = false;
+    let mut items = Vec::new();
+    let mut item = String::new();
+    let mut end = None;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '\'' => in_quote = !in_quote,
+            '(' | '[' if !in_quote => depth += 1,
+            ')' if !in_quote => depth = depth.checked_sub(1)?,
+            ']' if !in_quote && depth == 0 => {
+                end = Some(i + 1);
+                break;
+            }
+            ']' if !in_quote => depth -= 1,
+            ',' if !in_quote && depth == 0 => {
+                items.push(std::mem::take(&mut item).trim().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        item.push(c);
+    }
+    let tail = &rest[end?..];
+    if !(tail.is_empty() || quoted_literal_with_cast(&format!("''{tail}")).is_some()) {
+        return None;
+    }
+    if !item.trim().is_empty() {
+        items.push(item.trim().to_string());
+    } else if !items.is_empty() {
+        return None;
+    }
+    Some(items)
 }
 
 /// Parses a one-dimensional array literal `{a,"b c",3}`. None for NULL elements, nested
@@ -419,6 +470,18 @@ mod tests {
         assert_eq!(
             d("('a'::text || 'b'::text)", &text),
             DefaultValue::Expression("('a'::text || 'b'::text)".into())
+        );
+        assert_eq!(d("ARRAY[]::text[]", &arr), DefaultValue::List(vec![]));
+        assert_eq!(
+            d("ARRAY['a'::text, 'b, c'::text]", &arr),
+            DefaultValue::List(vec![
+                DefaultValue::String("a".into()),
+                DefaultValue::String("b, c".into())
+            ])
+        );
+        assert_eq!(
+            d("ARRAY[lower('a'::text)]", &arr),
+            DefaultValue::Expression("ARRAY[lower('a'::text)]".into())
         );
         assert_eq!(
             d("'{NULL}'::text[]", &arr),

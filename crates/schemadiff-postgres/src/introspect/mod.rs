@@ -132,7 +132,11 @@ pub async fn introspect_with_stats(
         schema.not_managed.push(NotManaged {
             kind: text(&row, 0)?,
             name: QualifiedName::new(s, text(&row, 2)?),
-            detail: get::<Option<String>>(&row, 4)?.unwrap_or_default(),
+            detail: get::<Option<String>>(&row, 4)?
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
         });
     }
 

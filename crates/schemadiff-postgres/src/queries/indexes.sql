@@ -20,7 +20,7 @@ SELECT n.nspname::text AS schema_name,
        ix.indoption[k.pos - 1] AS key_option,
        opc.opcname::text AS opclass,
        opc.opcdefault AS opclass_default,
-       (ix.indcollation[k.pos - 1] <> 0
+       (a.attname IS NOT NULL AND ix.indcollation[k.pos - 1] <> 0
         AND ix.indcollation[k.pos - 1] <> coalesce(a.attcollation, 0)) AS other_collation
 FROM pg_index ix
 JOIN pg_class i ON i.oid = ix.indexrelid

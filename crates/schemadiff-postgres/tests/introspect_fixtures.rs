@@ -1,0 +1,68 @@
+//! Introspection against the real PostgreSQL server, one case per directory under
+//! `fixtures/introspect/<case>/`: `setup.sql` builds the database, `expected.txt` is the
+//! reviewed `{:#?}` dump of the introspected model. An optional `options.txt` holds
+//! `schemas=a,b`, `exclude=t1,t2` and `setup=<other case>` (reuse another case's setup.sql). In setup.sql a line `-- split`
+//! separates parts run as separate transactions.
+
+use schemadiff_postgres::{ConnectOptions, IntrospectOptions, connect, introspect_with_stats};
+use schemadiff_testkit::{TestDb, assert_file, workspace_root};
+use std::path::Path;
+
+fn run_case(dir: &Path) {
+    let case = dir.file_name().unwrap().to_string_lossy().to_string();
+    let options = std::fs::read_to_string(dir.join("options.txt")).unwrap_or_default();
+    let mut opts = IntrospectOptions::default();
+    let mut setup_dir = dir.to_path_buf();
+    for line in options.lines().filter(|l| !l.trim().is_empty()) {
+        let (k, v) = line
+            .split_once('=')
+            .expect("options.txt lines are key=value");
+        let list = || {
+            v.split(',')
+                .map(|s| s.trim().to_string())
+                .collect::<Vec<_>>()
+        };
+        match k.trim() {
+            "schemas" => opts.schemas = list(),
+            "exclude" => opts.exclude_tables = list(),
+            "setup" => setup_dir = dir.parent().unwrap().join(v.trim()),
+            other => panic!("{case}: unknown option {other}"),
+        }
+    }
+    let setup = std::fs::read_to_string(setup_dir.join("setup.sql"))
+        .unwrap_or_else(|e| panic!("{case}: setup.sql: {e}"));
+    let db = TestDb::create(&format!("intro_{case}"));
+    // A line `-- split` ends one implicit transaction (enum values added by ALTER TYPE … ADD
+    // VALUE cannot be used in the transaction that added them).
+    for chunk in setup.split("\n-- split\n") {
+        db.execute(chunk);
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (schema, stats) = rt.block_on(async {
+        let client = connect(&ConnectOptions::from_url(&db.url).unwrap())
+            .await
+            .unwrap();
+        introspect_with_stats(&client, &opts).await.unwrap()
+    });
+    assert_eq!(stats.queries, 6, "{case}: introspection query count");
+    assert_file(dir.join("expected.txt"), &format!("{schema:#?}\n"));
+}
+
+#[test]
+fn introspect_fixtures() {
+    let root = workspace_root().join("fixtures/introspect");
+    let mut cases: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(
+        cases.len() >= 10,
+        "expected at least 10 cases in {}",
+        root.display()
+    );
+    for dir in cases {
+        run_case(&dir);
+    }
+}
