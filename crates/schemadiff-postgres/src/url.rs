@@ -65,7 +65,7 @@ impl std::fmt::Debug for ConnectOptions {
 impl ConnectOptions {
     /// Parses a `postgres://` or `postgresql://` URL (Prisma's `?schema=` allowed).
     pub fn from_url(url: &str) -> Result<Self, Error> {
-        let redacted = redact_url(url);
+        let redacted = scrub_after_authority(&redact_url(url), &url_secrets(url));
         let invalid = |reason: String| Error::InvalidUrl {
             url: redacted.clone(),
             reason,
@@ -225,6 +225,37 @@ pub(crate) fn dotenv_database_url(text: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// Every spelling of the passwords in a URL (user info and `password=`), raw and decoded.
+fn url_secrets(url: &str) -> Vec<String> {
+    let mut secrets = Vec::new();
+    let base = url.split('?').next().unwrap_or(url);
+    if let Some(pw) = url_password(base) {
+        secrets.push(percent_decode(&pw));
+        secrets.push(pw);
+    }
+    if let Some((_, query)) = url.split_once('?') {
+        for pair in query.split('&') {
+            if let Some(v) = pair.strip_prefix("password=") {
+                secrets.push(percent_decode(v));
+                secrets.push(v.to_string());
+            }
+        }
+    }
+    secrets.retain(|s| !s.is_empty());
+    secrets
+}
+
+/// Scrubs secrets from the path and query of a (redacted) URL, where a server could echo
+/// them (a database named like the password); scheme and user info are left readable.
+fn scrub_after_authority(url: &str, secrets: &[String]) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let cut = url[start..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| start + i);
+    let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    format!("{}{}", &url[..cut], scrub(&url[cut..], &refs))
 }
 
 /// The raw (still percent-encoded) password of a URL's user info, if any.
