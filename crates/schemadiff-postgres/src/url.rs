@@ -301,10 +301,10 @@ pub fn redact_url(url: &str) -> String {
     if let Some(start) = out.find("://").map(|i| i + 3) {
         let rest = &out[start..];
         let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@') {
-            if let Some(colon) = rest[..at].find(':') {
-                out = format!("{}:***{}", &out[..start + colon], &out[start + at..]);
-            }
+        if let Some(at) = rest[..authority_end].rfind('@')
+            && let Some(colon) = rest[..at].find(':')
+        {
+            out = format!("{}:***{}", &out[..start + colon], &out[start + at..]);
         }
     }
     // `password=...` in a query string or a key/value connection string.

@@ -149,10 +149,11 @@ fn parse_default(expr: &str, ty: &ColumnType) -> DefaultValue {
     if is_number(expr) {
         return DefaultValue::Number(expr.to_string());
     }
-    if let Some(inner) = expr.strip_prefix('(').and_then(|e| e.strip_suffix(')')) {
-        if inner.starts_with('-') && is_number(inner) {
-            return DefaultValue::Number(inner.to_string());
-        }
+    if let Some(inner) = expr.strip_prefix('(').and_then(|e| e.strip_suffix(')'))
+        && inner.starts_with('-')
+        && is_number(inner)
+    {
+        return DefaultValue::Number(inner.to_string());
     }
     if let (Some(items), ColumnType::Array(inner)) = (array_constructor(expr), ty) {
         let values: Option<Vec<DefaultValue>> = items
@@ -166,10 +167,10 @@ fn parse_default(expr: &str, ty: &ColumnType) -> DefaultValue {
             return DefaultValue::List(values);
         }
     }
-    if let Some(text) = quoted_literal_with_cast(expr) {
-        if let Some(v) = literal_value(&text, ty) {
-            return v;
-        }
+    if let Some(text) = quoted_literal_with_cast(expr)
+        && let Some(v) = literal_value(&text, ty)
+    {
+        return v;
     }
     DefaultValue::Expression(expr.to_string())
 }
