@@ -191,10 +191,11 @@ fn drop_column(
     {
         t.primary_key = None;
     }
-    t.foreign_keys.retain(|f| {
-        !f.columns.iter().any(|c| c == name)
-            && !(&f.referenced_table == q && f.referenced_columns.iter().any(|c| c == name))
-    });
+    let self_ref = |f: &schemadiff_model::ForeignKey| {
+        &f.referenced_table == q && f.referenced_columns.iter().any(|c| c == name)
+    };
+    t.foreign_keys
+        .retain(|f| !(f.columns.iter().any(|c| c == name) || self_ref(f)));
     Ok(())
 }
 

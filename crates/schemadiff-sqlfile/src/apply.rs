@@ -11,7 +11,9 @@ use sqlparser::ast::{
     ObjectType, Set, Statement,
 };
 use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Token;
 
 /// The outcome of applying a statement: `Err` is reported as an error and undone.
 pub type Res = Result<(), String>;
@@ -90,24 +92,52 @@ pub fn statement(
         reason,
         severity,
     };
-    let parsed = match Parser::parse_sql(&PostgreSqlDialect {}, &raw.text) {
+    let words: Vec<String> = raw
+        .text
+        .split_whitespace()
+        .take(3)
+        .map(str::to_ascii_uppercase)
+        .collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    // sqlparser reads `DROP INDEX CONCURRENTLY x` as an index named "concurrently".
+    let text = if words.starts_with(&["DROP", "INDEX", "CONCURRENTLY"]) {
+        let at = raw
+            .text
+            .to_ascii_uppercase()
+            .find("CONCURRENTLY")
+            .unwrap_or(0);
+        format!(
+            "{}{}",
+            &raw.text[..at],
+            &raw.text[at + "CONCURRENTLY".len()..]
+        )
+    } else {
+        raw.text.clone()
+    };
+    let parsed = match Parser::parse_sql(&PostgreSqlDialect {}, &text) {
         Ok(p) => p,
         Err(e) => {
-            let first = raw
-                .text
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_ascii_uppercase();
-            let r = if first == "DO" {
-                report(
-                    "DO block (procedural code) is not modelled".into(),
-                    ReportSeverity::Unsupported,
-                )
-            } else {
-                report(format!("cannot parse: {e}"), ReportSeverity::Error)
+            if words.starts_with(&["ALTER", "SEQUENCE"])
+                && alter_sequence_owned_by(&raw.text, schema, &session.search)
+            {
+                return;
+            }
+            let upper = raw.text.to_ascii_uppercase();
+            let unsupported = match words.as_slice() {
+                ["DO", ..] => Some("DO block (procedural code) is not modelled"),
+                ["ALTER", "SEQUENCE", ..] => {
+                    Some("ALTER SEQUENCE (sequence options) is not modelled")
+                }
+                ["ALTER", _, ..] if upper.contains(" OWNER TO ") => {
+                    Some("ownership (OWNER TO) is not modelled")
+                }
+                ["REINDEX", ..] => Some("REINDEX does not change the schema"),
+                _ => None,
             };
-            reports.push(r);
+            reports.push(match unsupported {
+                Some(reason) => report(reason.into(), ReportSeverity::Unsupported),
+                None => report(format!("cannot parse: {e}"), ReportSeverity::Error),
+            });
             return;
         }
     };
@@ -198,8 +228,9 @@ fn dispatch(ctx: &mut Ctx, stmt: &Statement, session: &mut Session) -> Res {
             Ok(())
         }
         Statement::CreateSequence { name, .. } => {
+            // Listed in not_managed (the report of every command) without a note here:
+            // a later `ALTER SEQUENCE … OWNED BY` may still attach it to a column.
             let q = qualified(name, ctx.search);
-            ctx.note(format!("sequence {q} is not managed"));
             ctx.not_managed("sequence", q, "sequence".into());
             Ok(())
         }
@@ -269,6 +300,37 @@ fn dispatch(ctx: &mut Ctx, stmt: &Statement, session: &mut Session) -> Res {
             Ok(())
         }
     }
+}
+
+/// `ALTER SEQUENCE s OWNED BY t.c`, which sqlparser does not parse: the sequence becomes
+/// owned by a column and leaves `not_managed`. Returns false for any other statement.
+fn alter_sequence_owned_by(text: &str, schema: &mut Schema, search: &str) -> bool {
+    let parse =
+        || -> Result<Option<(QualifiedName, Vec<String>)>, sqlparser::parser::ParserError> {
+            let mut p = Parser::new(&PostgreSqlDialect {}).try_with_sql(text)?;
+            p.expect_keywords(&[Keyword::ALTER, Keyword::SEQUENCE])?;
+            let _ = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+            let name = p.parse_object_name(false)?;
+            if !p.parse_keywords(&[Keyword::OWNED, Keyword::BY]) {
+                return Ok(None);
+            }
+            let target = p.parse_object_name(false)?;
+            if p.peek_token().token != Token::EOF {
+                return Ok(None);
+            }
+            Ok(Some((qualified(&name, search), parts(&target))))
+        };
+    let Ok(Some((seq, target))) = parse() else {
+        return false;
+    };
+    if target.len() < 2 {
+        // OWNED BY NONE: the sequence stays (or becomes) free-standing.
+        return false;
+    }
+    schema
+        .not_managed
+        .retain(|n| !(n.kind == "sequence" && n.name == seq));
+    true
 }
 
 fn alter_type(ctx: &mut Ctx, at: &AlterType) -> Res {

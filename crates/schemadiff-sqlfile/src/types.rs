@@ -218,6 +218,7 @@ fn string_default(s: &str, ty: &ColumnType) -> DefaultValue {
             ),
             None => DefaultValue::String(s.to_string()),
         },
+        t if is_numeric(t) && is_number(s) => DefaultValue::Number(s.trim().to_string()),
         ColumnType::Boolean => match s.to_ascii_lowercase().as_str() {
             "t" | "true" => DefaultValue::Boolean(true),
             "f" | "false" => DefaultValue::Boolean(false),
@@ -227,16 +228,28 @@ fn string_default(s: &str, ty: &ColumnType) -> DefaultValue {
     }
 }
 
-fn scalar_from_text(s: &str, ty: &ColumnType) -> DefaultValue {
-    match ty {
+fn is_numeric(ty: &ColumnType) -> bool {
+    matches!(
+        ty,
         ColumnType::SmallInt
-        | ColumnType::Integer
-        | ColumnType::BigInt
-        | ColumnType::Real
-        | ColumnType::DoublePrecision
-        | ColumnType::Decimal(_) => DefaultValue::Number(s.to_string()),
-        other => string_default(s, other),
-    }
+            | ColumnType::Integer
+            | ColumnType::BigInt
+            | ColumnType::Real
+            | ColumnType::DoublePrecision
+            | ColumnType::Decimal(_)
+    )
+}
+
+fn is_number(s: &str) -> bool {
+    let s = s.trim();
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.chars().filter(|c| *c == '.').count() <= 1
+}
+
+fn scalar_from_text(s: &str, ty: &ColumnType) -> DefaultValue {
+    string_default(s, ty)
 }
 
 /// Parses a one-dimensional array literal `{a,"b c",d}` into its elements.

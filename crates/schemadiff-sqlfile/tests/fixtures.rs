@@ -1,0 +1,116 @@
+//! Each fixture case under fixtures/sqlfile/<case>/ is loaded without a database and its
+//! model and reports are compared with the reviewed `expected.txt`.
+
+mod support;
+
+use schemadiff_sqlfile::ReportSeverity;
+use support::{case_dir, dump, load};
+
+fn check(case: &str) {
+    let loaded = load(case);
+    schemadiff_testkit::assert_file(case_dir(case).join("expected.txt"), &dump(&loaded));
+}
+
+#[test]
+fn prisma_app() {
+    check("prisma_app");
+    let l = load("prisma_app");
+    assert!(l.reports.is_empty(), "{:#?}", l.reports);
+}
+
+#[test]
+fn handwritten() {
+    check("handwritten");
+}
+
+#[test]
+fn unsupported() {
+    check("unsupported");
+    let l = load("unsupported");
+    // Everything not modelled is reported as unsupported, nothing as an error…
+    assert!(
+        l.reports
+            .iter()
+            .all(|r| r.severity == ReportSeverity::Unsupported),
+        "{:#?}",
+        l.reports
+    );
+    for needle in [
+        "view",
+        "function",
+        "DO block",
+        "trigger",
+        "policy",
+        "CHECK",
+        "COMMENT",
+        "GRANT",
+        "EXTENSION",
+        "ALTER SEQUENCE",
+    ] {
+        assert!(
+            l.reports.iter().any(|r| r.reason.contains(needle)),
+            "no report mentions {needle}: {:#?}",
+            l.reports
+        );
+    }
+    // …and the statements after them are still read.
+    assert!(l.schema.tables.keys().any(|q| q.name == "posts"));
+}
+
+#[test]
+fn errors() {
+    check("errors");
+    let l = load("errors");
+    let errors: Vec<_> = l
+        .reports
+        .iter()
+        .filter(|r| r.severity == ReportSeverity::Error)
+        .collect();
+    assert_eq!(errors.len(), 8, "{:#?}", l.reports);
+    let t = l
+        .schema
+        .tables
+        .values()
+        .find(|t| t.name.name == "t")
+        .unwrap();
+    let cols: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    // The failed two-column ALTER added nothing; the last statement still applied.
+    assert_eq!(cols, ["id", "name", "ok"]);
+}
+
+#[test]
+fn pg_dump_style() {
+    check("pg_dump_style");
+}
+
+#[test]
+fn a_single_file_and_a_folder_of_plain_sql_files_load() {
+    let dir = std::env::temp_dir().join(format!("sqlfile_plain_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("002_b.sql"), "ALTER TABLE a ADD COLUMN y int;").unwrap();
+    std::fs::write(dir.join("001_a.sql"), "CREATE TABLE a (x int);").unwrap();
+    std::fs::write(dir.join("notes.txt"), "not sql").unwrap();
+    let l = schemadiff_sqlfile::load_path(&dir).unwrap();
+    let a = l.schema.tables.values().next().unwrap();
+    assert_eq!(
+        a.columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["x", "y"]
+    );
+    assert!(l.reports.is_empty());
+    let one = schemadiff_sqlfile::load_path(&dir.join("001_a.sql")).unwrap();
+    assert_eq!(one.schema.tables.values().next().unwrap().columns.len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_missing_or_empty_source_is_an_error() {
+    assert!(schemadiff_sqlfile::load_path(std::path::Path::new("/nonexistent/x.sql")).is_err());
+    let dir = std::env::temp_dir().join(format!("sqlfile_empty_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let e = schemadiff_sqlfile::load_path(&dir).unwrap_err();
+    assert!(e.to_string().contains("no *.sql"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
