@@ -167,6 +167,11 @@ impl ConnectOptions {
         self.schemas.clone()
     }
 
+    /// Introspection options for the URL's schemas, excluding nothing.
+    pub fn introspect_options(&self) -> crate::IntrospectOptions {
+        crate::IntrospectOptions::for_schemas(self.schemas.clone())
+    }
+
     /// The TLS mode.
     pub fn ssl_mode(&self) -> SslMode {
         self.ssl_mode

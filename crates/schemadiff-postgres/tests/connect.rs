@@ -145,7 +145,7 @@ fn tls_modes_and_prisma_parameters() {
     .unwrap();
     assert_eq!(opts.schemas(), vec!["app"]);
     assert!(!opts.redacted().contains(SECRET));
-    let (schema, _) = rt().block_on(async {
+    let (schema, stats) = rt().block_on(async {
         let c = connect(&opts).await.unwrap();
         assert!(
             server_version(&c)
@@ -156,12 +156,24 @@ fn tls_modes_and_prisma_parameters() {
                 .unwrap()
                 .is_ascii_digit()
         );
-        introspect_with_stats(&c, &IntrospectOptions::for_schemas(opts.schemas()))
+        introspect_with_stats(&c, &opts.introspect_options())
             .await
             .unwrap()
     });
     assert_eq!(schema.tables.len(), 1);
     assert!(schema.tables.keys().all(|k| k.schema == "app"));
+    assert!(stats.missing_schemas.is_empty());
+
+    // A misspelled schema is reported, not an error.
+    let typo = ConnectOptions::from_url(&url_with(&db, "?schema=ap,app&sslmode=disable")).unwrap();
+    let (schema, stats) = rt().block_on(async {
+        let c = connect(&typo).await.unwrap();
+        introspect_with_stats(&c, &IntrospectOptions::for_schemas(typo.schemas()))
+            .await
+            .unwrap()
+    });
+    assert_eq!(schema.tables.len(), 1);
+    assert_eq!(stats.missing_schemas, vec!["ap".to_string()]);
 }
 
 #[test]
@@ -193,5 +205,5 @@ fn introspection_cost_does_not_grow_with_tables() {
         small, big,
         "queries must not depend on the number of tables"
     );
-    assert!(small <= 6, "introspection used {small} queries");
+    assert!(small <= 7, "introspection used {small} queries");
 }

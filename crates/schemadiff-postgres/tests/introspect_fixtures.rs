@@ -44,7 +44,12 @@ fn run_case(dir: &Path) {
             .unwrap();
         introspect_with_stats(&client, &opts).await.unwrap()
     });
-    assert_eq!(stats.queries, 6, "{case}: introspection query count");
+    assert_eq!(stats.queries, 7, "{case}: introspection query count");
+    assert!(
+        stats.missing_schemas.is_empty(),
+        "{case}: {:?}",
+        stats.missing_schemas
+    );
     assert_file(dir.join("expected.txt"), &format!("{schema:#?}\n"));
 }
 

@@ -1,6 +1,6 @@
 //! Introspection: reads PostgreSQL's catalog into a [`schemadiff_model::Schema`].
 //!
-//! The cost is fixed: six queries (see `src/queries/*.sql`), one per object kind, each
+//! The cost is fixed: seven queries (see `src/queries/*.sql`), one per object kind, each
 //! filtered by `nspname = ANY($1)` and ordered, whatever the number of tables.
 //! Objects the model does not cover are listed in `Schema.not_managed`; nothing found is
 //! silently dropped. The conventions of docs/model.md are followed so that a database
@@ -14,6 +14,7 @@ use schemadiff_model::{Enum, NotManaged, QualifiedName, Schema, Table};
 use std::collections::BTreeMap;
 use tokio_postgres::{Client, Row};
 
+const SCHEMAS_SQL: &str = include_str!("../queries/schemas.sql");
 const ENUMS_SQL: &str = include_str!("../queries/enums.sql");
 const TABLES_SQL: &str = include_str!("../queries/tables.sql");
 const COLUMNS_SQL: &str = include_str!("../queries/columns.sql");
@@ -57,11 +58,14 @@ impl IntrospectOptions {
     }
 }
 
-/// Counters of one introspection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Counters and findings of one introspection.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct IntrospectStats {
-    /// Number of queries sent to the server.
+    /// Number of queries sent to the server (fixed: it does not depend on the database).
     pub queries: usize,
+    /// Requested schemas that do not exist in the database (a misspelled `?schema=`, or a
+    /// schema still to be created). Not an error: they simply hold nothing.
+    pub missing_schemas: Vec<String>,
 }
 
 /// Reads the schemas named in `opts` into the model.
@@ -80,6 +84,19 @@ pub async fn introspect_with_stats(
         stats: IntrospectStats::default(),
     };
     let mut schema = Schema::empty();
+
+    let mut existing = Vec::new();
+    for row in q.run("schemas.sql", SCHEMAS_SQL).await? {
+        existing.push(text(&row, 0)?);
+    }
+    let mut missing: Vec<String> = opts
+        .schemas
+        .iter()
+        .filter(|s| !existing.contains(s))
+        .cloned()
+        .collect();
+    missing.sort();
+    missing.dedup();
 
     for row in q.run("enums.sql", ENUMS_SQL).await? {
         let name = QualifiedName::new(text(&row, 0)?, text(&row, 1)?);
@@ -146,7 +163,9 @@ pub async fn introspect_with_stats(
     }
     schema.not_managed.sort();
     schema.not_managed.dedup();
-    Ok((schema, q.stats))
+    let mut stats = q.stats;
+    stats.missing_schemas = missing;
+    Ok((schema, stats))
 }
 
 struct Querier<'a> {
