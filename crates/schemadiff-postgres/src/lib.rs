@@ -22,8 +22,8 @@
 //!   `window function`, `trigger`, `policy`, `row level security`, `rule`, `extension`,
 //!   `table` (partitioned, partition, inheriting child), `index` (partial, expression,
 //!   INCLUDE, non-default NULLS order or collation, unknown access method, invalid),
-//!   `check constraint`, `exclusion constraint`, and `foreign key option` (DEFERRABLE,
-//!   NOT VALID, MATCH FULL on a foreign key that is otherwise in the model). Names of
+//!   `check constraint`, `exclusion constraint`, and `constraint option` (DEFERRABLE on a
+//!   key, NOT VALID or MATCH FULL on a foreign key; the key itself stays in the model). Names of
 //!   objects hanging off a table are `table.object`. Objects owned by an extension are
 //!   skipped (the extension itself is listed).
 //! - Array columns are reported with their real nullability (Prisma itself creates list

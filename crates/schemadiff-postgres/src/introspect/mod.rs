@@ -25,7 +25,7 @@ const OTHERS_SQL: &str = include_str!("../queries/others.sql");
 /// What to introspect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntrospectOptions {
-    /// PostgreSQL schemas (namespaces) to read; default `["public"]`.
+    /// PostgreSQL schemas (namespaces) to read; default `["public"]` (also when empty).
     pub schemas: Vec<String>,
     /// Tables to leave out, by name (`_prisma_migrations`) or qualified name
     /// (`audit.log`). Their indexes, keys, triggers and policies are left out too.
@@ -78,9 +78,15 @@ pub async fn introspect_with_stats(
     client: &Client,
     opts: &IntrospectOptions,
 ) -> Result<(Schema, IntrospectStats), Error> {
+    let default_schemas = vec![QualifiedName::DEFAULT_SCHEMA.to_string()];
+    let schemas = if opts.schemas.is_empty() {
+        &default_schemas
+    } else {
+        &opts.schemas
+    };
     let mut q = Querier {
         client,
-        schemas: &opts.schemas,
+        schemas,
         stats: IntrospectStats::default(),
     };
     let mut schema = Schema::empty();
@@ -89,8 +95,7 @@ pub async fn introspect_with_stats(
     for row in q.run("schemas.sql", SCHEMAS_SQL).await? {
         existing.push(text(&row, 0)?);
     }
-    let mut missing: Vec<String> = opts
-        .schemas
+    let mut missing: Vec<String> = schemas
         .iter()
         .filter(|s| !existing.contains(s))
         .cloned()

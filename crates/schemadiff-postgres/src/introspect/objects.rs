@@ -1,7 +1,7 @@
 //! Turning the rows of columns.sql, indexes.sql and constraints.sql into columns, keys,
 //! indexes and foreign keys of the model's tables, and into not-managed entries for what the
 //! model cannot express (partial, expression, INCLUDE or oddly collated indexes, CHECK and
-//! EXCLUDE constraints, deferrable / MATCH FULL / NOT VALID foreign-key options).
+//! EXCLUDE constraints, DEFERRABLE keys, MATCH FULL / NOT VALID foreign keys).
 
 use super::mapping::{DefaultInfo, TypeInfo, column_default, column_type};
 use super::{get, text};
@@ -64,6 +64,7 @@ struct IndexRows {
     method: String,
     problems: Vec<&'static str>,
     definition: String,
+    deferrable: bool,
     columns: Vec<IndexColumn>,
 }
 
@@ -109,6 +110,7 @@ pub(crate) fn add_indexes(
                 method: text(row, 5)?,
                 problems,
                 definition: text(row, 10)?,
+                deferrable: get(row, 17)?,
                 columns: Vec::new(),
             });
         }
@@ -155,6 +157,19 @@ fn finish_index(tables: &mut Tables, idx: IndexRows, not_managed: &mut Vec<NotMa
     let Some(table) = tables.get_mut(&idx.table) else {
         return;
     };
+    if idx.deferrable {
+        not_managed.push(NotManaged {
+            kind: "constraint option".into(),
+            name: QualifiedName::new(
+                idx.table.schema.clone(),
+                format!("{}.{}", idx.table.name, idx.name),
+            ),
+            detail: format!(
+                "DEFERRABLE not represented in the model: {}",
+                idx.definition
+            ),
+        });
+    }
     if idx.primary {
         table.primary_key = Some(PrimaryKey {
             name: idx.name,
@@ -235,7 +250,7 @@ pub(crate) fn add_constraints(
                 }
                 if !options.is_empty() {
                     not_managed.push(entry(
-                        "foreign key option",
+                        "constraint option",
                         format!(
                             "{} not represented in the model: {definition}",
                             options.join(", ")

@@ -3,7 +3,8 @@
 -- 'x' for exclusion constraints). column_name is NULL for an expression column.
 -- key_option is indoption (bit 1: DESC, bit 2: NULLS FIRST); opclass_default tells whether
 -- the operator class is the default one for its type; other_collation flags a collation
--- different from the column's.
+-- different from the column's; deferrable is set for a DEFERRABLE primary key or unique
+-- constraint.
 SELECT n.nspname::text AS schema_name,
        t.relname::text AS table_name,
        i.relname::text AS index_name,
@@ -21,7 +22,8 @@ SELECT n.nspname::text AS schema_name,
        opc.opcname::text AS opclass,
        opc.opcdefault AS opclass_default,
        (a.attname IS NOT NULL AND ix.indcollation[k.pos - 1] <> 0
-        AND ix.indcollation[k.pos - 1] <> coalesce(a.attcollation, 0)) AS other_collation
+        AND ix.indcollation[k.pos - 1] <> coalesce(a.attcollation, 0)) AS other_collation,
+       coalesce(con.condeferrable, false) AS deferrable
 FROM pg_index ix
 JOIN pg_class i ON i.oid = ix.indexrelid
 JOIN pg_class t ON t.oid = ix.indrelid
