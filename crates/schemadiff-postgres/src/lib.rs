@@ -45,4 +45,4 @@ pub use connect::connect;
 pub use error::{Error, ServerMessage};
 pub use introspect::{IntrospectOptions, IntrospectStats, introspect, introspect_with_stats};
 pub use tokio_postgres::Client;
-pub use url::{ConnectOptions, SslMode, redact_url};
+pub use url::{ConnectOptions, DEFAULT_CONNECT_TIMEOUT_SECS, SslMode, redact_url};

@@ -26,6 +26,9 @@ pub enum SslMode {
     VerifyFull,
 }
 
+/// Connect timeout used unless the URL sets `connect_timeout` (seconds).
+pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
+
 /// Query parameters that only Prisma understands; dropped before the URL reaches the driver.
 const PRISMA_ONLY: &[&str] = &[
     "connection_limit",
@@ -140,6 +143,10 @@ impl ConnectOptions {
             config.user(std::env::var("USER").unwrap_or_else(|_| "postgres".into()));
         }
         config.application_name("schemadiff");
+        if config.get_connect_timeout().is_none() {
+            // An unreachable (firewalled) host would otherwise hang forever.
+            config.connect_timeout(std::time::Duration::from_secs(DEFAULT_CONNECT_TIMEOUT_SECS));
+        }
         Ok(ConnectOptions {
             config,
             ssl_mode,
@@ -384,6 +391,17 @@ mod tests {
         );
         assert_eq!(o.config.get_dbname(), Some("app"));
         assert_eq!(o.config.get_password(), Some(&b"pw"[..]));
+        assert_eq!(
+            o.config.get_connect_timeout(),
+            Some(&std::time::Duration::from_secs(
+                DEFAULT_CONNECT_TIMEOUT_SECS
+            ))
+        );
+        let t = ConnectOptions::from_url("postgres://u@h/db?connect_timeout=3").unwrap();
+        assert_eq!(
+            t.config.get_connect_timeout(),
+            Some(&std::time::Duration::from_secs(3))
+        );
         assert!(!format!("{o:?}").contains("pw@"));
         let d = ConnectOptions::from_url("postgres://u@h/db").unwrap();
         assert_eq!(d.schemas(), vec!["public"]);
