@@ -222,6 +222,12 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> ChangeSet {
     ChangeSet { changes: out }
 }
 
+/// `from` with the declared renames applied (tables, columns and the references to them), as
+/// [`diff`] compares it with `to`.
+pub fn renamed(from: &Schema, to: &Schema, renames: &Renames) -> Schema {
+    tables::apply_renames(from, to, renames, &mut Vec::new())
+}
+
 fn diff_enums(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     for (name, e) in &to.enums {
         match from.enums.get(name) {

@@ -1,1 +1,314 @@
-//! schemadiff-plan (work in progress).
+//! Orders the changes between two schemas into a plan of PostgreSQL statements that keeps the
+//! data: generated legacy-value mappings for String → enum casts, guards that stop the
+//! migration before anything changed, hazards for every risky step, and transaction batches.
+//!
+//! Pipeline: [`plan`] = validate the mapping → `schemadiff_diff::diff` → build steps
+//! (`build`) → dependency graph (`edges`) → deterministic topological order (`order`) →
+//! batches. Statement text is produced here (`sqltext`, one quoting function each) so that
+//! `apply` and the pre-flight can run it; `schemadiff-sql` renders the reviewable output.
+
+mod alter;
+mod build;
+mod cast;
+mod edges;
+mod mapping;
+mod order;
+mod preflight;
+pub mod sqltext;
+
+pub use cast::{EnumCast, normalize};
+pub use mapping::{ColumnKey, DatabaseNames, Mapping, MappingError, NameResolver};
+pub use preflight::{PreflightKind, PreflightOutcome, PreflightQuery};
+pub use sqltext::{quote_ident, quote_literal};
+
+use schemadiff_model::{QualifiedName, Schema};
+use serde::Serialize;
+
+/// What a step does; the order of the variants is the tie-break phase of the ordering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepKind {
+    /// A `DO` block that checks the data and stops the migration before anything changed.
+    Guard,
+    /// `ALTER TYPE … ADD VALUE` (committed in its own batch before the values are used).
+    AddEnumValue,
+    /// `CREATE TYPE … AS ENUM`.
+    CreateEnum,
+    /// Renames the old type away and creates the new one (enum value removed or reordered).
+    RecreateEnumBegin,
+    /// `ALTER TABLE … RENAME TO`.
+    RenameTable,
+    /// `ALTER TABLE … RENAME COLUMN`.
+    RenameColumn,
+    /// `ALTER TABLE … RENAME CONSTRAINT` / `ALTER INDEX … RENAME TO`.
+    RenameConstraint,
+    /// `ALTER TABLE … DROP CONSTRAINT` of a foreign key.
+    DropForeignKey,
+    /// `DROP INDEX`.
+    DropIndex,
+    /// `ALTER TABLE … DROP CONSTRAINT` of a primary key.
+    DropPrimaryKey,
+    /// The temporary JSON-parsing helper function.
+    CreateHelper,
+    /// One `ALTER TABLE` with every column change of a table (at most one rewrite).
+    AlterTable,
+    /// `DROP TABLE`.
+    DropTable,
+    /// `DROP TYPE` of the renamed-away old enum.
+    RecreateEnumEnd,
+    /// `DROP TYPE`.
+    DropEnum,
+    /// `CREATE TABLE`.
+    CreateTable,
+    /// `ALTER TABLE … ADD CONSTRAINT … PRIMARY KEY`.
+    AddPrimaryKey,
+    /// `CREATE [UNIQUE] INDEX`.
+    CreateIndex,
+    /// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY`.
+    AddForeignKey,
+}
+
+impl StepKind {
+    /// Stable kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Guard => "guard",
+            StepKind::AddEnumValue => "add-enum-value",
+            StepKind::CreateEnum => "create-enum",
+            StepKind::RecreateEnumBegin => "recreate-enum",
+            StepKind::RenameTable => "rename-table",
+            StepKind::RenameColumn => "rename-column",
+            StepKind::RenameConstraint => "rename-constraint",
+            StepKind::DropForeignKey => "drop-foreign-key",
+            StepKind::DropIndex => "drop-index",
+            StepKind::DropPrimaryKey => "drop-primary-key",
+            StepKind::CreateHelper => "create-helper",
+            StepKind::AlterTable => "alter-table",
+            StepKind::DropTable => "drop-table",
+            StepKind::RecreateEnumEnd => "drop-old-enum",
+            StepKind::DropEnum => "drop-enum",
+            StepKind::CreateTable => "create-table",
+            StepKind::AddPrimaryKey => "add-primary-key",
+            StepKind::CreateIndex => "create-index",
+            StepKind::AddForeignKey => "add-foreign-key",
+        }
+    }
+}
+
+/// What kind of SQL a statement is; says whether sqlparser's PostgreSQL dialect can read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SqlKind {
+    /// Ordinary DDL/DML that sqlparser parses.
+    Plain,
+    /// A `DO $$ … $$` block: sqlparser 0.64 has no `DO`.
+    DoBlock,
+}
+
+impl SqlKind {
+    /// False for the statement kinds sqlparser 0.64 cannot parse.
+    pub fn parsed_by_sqlparser(self) -> bool {
+        matches!(self, SqlKind::Plain)
+    }
+}
+
+/// One SQL statement of a step (without the trailing `;`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Statement {
+    /// The statement text.
+    pub sql: String,
+    /// Its kind.
+    pub kind: SqlKind,
+}
+
+/// One ordered unit of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// What it does.
+    pub kind: StepKind,
+    /// The object it acts on (`User`, `User.role`, `User_email_idx`).
+    pub object: String,
+    /// One line saying what it does and why.
+    pub description: String,
+    /// More lines for the reviewer (the mapping table of a cast…).
+    pub details: Vec<String>,
+    /// The statements, in order.
+    pub statements: Vec<Statement>,
+    /// Indexes into [`Plan::hazards`].
+    pub hazards: Vec<usize>,
+    /// The batch (transaction) it runs in.
+    pub batch: usize,
+}
+
+/// A risky step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hazard {
+    /// Stable kebab-case code (docs/hazards.md).
+    pub code: &'static str,
+    /// What is at risk, naming the objects.
+    pub message: String,
+    /// True when running the step can destroy data.
+    pub loses_data: bool,
+    /// True when the plan is refused unless the hazard is allowed.
+    pub requires_allow: bool,
+    /// Index of the step into [`Plan::steps`].
+    pub step: usize,
+}
+
+/// Where a mapping entry comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MappingSource {
+    /// `[values.Model.field]` of the mapping file: exact legacy value.
+    MappingFile,
+    /// Same name ignoring case and separators; `legacy` holds the normalised key.
+    NameMatch,
+}
+
+/// One legacy → enum value rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MappingEntry {
+    /// The legacy value (for a name match: the key, letters and digits upper-cased).
+    pub legacy: String,
+    /// The enum value.
+    pub value: String,
+    /// Where it comes from.
+    pub source: MappingSource,
+}
+
+/// The value mapping of one cast to an enum.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValueMapping {
+    /// The table.
+    pub table: QualifiedName,
+    /// The column.
+    pub column: String,
+    /// The target enum.
+    pub enum_name: QualifiedName,
+    /// Rules, first match wins: mapping-file entries, then name matches.
+    pub entries: Vec<MappingEntry>,
+}
+
+/// A run of statements that go in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Batch {
+    /// True when the statements run inside `BEGIN` … `COMMIT`.
+    pub transactional: bool,
+    /// The statements.
+    pub statements: Vec<PlannedStatement>,
+}
+
+/// A statement with the description of its step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedStatement {
+    /// What the step does.
+    pub description: String,
+    /// The SQL, without trailing `;`.
+    pub sql: String,
+}
+
+/// The ordered plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// Steps in execution order.
+    pub steps: Vec<Step>,
+    /// Hazards, in step order.
+    pub hazards: Vec<Hazard>,
+    /// Things the reviewer must know that are not hazards.
+    pub warnings: Vec<String>,
+    /// Value mappings of the casts to enums.
+    pub mappings: Vec<ValueMapping>,
+    /// Pre-flight checks (see [`Plan::preflight_queries`]).
+    pub preflight: Vec<PreflightQuery>,
+}
+
+impl Plan {
+    /// True when there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Hazards that need allowing and are not in `allowed` (codes; `"all"` allows everything).
+    pub fn refused(&self, allowed: &[String]) -> Vec<&Hazard> {
+        if allowed.iter().any(|a| a == "all") {
+            return Vec::new();
+        }
+        self.hazards
+            .iter()
+            .filter(|h| h.requires_allow && !allowed.iter().any(|a| a == h.code))
+            .collect()
+    }
+
+    /// The statements grouped in transactions, in order.
+    pub fn batches(&self) -> Vec<Batch> {
+        let mut out: Vec<Batch> = Vec::new();
+        for s in &self.steps {
+            while out.len() <= s.batch {
+                out.push(Batch {
+                    transactional: true,
+                    statements: Vec::new(),
+                });
+            }
+            for st in &s.statements {
+                out[s.batch].statements.push(PlannedStatement {
+                    description: s.description.clone(),
+                    sql: st.sql.clone(),
+                });
+            }
+        }
+        out.retain(|b| !b.statements.is_empty());
+        out
+    }
+
+    /// Read-only queries to run on the live database before applying (see `preflight`).
+    pub fn preflight_queries(&self) -> Vec<PreflightQuery> {
+        self.preflight.clone()
+    }
+
+    /// Number of steps of each kind, in kind order.
+    pub fn counts(&self) -> Vec<(StepKind, usize)> {
+        let mut m: std::collections::BTreeMap<StepKind, usize> = Default::default();
+        for s in &self.steps {
+            *m.entry(s.kind).or_default() += 1;
+        }
+        m.into_iter().collect()
+    }
+}
+
+/// Why no plan could be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// The ordering rules contradict each other.
+    #[error("cannot order the plan: dependency cycle between {0}")]
+    Cycle(String),
+    /// The mapping file names an enum value that does not exist.
+    #[error(
+        "{path}: '{legacy}' is mapped to {value}, which is not a value of enum {enum_name} (values: {values})"
+    )]
+    UnknownEnumValue {
+        /// Key path in the mapping file.
+        path: String,
+        /// The legacy value.
+        legacy: String,
+        /// The unknown target.
+        value: String,
+        /// The enum.
+        enum_name: String,
+        /// Its values.
+        values: String,
+    },
+    /// The mapping file names something the plan has no use for (or that does not exist).
+    #[error("{path}: {message}")]
+    UnusedMapping {
+        /// Key path in the mapping file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Plans `from` → `to` with the mapping file (use [`Mapping::empty`] without one).
+pub fn plan(from: &Schema, to: &Schema, mapping: &Mapping) -> Result<Plan, PlanError> {
+    let built = build::build(from, to, mapping)?;
+    order::finish(built)
+}

@@ -1,1 +1,218 @@
-//! schemadiff-sql (work in progress).
+//! Renders a plan as a reviewable PostgreSQL script, as JSON for tools, or as Markdown for a
+//! pull-request comment. The statement text itself comes from `schemadiff-plan` (one quoting
+//! function each, re-exported here); this crate only lays it out.
+
+use schemadiff_plan::{MappingSource, Plan, Step};
+use serde::Serialize;
+use std::fmt::Write;
+
+pub use schemadiff_plan::{quote_ident, quote_literal};
+
+/// Labels of the two sides, shown in headers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Where the plan starts (file, URL without password, `empty`).
+    pub from_label: String,
+    /// Where it goes.
+    pub to_label: String,
+}
+
+fn counts_line(plan: &Plan) -> String {
+    plan.counts()
+        .iter()
+        .map(|(k, n)| format!("{} {n}", k.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn comment_lines(out: &mut String, text: &str, prefix: &str) {
+    for line in text.lines() {
+        let _ = writeln!(out, "{prefix}{line}");
+    }
+}
+
+/// The full script: a header, then each batch in `BEGIN` … `COMMIT`, each step with a comment
+/// saying what it does, its details and its hazards.
+pub fn render_sql(plan: &Plan, opts: &RenderOptions) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "-- schemadiff plan: {} -> {}",
+        opts.from_label, opts.to_label
+    );
+    if plan.is_empty() {
+        out.push_str("-- nothing to do: the schemas are the same\n");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "-- steps: {} ({})",
+        plan.steps.len(),
+        counts_line(plan)
+    );
+    let losing = plan.hazards.iter().filter(|h| h.loses_data).count();
+    let _ = writeln!(
+        out,
+        "-- hazards: {} ({losing} can lose data)",
+        plan.hazards.len()
+    );
+    for h in &plan.hazards {
+        let _ = writeln!(out, "--   {} [step {}]: {}", h.code, h.step + 1, h.message);
+    }
+    let _ = writeln!(out, "-- warnings: {}", plan.warnings.len());
+    for w in &plan.warnings {
+        comment_lines(&mut out, w, "--   ");
+    }
+    let batches = plan.batches().len();
+    for b in 0..batches {
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "-- ===== batch {} of {batches}: one transaction =====",
+            b + 1
+        );
+        if batches > 1 && b == 0 {
+            out.push_str("-- (new enum labels must be committed before they can be used)\n");
+        }
+        out.push_str("BEGIN;\n");
+        for (i, s) in plan.steps.iter().enumerate().filter(|(_, s)| s.batch == b) {
+            out.push('\n');
+            step_sql(&mut out, plan, i, s);
+        }
+        out.push_str("\nCOMMIT;\n");
+    }
+    out
+}
+
+fn step_sql(out: &mut String, plan: &Plan, i: usize, s: &Step) {
+    let _ = writeln!(out, "-- [{}] {}", i + 1, s.description);
+    for d in &s.details {
+        comment_lines(out, d, "--     ");
+    }
+    for &h in &s.hazards {
+        let h = &plan.hazards[h];
+        let _ = writeln!(
+            out,
+            "-- HAZARD {}{}: {}",
+            h.code,
+            if h.loses_data { " (loses data)" } else { "" },
+            h.message
+        );
+    }
+    for st in &s.statements {
+        let _ = writeln!(out, "{};", st.sql);
+    }
+}
+
+#[derive(Serialize)]
+struct JsonPlan<'a> {
+    from: &'a str,
+    to: &'a str,
+    counts: Vec<(&'static str, usize)>,
+    steps: &'a [Step],
+    hazards: &'a [schemadiff_plan::Hazard],
+    warnings: &'a [String],
+    mappings: &'a [schemadiff_plan::ValueMapping],
+    batches: Vec<schemadiff_plan::Batch>,
+    preflight: &'a [schemadiff_plan::PreflightQuery],
+}
+
+/// Steps, hazards, warnings, mappings, batches (statements) and pre-flight queries as JSON.
+pub fn render_json(plan: &Plan, opts: &RenderOptions) -> String {
+    let j = JsonPlan {
+        from: &opts.from_label,
+        to: &opts.to_label,
+        counts: plan
+            .counts()
+            .into_iter()
+            .map(|(k, n)| (k.as_str(), n))
+            .collect(),
+        steps: &plan.steps,
+        hazards: &plan.hazards,
+        warnings: &plan.warnings,
+        mappings: &plan.mappings,
+        batches: plan.batches(),
+        preflight: &plan.preflight,
+    };
+    serde_json::to_string_pretty(&j)
+        .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
+        + "\n"
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A summary for a pull-request comment, with the SQL in a collapsible block.
+pub fn render_markdown(plan: &Plan, opts: &RenderOptions) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### schemadiff plan: `{}` → `{}`\n",
+        opts.from_label, opts.to_label
+    );
+    if plan.is_empty() {
+        out.push_str("Nothing to do: the schemas are the same.\n");
+        return out;
+    }
+    let losing = plan.hazards.iter().filter(|h| h.loses_data).count();
+    let _ = writeln!(
+        out,
+        "**{} steps** · **{} hazards** ({losing} can lose data) · **{} warnings**\n",
+        plan.steps.len(),
+        plan.hazards.len(),
+        plan.warnings.len()
+    );
+    out.push_str("| step kind | count |\n|---|---|\n");
+    for (k, n) in plan.counts() {
+        let _ = writeln!(out, "| {} | {n} |", k.as_str());
+    }
+    if !plan.hazards.is_empty() {
+        out.push_str("\n#### Hazards\n\n");
+        for h in &plan.hazards {
+            let _ = writeln!(
+                out,
+                "- `{}`{} (step {}): {}",
+                h.code,
+                if h.loses_data { " **loses data**" } else { "" },
+                h.step + 1,
+                md_escape(&h.message)
+            );
+        }
+    }
+    if !plan.warnings.is_empty() {
+        out.push_str("\n#### Warnings\n\n");
+        for w in &plan.warnings {
+            let _ = writeln!(out, "- {}", md_escape(w));
+        }
+    }
+    if !plan.mappings.is_empty() {
+        out.push_str("\n#### Value mappings\n\n");
+        for m in &plan.mappings {
+            let _ = writeln!(
+                out,
+                "<details><summary>{}.{} → {}</summary>\n",
+                m.table, m.column, m.enum_name
+            );
+            out.push_str("| legacy | value | source |\n|---|---|---|\n");
+            for e in &m.entries {
+                let (legacy, src) = match e.source {
+                    MappingSource::MappingFile => {
+                        (format!("`{}`", md_escape(&e.legacy)), "mapping file")
+                    }
+                    MappingSource::NameMatch => {
+                        (format!("~ `{}`", md_escape(&e.legacy)), "name match")
+                    }
+                };
+                let _ = writeln!(out, "| {legacy} | {} | {src} |", e.value);
+            }
+            out.push_str("\n</details>\n");
+        }
+    }
+    out.push_str("\n<details><summary>SQL</summary>\n\n```sql\n");
+    out.push_str(&render_sql(plan, opts));
+    out.push_str("```\n\n</details>\n");
+    out
+}

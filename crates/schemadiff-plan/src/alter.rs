@@ -1,0 +1,475 @@
+//! The one `ALTER TABLE` per table: dropped, added and changed columns, with the data-keeping
+//! casts (String → enum mapping and its guard, String → Json, enum → text, plain casts),
+//! NULL fills, default handling and hazards. Also new indexes (duplicate detection).
+
+use crate::build::{Ctx, RawHazard, duplicates_preflight, step, stmt};
+use crate::cast::{
+    EnumCast, JSON_HELPER_NAME, Safety, build_enum_mapping, classify, json_helper_sql, plain_using,
+};
+use crate::edges::Meta;
+use crate::preflight::{PreflightKind, PreflightQuery};
+use crate::sqltext::{self, column_def, default_sql, qname, quote_ident, quote_literal, sql_type};
+use crate::{MappingSource, PlanError, SqlKind, Statement, StepKind};
+use schemadiff_model::{Column, ColumnType, DefaultValue, Index, QualifiedName};
+
+/// The column changes of one table.
+#[derive(Default)]
+pub(crate) struct TableAlter {
+    pub adds: Vec<Column>,
+    pub drops: Vec<Column>,
+    pub alters: Vec<(Column, Column)>,
+}
+
+struct Acc {
+    subs: Vec<String>,
+    pre: Vec<String>,
+    guards: Vec<(String, String)>,
+    details: Vec<String>,
+    hazards: Vec<RawHazard>,
+    rewrite: Vec<String>,
+    needs_json: bool,
+}
+
+pub(crate) fn alter_table_step(
+    ctx: &mut Ctx,
+    table: &QualifiedName,
+    a: TableAlter,
+) -> Result<(), PlanError> {
+    let mut acc = Acc {
+        subs: vec![],
+        pre: vec![],
+        guards: vec![],
+        details: vec![],
+        hazards: vec![],
+        rewrite: vec![],
+        needs_json: false,
+    };
+    let mut meta = Meta::on(table);
+    for c in &a.drops {
+        acc.subs
+            .push(format!("DROP COLUMN {}", quote_ident(&c.name)));
+        acc.hazards.push(RawHazard::new(
+            "drop-column",
+            format!("column {table}.{} is dropped with its values", c.name),
+            true,
+            true,
+        ));
+        meta.enums_old.extend(c.ty.enum_name().cloned());
+    }
+    for c in &a.adds {
+        acc.subs.push(format!("ADD COLUMN {}", column_def(c)));
+        if !c.nullable && c.default.is_none() {
+            acc.hazards.push(RawHazard::new(
+                "set-not-null-on-existing-data",
+                format!("required column {table}.{} is added without a default: fails if {table} has rows", c.name),
+                false,
+                true,
+            ));
+        }
+        meta.enums_new.extend(c.ty.enum_name().cloned());
+    }
+    for (f, t) in &a.alters {
+        meta.enums_old.extend(f.ty.enum_name().cloned());
+        meta.enums_new.extend(t.ty.enum_name().cloned());
+        alter_column(ctx, table, f, t, &mut acc)?;
+    }
+    if !acc.rewrite.is_empty() {
+        acc.hazards.push(RawHazard::new(
+            "table-rewrite",
+            format!(
+                "{table} is rewritten once (column(s) {}) under an ACCESS EXCLUSIVE lock",
+                acc.rewrite.join(", ")
+            ),
+            false,
+            false,
+        ));
+    }
+    meta.needs_json = acc.needs_json;
+    if acc.needs_json
+        && !ctx
+            .out
+            .steps
+            .iter()
+            .any(|s| s.step.kind == StepKind::CreateHelper)
+    {
+        let s = step(
+            StepKind::CreateHelper,
+            JSON_HELPER_NAME.to_string(),
+            "Create a temporary helper that parses text as JSON and keeps text that is not valid JSON as a JSON string".into(),
+            vec![stmt(json_helper_sql())],
+        );
+        ctx.push(s, Meta::default(), vec![]);
+    }
+    for (object, sql) in acc.guards {
+        let s = step(
+            StepKind::Guard,
+            object.clone(),
+            format!(
+                "Check that every value of {object} maps to an enum value; stop before anything changed otherwise"
+            ),
+            vec![Statement {
+                sql,
+                kind: SqlKind::DoBlock,
+            }],
+        );
+        ctx.push(s, Meta::on(table), vec![]);
+    }
+    let mut statements: Vec<Statement> = acc.pre.into_iter().map(stmt).collect();
+    if !acc.subs.is_empty() {
+        statements.push(stmt(format!(
+            "ALTER TABLE {}\n    {}",
+            qname(table),
+            acc.subs.join(",\n    ")
+        )));
+    }
+    let mut what = Vec::new();
+    for (n, w) in [
+        (a.adds.len(), "add"),
+        (a.drops.len(), "drop"),
+        (a.alters.len(), "change"),
+    ] {
+        if n > 0 {
+            what.push(format!("{w} {n} column(s)"));
+        }
+    }
+    let mut s = step(
+        StepKind::AlterTable,
+        table.to_string(),
+        format!("Alter table {table}: {} in one statement", what.join(", ")),
+        statements,
+    );
+    s.details = acc.details;
+    ctx.push(s, meta, acc.hazards);
+    Ok(())
+}
+
+fn is_recreated(ctx: &Ctx, t: &ColumnType) -> bool {
+    t.enum_name().is_some_and(|e| ctx.recreated.contains(e))
+}
+
+/// What NULLs become when the column turns required: the fill value, else the new default.
+fn fill_value(
+    ctx: &mut Ctx,
+    key: &(QualifiedName, String),
+    t: &Column,
+) -> Option<(String, String)> {
+    if let Some(v) = ctx.mapping.fills.get(key) {
+        ctx.used_fills.insert(key.clone());
+        return Some((
+            v.clone(),
+            format!("fill value from [fill] in the mapping file: {v}"),
+        ));
+    }
+    match &t.default {
+        Some(DefaultValue::String(s) | DefaultValue::EnumValue(s)) => {
+            Some((s.clone(), format!("the new default '{s}'")))
+        }
+        _ => None,
+    }
+}
+
+fn alter_column(
+    ctx: &mut Ctx,
+    table: &QualifiedName,
+    f: &Column,
+    t: &Column,
+    acc: &mut Acc,
+) -> Result<(), PlanError> {
+    let key = (table.clone(), t.name.clone());
+    let c = quote_ident(&t.name);
+    let to_required = f.nullable && !t.nullable;
+    let retype = f.ty != t.ty || is_recreated(ctx, &f.ty) || is_recreated(ctx, &t.ty);
+    let mut null_handled = false;
+    if retype {
+        if f.default.is_some() {
+            acc.subs.push(format!("ALTER COLUMN {c} DROP DEFAULT"));
+        }
+        let using = match (&f.ty, &t.ty) {
+            (ft, ColumnType::Enum(e)) if ft.is_textual() || matches!(ft, ColumnType::Enum(_)) => {
+                let as_text = |col: &str| {
+                    if ft.is_textual() {
+                        col.to_string()
+                    } else {
+                        format!("{col}::text")
+                    }
+                };
+                let src = as_text(&c);
+                let (old_table, old_col) = ctx.old_names(table, &t.name);
+                let old_src = as_text(&quote_ident(&old_col));
+                let values = ctx
+                    .to
+                    .enums
+                    .get(e)
+                    .map(|x| x.values.clone())
+                    .unwrap_or_default();
+                let explicit = ctx.mapping.values.get(&key);
+                if let Some(ex) = explicit {
+                    ctx.used_values.insert(key.clone());
+                    for (legacy, v) in ex {
+                        if !values.contains(v) {
+                            return Err(PlanError::UnknownEnumValue {
+                                path: ctx.mapping.path_of(&key),
+                                legacy: legacy.clone(),
+                                value: v.clone(),
+                                enum_name: e.to_string(),
+                                values: values.join(", "),
+                            });
+                        }
+                    }
+                }
+                let (vm, warnings) = build_enum_mapping(table, &t.name, e, &values, explicit);
+                ctx.out.warnings.extend(warnings);
+                let null_value = if to_required {
+                    let fv = fill_value(ctx, &key, t);
+                    if let Some((v, _)) = &fv
+                        && !values.contains(v)
+                    {
+                        return Err(PlanError::UnknownEnumValue {
+                            path: format!("fill.{}.{}", table.name, t.name),
+                            legacy: "NULL".into(),
+                            value: v.clone(),
+                            enum_name: e.to_string(),
+                            values: values.join(", "),
+                        });
+                    }
+                    fv
+                } else {
+                    None
+                };
+                if to_required {
+                    null_handled = true;
+                    match &null_value {
+                        Some((_, why)) => acc.details.push(format!("{}: NULL → {why}", t.name)),
+                        None => acc.hazards.push(RawHazard::new(
+                            "unmapped-null",
+                            format!(
+                                "{table}.{} becomes required and has no default and no [fill] value: NULL rows make the cast fail",
+                                t.name
+                            ),
+                            false,
+                            true,
+                        )),
+                    }
+                }
+                let cast = EnumCast {
+                    mapping: vm.clone(),
+                    null_value: null_value.map(|(v, _)| v),
+                };
+                acc.details.push(format!(
+                    "{}: {} → {} mapping (first match wins):",
+                    t.name, f.ty, e
+                ));
+                for en in &vm.entries {
+                    acc.details.push(match en.source {
+                        MappingSource::MappingFile => {
+                            format!("  {} → {}   (mapping file)", quote_literal(&en.legacy), en.value)
+                        }
+                        MappingSource::NameMatch => {
+                            format!("  any value spelled {} ignoring case and separators → {}   (name match)", en.legacy, en.value)
+                        }
+                    });
+                }
+                acc.guards.push((
+                    format!("{table}.{}", t.name),
+                    cast.guard_sql(&old_table, &old_col, &old_src),
+                ));
+                ctx.out.preflight.push(PreflightQuery {
+                    kind: PreflightKind::EnumMapping,
+                    description: format!("values of {table}.{} → enum {e}", t.name),
+                    sql: format!(
+                        "SELECT v AS legacy, ({})::text AS mapped, count(*)::text AS rows FROM (SELECT {old_src} AS v FROM {}) AS s GROUP BY 1, 2 ORDER BY 1 NULLS FIRST",
+                        cast.case_sql("v", None),
+                        qname(&old_table)
+                    ),
+                    null_blocks: to_required && cast.null_value.is_none(),
+                });
+                ctx.out.mappings.push(vm);
+                cast.using_sql(&src)
+            }
+            (ft, tt) if ft.is_textual() && tt.is_json() => {
+                let target = sql_type(tt);
+                if ctx.mapping.json_is_strict(&key) {
+                    acc.details.push(format!(
+                        "{}: text → {target}, strict: invalid JSON stops the migration",
+                        t.name
+                    ));
+                    format!("{c}::{target}")
+                } else {
+                    acc.needs_json = true;
+                    acc.details.push(format!(
+                        "{}: text → {target}; valid JSON is parsed, other text is kept as a JSON string",
+                        t.name
+                    ));
+                    format!("{JSON_HELPER_NAME}({c})::{target}")
+                }
+            }
+            (ft, tt) => {
+                match classify(ft, tt) {
+                    Safety::Safe => {}
+                    Safety::Narrowing => acc.hazards.push(RawHazard::new(
+                        "narrowing-cast",
+                        format!("{table}.{}: {ft} → {tt} narrows: values may be cut, rounded or rejected", t.name),
+                        true,
+                        true,
+                    )),
+                    Safety::NotCastable => acc.hazards.push(RawHazard::new(
+                        "not-castable",
+                        format!("{table}.{}: {ft} → {tt} has no safe cast: values that do not convert stop the migration", t.name),
+                        false,
+                        true,
+                    )),
+                }
+                plain_using(&t.name, ft, tt)
+            }
+        };
+        let fill = if to_required && !null_handled {
+            fill_value(ctx, &key, t)
+        } else {
+            None
+        };
+        let using = match fill {
+            Some((v, why)) => {
+                null_handled = true;
+                acc.details.push(format!("{}: NULL → {why}", t.name));
+                format!("COALESCE({using}, {})", quote_literal(&v))
+            }
+            None => using,
+        };
+        if !(f.ty.is_textual() && t.ty.is_textual() && classify(&f.ty, &t.ty) == Safety::Safe) {
+            acc.rewrite.push(t.name.clone());
+        }
+        acc.subs.push(format!(
+            "ALTER COLUMN {c} TYPE {} USING {using}",
+            sql_type(&t.ty)
+        ));
+        if let Some(d) = t.default.as_ref().and_then(|d| default_sql(d, &t.ty)) {
+            acc.subs.push(format!("ALTER COLUMN {c} SET DEFAULT {d}"));
+        }
+    } else if f.default != t.default {
+        match t.default.as_ref() {
+            Some(DefaultValue::Autoincrement) | None
+                if matches!(f.default, Some(DefaultValue::Autoincrement)) =>
+            {
+                acc.subs.push(format!("ALTER COLUMN {c} DROP DEFAULT"));
+            }
+            Some(DefaultValue::Autoincrement) => acc.hazards.push(RawHazard::new(
+                "not-castable",
+                format!(
+                    "{table}.{}: turning an existing column into autoincrement is not supported",
+                    t.name
+                ),
+                false,
+                true,
+            )),
+            Some(d) => {
+                if let Some(d) = default_sql(d, &t.ty) {
+                    acc.subs.push(format!("ALTER COLUMN {c} SET DEFAULT {d}"));
+                }
+            }
+            None => acc.subs.push(format!("ALTER COLUMN {c} DROP DEFAULT")),
+        }
+    }
+    if to_required {
+        if !null_handled {
+            match fill_value(ctx, &key, t) {
+                Some((v, why)) => {
+                    acc.details.push(format!("{}: NULL → {why}", t.name));
+                    acc.pre.push(format!(
+                        "UPDATE {} SET {c} = {} WHERE {c} IS NULL",
+                        qname(table),
+                        quote_literal(&v)
+                    ));
+                }
+                None => {
+                    acc.hazards.push(RawHazard::new(
+                        "set-not-null-on-existing-data",
+                        format!("{table}.{} becomes NOT NULL without a default or [fill] value: fails if it holds NULLs", t.name),
+                        false,
+                        true,
+                    ));
+                    ctx.out.preflight.push(PreflightQuery {
+                        kind: PreflightKind::NullsIntoRequired,
+                        description: format!("NULLs in {table}.{} (becomes NOT NULL)", t.name),
+                        sql: format!(
+                            "SELECT count(*)::text AS rows FROM {} WHERE {c} IS NULL",
+                            qname(table)
+                        ),
+                        null_blocks: true,
+                    });
+                }
+            }
+        }
+        acc.subs.push(format!("ALTER COLUMN {c} SET NOT NULL"));
+    } else if !f.nullable.eq(&t.nullable) {
+        acc.subs.push(format!("ALTER COLUMN {c} DROP NOT NULL"));
+    }
+    Ok(())
+}
+
+pub(crate) fn create_index_step(ctx: &mut Ctx, table: &QualifiedName, index: &Index) {
+    let mut meta = Meta::on(table);
+    meta.index_name = Some(index.name.clone());
+    meta.unique = index.unique;
+    let mut hz = vec![];
+    let existing = ctx.from.tables.contains_key(table);
+    if index.unique && existing {
+        hz.push(RawHazard::new(
+            "add-unique-on-existing-data",
+            format!(
+                "unique index {} on existing table {table} fails if the rows hold duplicates",
+                index.name
+            ),
+            false,
+            false,
+        ));
+        let cols: Vec<String> = index.columns.iter().map(|c| c.name.clone()).collect();
+        duplicates_preflight(ctx, table, &cols, &index.name);
+    }
+    if let Some(t) = ctx.to.tables.get(table) {
+        let mine = index.column_names();
+        let twin = t
+            .indexes
+            .iter()
+            .filter(|o| {
+                o.name != index.name && o.method == index.method && o.column_names() == mine
+            })
+            .map(|o| o.name.clone())
+            .chain(
+                t.primary_key
+                    .iter()
+                    .filter(|pk| pk.columns.iter().map(String::as_str).collect::<Vec<_>>() == mine)
+                    .map(|pk| pk.name.clone()),
+            )
+            .next();
+        if let Some(twin) = twin
+            && !index.unique
+        {
+            hz.push(RawHazard::new(
+                "duplicate-index",
+                format!(
+                    "index {} on {table} ({}) duplicates {twin}: it costs writes and space and serves no query the other does not",
+                    index.name,
+                    mine.join(", ")
+                ),
+                false,
+                false,
+            ));
+            ctx.out.warnings.push(format!(
+                "{}: duplicates {twin} on the same columns",
+                index.name
+            ));
+        }
+    }
+    let s = step(
+        StepKind::CreateIndex,
+        index.name.clone(),
+        format!(
+            "Create {}index {} on {table} ({})",
+            if index.unique { "unique " } else { "" },
+            index.name,
+            index.column_names().join(", ")
+        ),
+        vec![stmt(sqltext::create_index(table, index))],
+    );
+    ctx.push(s, meta, hz);
+}

@@ -1,0 +1,562 @@
+//! Turns the differ's changes into unordered steps with their statements, hazards, guards,
+//! mappings and pre-flight queries. Column changes of one table are merged into one
+//! `ALTER TABLE` step (see `alter`).
+
+use crate::alter::{TableAlter, alter_table_step};
+use crate::edges::Meta;
+use crate::mapping::Mapping;
+use crate::preflight::{PreflightKind, PreflightQuery};
+use crate::sqltext::{self, ident_list, qname, quote_ident, quote_literal};
+use crate::{PlanError, SqlKind, Statement, Step, StepKind, ValueMapping};
+use schemadiff_diff::{Change, ValuePosition, diff, renamed};
+use schemadiff_model::{Enum, QualifiedName, Schema};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A step before ordering, with what the ordering rules need to know about it.
+pub(crate) struct RawStep {
+    pub step: Step,
+    pub meta: Meta,
+    pub hazards: Vec<RawHazard>,
+}
+
+/// A hazard of a raw step.
+pub(crate) struct RawHazard {
+    pub code: &'static str,
+    pub message: String,
+    pub loses_data: bool,
+    pub requires_allow: bool,
+}
+
+impl RawHazard {
+    pub(crate) fn new(
+        code: &'static str,
+        message: String,
+        loses_data: bool,
+        requires_allow: bool,
+    ) -> Self {
+        Self {
+            code,
+            message,
+            loses_data,
+            requires_allow,
+        }
+    }
+}
+
+/// Everything `build` produces.
+pub(crate) struct Built {
+    pub steps: Vec<RawStep>,
+    pub warnings: Vec<String>,
+    pub mappings: Vec<ValueMapping>,
+    pub preflight: Vec<PreflightQuery>,
+}
+
+/// Shared state while building.
+pub(crate) struct Ctx<'a> {
+    pub from: &'a Schema,
+    pub to: &'a Schema,
+    pub mapping: &'a Mapping,
+    pub recreated: BTreeSet<QualifiedName>,
+    pub used_values: BTreeSet<(QualifiedName, String)>,
+    pub used_fills: BTreeSet<(QualifiedName, String)>,
+    pub out: Built,
+}
+
+pub(crate) fn stmt(sql: String) -> Statement {
+    Statement {
+        sql,
+        kind: SqlKind::Plain,
+    }
+}
+
+pub(crate) fn step(
+    kind: StepKind,
+    object: String,
+    description: String,
+    statements: Vec<Statement>,
+) -> Step {
+    Step {
+        kind,
+        object,
+        description,
+        details: Vec::new(),
+        statements,
+        hazards: Vec::new(),
+        batch: 0,
+    }
+}
+
+impl Ctx<'_> {
+    /// The names a column had before the declared renames (guards and pre-flight queries run
+    /// before any rename).
+    pub(crate) fn old_names(&self, table: &QualifiedName, column: &str) -> (QualifiedName, String) {
+        let r = &self.mapping.renames;
+        let old_col = r
+            .columns
+            .get(table)
+            .and_then(|m| m.iter().find(|(_, new)| new.as_str() == column))
+            .map(|(old, _)| old.clone())
+            .unwrap_or_else(|| column.to_string());
+        let old_table = r
+            .tables
+            .iter()
+            .find(|(_, new)| *new == table)
+            .map(|(old, _)| old.clone())
+            .unwrap_or_else(|| table.clone());
+        (old_table, old_col)
+    }
+
+    pub(crate) fn push(&mut self, step: Step, meta: Meta, hazards: Vec<RawHazard>) {
+        self.out.steps.push(RawStep {
+            step,
+            meta,
+            hazards,
+        });
+    }
+}
+
+fn validate_renames(from: &Schema, to: &Schema, m: &Mapping) -> Result<(), PlanError> {
+    for (old, new) in &m.renames.tables {
+        if !from.tables.contains_key(old) {
+            return Err(PlanError::UnusedMapping {
+                path: format!("renames.tables.{}", old.name),
+                message: format!("table {old} is not in the source schema"),
+            });
+        }
+        if !to.tables.contains_key(new) {
+            return Err(PlanError::UnusedMapping {
+                path: format!("renames.tables.{}", old.name),
+                message: format!("table {new} is not in the target schema"),
+            });
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn build(from: &Schema, to: &Schema, mapping: &Mapping) -> Result<Built, PlanError> {
+    validate_renames(from, to, mapping)?;
+    let rfrom = renamed(from, to, &mapping.renames);
+    let changes = diff(from, to, &mapping.renames).changes;
+    let recreated = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::RecreateEnum { to, .. } => Some(to.name.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut ctx = Ctx {
+        from: &rfrom,
+        to,
+        mapping,
+        recreated,
+        used_values: BTreeSet::new(),
+        used_fills: BTreeSet::new(),
+        out: Built {
+            steps: Vec::new(),
+            warnings: Vec::new(),
+            mappings: Vec::new(),
+            preflight: Vec::new(),
+        },
+    };
+    let mut alters: BTreeMap<QualifiedName, TableAlter> = BTreeMap::new();
+    for c in &changes {
+        match c {
+            Change::AddColumn { table, column } => alters
+                .entry(table.clone())
+                .or_default()
+                .adds
+                .push(column.clone()),
+            Change::DropColumn { table, column } => alters
+                .entry(table.clone())
+                .or_default()
+                .drops
+                .push(column.clone()),
+            Change::AlterColumn { table, from, to } => alters
+                .entry(table.clone())
+                .or_default()
+                .alters
+                .push((from.clone(), to.clone())),
+            other => simple_step(&mut ctx, other),
+        }
+    }
+    // Columns of a recreated enum must be cast to the new type even when nothing else changes.
+    for (tn, t) in &rfrom.tables {
+        let Some(tt) = to.tables.get(tn) else {
+            continue;
+        };
+        for c in &t.columns {
+            let Some(e) = c.ty.enum_name() else { continue };
+            if !ctx.recreated.contains(e) {
+                continue;
+            }
+            let Some(tc) = tt.column(&c.name) else {
+                continue;
+            };
+            let entry = alters.entry(tn.clone()).or_default();
+            if !entry.alters.iter().any(|(f, _)| f.name == c.name) {
+                entry.alters.push((c.clone(), tc.clone()));
+            }
+        }
+    }
+    for (table, alter) in alters {
+        alter_table_step(&mut ctx, &table, alter)?;
+    }
+    check_unused(&ctx)?;
+    Ok(ctx.out)
+}
+
+fn check_unused(ctx: &Ctx) -> Result<(), PlanError> {
+    for key in ctx.mapping.values.keys() {
+        if !ctx.used_values.contains(key) {
+            return Err(PlanError::UnusedMapping {
+                path: ctx.mapping.path_of(key),
+                message: format!(
+                    "column {}.{} is not cast to an enum by this plan, so its value mapping would be ignored",
+                    key.0, key.1
+                ),
+            });
+        }
+    }
+    for key in ctx.mapping.fills.keys() {
+        if !ctx.used_fills.contains(key) {
+            return Err(PlanError::UnusedMapping {
+                path: format!("fill.{}.{}", key.0, key.1),
+                message: format!(
+                    "column {}.{} does not become required in this plan, so the fill value would be ignored",
+                    key.0, key.1
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn enum_meta(e: &QualifiedName) -> Meta {
+    Meta {
+        enum_name: Some(e.clone()),
+        ..Meta::default()
+    }
+}
+
+fn simple_step(ctx: &mut Ctx, c: &Change) {
+    match c {
+        Change::CreateEnum(e) => {
+            let s = step(
+                StepKind::CreateEnum,
+                e.name.to_string(),
+                format!("Create enum {} ({} values)", e.name, e.values.len()),
+                vec![stmt(sqltext::create_enum(e))],
+            );
+            ctx.push(s, enum_meta(&e.name), vec![]);
+        }
+        Change::AddEnumValue {
+            enum_name,
+            value,
+            position,
+        } => {
+            let pos = match position {
+                ValuePosition::Before(v) => format!(" BEFORE {}", quote_literal(v)),
+                ValuePosition::After(v) => format!(" AFTER {}", quote_literal(v)),
+                ValuePosition::End => String::new(),
+            };
+            let s = step(
+                StepKind::AddEnumValue,
+                format!("{enum_name}.{value}"),
+                format!(
+                    "Add value {value} to enum {enum_name}{} (committed before any use: PostgreSQL cannot use a new label in the transaction that adds it)",
+                    pos.replace('\'', "")
+                ),
+                vec![stmt(format!(
+                    "ALTER TYPE {} ADD VALUE {}{pos}",
+                    qname(enum_name),
+                    quote_literal(value)
+                ))],
+            );
+            ctx.push(s, enum_meta(enum_name), vec![]);
+        }
+        Change::RecreateEnum { from, to, removed } => recreate_enum(ctx, from, to, removed),
+        Change::DropEnum(e) => {
+            let s = step(
+                StepKind::DropEnum,
+                e.name.to_string(),
+                format!("Drop enum {}", e.name),
+                vec![stmt(format!("DROP TYPE {}", qname(&e.name)))],
+            );
+            let h = RawHazard::new(
+                "drop-enum",
+                format!("enum {} is dropped; no column uses it any more", e.name),
+                false,
+                false,
+            );
+            ctx.push(s, enum_meta(&e.name), vec![h]);
+        }
+        Change::RenameTable { from, to } => {
+            let s = step(
+                StepKind::RenameTable,
+                to.to_string(),
+                format!(
+                    "Rename table {from} to {to} (declared in the mapping file; keeps the rows)"
+                ),
+                vec![stmt(format!(
+                    "ALTER TABLE {} RENAME TO {}",
+                    qname(from),
+                    quote_ident(&to.name)
+                ))],
+            );
+            let meta = Meta {
+                table: Some(to.clone()),
+                ..Meta::default()
+            };
+            ctx.push(s, meta, vec![]);
+        }
+        Change::RenameColumn { table, from, to } => {
+            let s = step(
+                StepKind::RenameColumn,
+                format!("{table}.{to}"),
+                format!(
+                    "Rename column {table}.{from} to {to} (declared in the mapping file; keeps the values)"
+                ),
+                vec![stmt(format!(
+                    "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                    qname(table),
+                    quote_ident(from),
+                    quote_ident(to)
+                ))],
+            );
+            ctx.push(s, Meta::on(table), vec![]);
+        }
+        Change::RenameConstraint { table, from, to } => {
+            let s = step(
+                StepKind::RenameConstraint,
+                to.clone(),
+                format!("Rename constraint {from} of {table} to {to}"),
+                vec![stmt(format!(
+                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+                    qname(table),
+                    quote_ident(from),
+                    quote_ident(to)
+                ))],
+            );
+            ctx.push(s, Meta::on(table), vec![]);
+        }
+        Change::RenameIndex { table, from, to } => {
+            let s = step(
+                StepKind::RenameConstraint,
+                to.clone(),
+                format!("Rename index {from} of {table} to {to}"),
+                vec![stmt(format!(
+                    "ALTER INDEX {} RENAME TO {}",
+                    qname(&QualifiedName::new(&table.schema, from)),
+                    quote_ident(to)
+                ))],
+            );
+            ctx.push(s, Meta::on(table), vec![]);
+        }
+        Change::CreateTable(t) => {
+            let mut meta = Meta::on(&t.name);
+            meta.enums_new = t
+                .columns
+                .iter()
+                .filter_map(|c| c.ty.enum_name().cloned())
+                .collect();
+            let s = step(
+                StepKind::CreateTable,
+                t.name.to_string(),
+                format!("Create table {} ({} columns)", t.name, t.columns.len()),
+                vec![stmt(sqltext::create_table(t))],
+            );
+            ctx.push(s, meta, vec![]);
+        }
+        Change::DropTable(t) => {
+            let mut meta = Meta::on(&t.name);
+            meta.enums_old = t
+                .columns
+                .iter()
+                .filter_map(|c| c.ty.enum_name().cloned())
+                .collect();
+            let s = step(
+                StepKind::DropTable,
+                t.name.to_string(),
+                format!("Drop table {}", t.name),
+                vec![stmt(format!("DROP TABLE {}", qname(&t.name)))],
+            );
+            let h = RawHazard::new(
+                "drop-table",
+                format!("table {} is dropped with all its rows", t.name),
+                true,
+                true,
+            );
+            ctx.push(s, meta, vec![h]);
+        }
+        Change::AddPrimaryKey { table, key } => {
+            let mut meta = Meta::on(table);
+            meta.unique = true;
+            let s = step(
+                StepKind::AddPrimaryKey,
+                key.name.clone(),
+                format!(
+                    "Add primary key {} ({}) to {table}",
+                    key.name,
+                    key.columns.join(", ")
+                ),
+                vec![stmt(format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})",
+                    qname(table),
+                    quote_ident(&key.name),
+                    ident_list(&key.columns)
+                ))],
+            );
+            let mut hz = vec![];
+            if ctx.from.tables.contains_key(table) {
+                hz.push(RawHazard::new(
+                    "add-unique-on-existing-data",
+                    format!("primary key {} on existing table {table} fails if the rows hold duplicates or NULLs", key.name),
+                    false,
+                    false,
+                ));
+                let cols: Vec<String> = key.columns.clone();
+                duplicates_preflight(ctx, table, &cols, &key.name);
+            }
+            ctx.push(s, meta, hz);
+        }
+        Change::DropPrimaryKey { table, key } => {
+            let mut meta = Meta::on(table);
+            meta.unique = true;
+            let s = step(
+                StepKind::DropPrimaryKey,
+                key.name.clone(),
+                format!("Drop primary key {} of {table}", key.name),
+                vec![stmt(format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {}",
+                    qname(table),
+                    quote_ident(&key.name)
+                ))],
+            );
+            ctx.push(s, meta, vec![]);
+        }
+        Change::CreateIndex { table, index } => crate::alter::create_index_step(ctx, table, index),
+        Change::DropIndex { table, index } => {
+            let mut meta = Meta::on(table);
+            meta.index_name = Some(index.name.clone());
+            meta.unique = index.unique;
+            let s = step(
+                StepKind::DropIndex,
+                index.name.clone(),
+                format!("Drop index {} of {table}", index.name),
+                vec![stmt(format!(
+                    "DROP INDEX {}",
+                    qname(&QualifiedName::new(&table.schema, &index.name))
+                ))],
+            );
+            ctx.push(s, meta, vec![]);
+        }
+        Change::AddForeignKey { table, key } => {
+            let mut meta = Meta::on(table);
+            meta.refs.insert(key.referenced_table.clone());
+            meta.index_name = Some(key.name.clone());
+            let s = step(
+                StepKind::AddForeignKey,
+                key.name.clone(),
+                format!(
+                    "Add foreign key {} ({table} → {}, ON DELETE {}, ON UPDATE {})",
+                    key.name,
+                    key.referenced_table,
+                    key.on_delete.sql(),
+                    key.on_update.sql()
+                ),
+                vec![stmt(sqltext::add_foreign_key(table, key))],
+            );
+            ctx.push(s, meta, vec![]);
+        }
+        Change::DropForeignKey { table, key } => {
+            let mut meta = Meta::on(table);
+            meta.refs.insert(key.referenced_table.clone());
+            meta.index_name = Some(key.name.clone());
+            let s = step(
+                StepKind::DropForeignKey,
+                key.name.clone(),
+                format!(
+                    "Drop foreign key {} ({table} → {})",
+                    key.name, key.referenced_table
+                ),
+                vec![stmt(format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {}",
+                    qname(table),
+                    quote_ident(&key.name)
+                ))],
+            );
+            ctx.push(s, meta, vec![]);
+        }
+        Change::AddColumn { .. } | Change::DropColumn { .. } | Change::AlterColumn { .. } => {}
+    }
+}
+
+/// The name the old type is renamed to while its columns are cast.
+pub(crate) fn old_enum_name(e: &QualifiedName) -> QualifiedName {
+    QualifiedName::new(&e.schema, format!("{}_old", e.name))
+}
+
+fn recreate_enum(ctx: &mut Ctx, from: &Enum, to: &Enum, removed: &[String]) {
+    let old = old_enum_name(&from.name);
+    let begin = step(
+        StepKind::RecreateEnumBegin,
+        to.name.to_string(),
+        format!(
+            "Recreate enum {} (values removed or reordered): rename the old type away and create the new one; its columns are cast next",
+            to.name
+        ),
+        vec![
+            stmt(format!(
+                "ALTER TYPE {} RENAME TO {}",
+                qname(&from.name),
+                quote_ident(&old.name)
+            )),
+            stmt(sqltext::create_enum(to)),
+        ],
+    );
+    let mut hz = vec![];
+    if !removed.is_empty() {
+        hz.push(RawHazard::new(
+            "enum-value-removed",
+            format!(
+                "enum {} loses value(s) {}; rows holding them stop the migration (guard) unless the mapping file maps them",
+                to.name,
+                removed.join(", ")
+            ),
+            false,
+            true,
+        ));
+    }
+    ctx.push(begin, enum_meta(&to.name), hz);
+    let end = step(
+        StepKind::RecreateEnumEnd,
+        old.to_string(),
+        format!("Drop the old enum type {old} now that no column uses it"),
+        vec![stmt(format!("DROP TYPE {}", qname(&old)))],
+    );
+    ctx.push(end, enum_meta(&to.name), vec![]);
+}
+
+/// Pre-flight: duplicate keys of a new unique index or key on an existing table.
+pub(crate) fn duplicates_preflight(
+    ctx: &mut Ctx,
+    table: &QualifiedName,
+    cols: &[String],
+    name: &str,
+) {
+    let list = ident_list(cols);
+    let not_null: Vec<String> = cols
+        .iter()
+        .map(|c| format!("{} IS NOT NULL", quote_ident(c)))
+        .collect();
+    ctx.out.preflight.push(PreflightQuery {
+        kind: PreflightKind::Duplicates,
+        description: format!("duplicate keys for unique {name} on {table} ({})", cols.join(", ")),
+        sql: format!(
+            "SELECT {list}, count(*)::text AS rows FROM {} WHERE {} GROUP BY {list} HAVING count(*) > 1 ORDER BY {list} LIMIT 20",
+            qname(table),
+            not_null.join(" AND ")
+        ),
+        null_blocks: false,
+    });
+}

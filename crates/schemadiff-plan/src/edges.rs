@@ -1,0 +1,252 @@
+//! The ordering rules: each is a small named function saying "step `a` must run before step
+//! `b`", with the PostgreSQL reason. `edges` applies them to the pairs of steps that share a
+//! table, a referenced table or an enum (plus a few plan-wide rules), so the graph stays
+//! near-linear on large schemas.
+
+use crate::StepKind as K;
+use crate::build::RawStep;
+use schemadiff_model::QualifiedName;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the rules need to know about a step.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Meta {
+    /// The table it acts on (new name).
+    pub table: Option<QualifiedName>,
+    /// The enum it creates/changes/drops.
+    pub enum_name: Option<QualifiedName>,
+    /// Enums its new columns use.
+    pub enums_new: BTreeSet<QualifiedName>,
+    /// Enums its old columns used.
+    pub enums_old: BTreeSet<QualifiedName>,
+    /// Tables referenced by a foreign key it adds or drops.
+    pub refs: BTreeSet<QualifiedName>,
+    /// Index or constraint name it creates or drops.
+    pub index_name: Option<String>,
+    /// True when it creates or drops a unique index or primary key.
+    pub unique: bool,
+    /// True when it casts text to JSON with the temporary helper.
+    pub needs_json: bool,
+}
+
+impl Meta {
+    pub(crate) fn on(table: &QualifiedName) -> Meta {
+        Meta {
+            table: Some(table.clone()),
+            ..Meta::default()
+        }
+    }
+}
+
+type Rule = fn(&RawStep, &RawStep) -> bool;
+
+/// The pairwise rules, by name.
+pub(crate) const RULES: &[(&str, Rule)] = &[
+    ("enum-before-users", enum_before_users),
+    ("users-before-enum-drop", users_before_enum_drop),
+    ("recreate-begin-before-end", recreate_begin_before_end),
+    ("rename-before-use", rename_before_use),
+    ("table-before-dependents", table_before_dependents),
+    ("columns-before-dependents", columns_before_dependents),
+    ("referenced-key-before-fk", referenced_key_before_fk),
+    ("drop-fk-before-drop-target", drop_fk_before_drop_target),
+    ("drop-before-recreate", drop_before_recreate),
+    ("drop-index-before-alter", drop_index_before_alter),
+];
+
+fn is(s: &RawStep, kinds: &[K]) -> bool {
+    kinds.contains(&s.step.kind)
+}
+
+fn same_table(a: &RawStep, b: &RawStep) -> bool {
+    a.meta.table.is_some() && a.meta.table == b.meta.table
+}
+
+/// A type must exist (and a new label be committed) before a table column uses it:
+/// PostgreSQL resolves the type name in `CREATE TABLE` / `ALTER COLUMN … TYPE` at once.
+fn enum_before_users(a: &RawStep, b: &RawStep) -> bool {
+    is(a, &[K::CreateEnum, K::AddEnumValue, K::RecreateEnumBegin])
+        && is(b, &[K::CreateTable, K::AlterTable])
+        && a.meta
+            .enum_name
+            .as_ref()
+            .is_some_and(|e| b.meta.enums_new.contains(e))
+}
+
+/// `DROP TYPE` fails while a column still uses the type (dependency in pg_depend), so every
+/// table that drops or casts away such a column goes first.
+fn users_before_enum_drop(a: &RawStep, b: &RawStep) -> bool {
+    is(a, &[K::AlterTable, K::DropTable])
+        && is(b, &[K::DropEnum, K::RecreateEnumEnd])
+        && b.meta
+            .enum_name
+            .as_ref()
+            .is_some_and(|e| a.meta.enums_old.contains(e))
+}
+
+/// The old type can only be dropped after it was renamed away and replaced.
+fn recreate_begin_before_end(a: &RawStep, b: &RawStep) -> bool {
+    is(a, &[K::RecreateEnumBegin])
+        && is(b, &[K::RecreateEnumEnd])
+        && a.meta.enum_name == b.meta.enum_name
+}
+
+/// After `RENAME`, the table/column/constraint exists only under its new name, which every
+/// later statement uses.
+fn rename_before_use(a: &RawStep, b: &RawStep) -> bool {
+    if !is(a, &[K::RenameTable, K::RenameColumn, K::RenameConstraint]) || std::ptr::eq(a, b) {
+        return false;
+    }
+    if is(b, &[K::Guard]) {
+        return false; // guards read the old names, before any rename
+    }
+    let t = a.meta.table.as_ref();
+    let touches = same_table(a, b) || t.is_some_and(|t| b.meta.refs.contains(t));
+    touches
+        && (!is(b, &[K::RenameTable, K::RenameColumn, K::RenameConstraint])
+            || is(a, &[K::RenameTable]) && !is(b, &[K::RenameTable]))
+}
+
+/// An index, key or foreign key can only be created on an existing table, and a foreign key
+/// can only reference an existing table.
+fn table_before_dependents(a: &RawStep, b: &RawStep) -> bool {
+    is(a, &[K::CreateTable])
+        && is(b, &[K::CreateIndex, K::AddForeignKey, K::AddPrimaryKey])
+        && (same_table(a, b)
+            || a.meta
+                .table
+                .as_ref()
+                .is_some_and(|t| b.meta.refs.contains(t)))
+}
+
+/// New or retyped columns must exist before indexes, keys and foreign keys use them.
+fn columns_before_dependents(a: &RawStep, b: &RawStep) -> bool {
+    is(a, &[K::AlterTable])
+        && is(b, &[K::CreateIndex, K::AddForeignKey, K::AddPrimaryKey])
+        && (same_table(a, b)
+            || a.meta
+                .table
+                .as_ref()
+                .is_some_and(|t| b.meta.refs.contains(t)))
+}
+
+/// A foreign key needs a unique index or primary key on the referenced columns
+/// ("there is no unique constraint matching given keys for referenced table").
+fn referenced_key_before_fk(a: &RawStep, b: &RawStep) -> bool {
+    (is(a, &[K::AddPrimaryKey]) || is(a, &[K::CreateIndex]) && a.meta.unique)
+        && is(b, &[K::AddForeignKey])
+        && a.meta
+            .table
+            .as_ref()
+            .is_some_and(|t| b.meta.refs.contains(t))
+}
+
+/// A table, a column or a key that a foreign key depends on cannot be dropped or retyped
+/// while the foreign key exists (without CASCADE, which we never use).
+fn drop_fk_before_drop_target(a: &RawStep, b: &RawStep) -> bool {
+    is(a, &[K::DropForeignKey])
+        && (is(b, &[K::DropTable, K::AlterTable, K::DropPrimaryKey])
+            || is(b, &[K::DropIndex]) && b.meta.unique)
+        && b.meta
+            .table
+            .as_ref()
+            .is_some_and(|t| a.meta.table.as_ref() == Some(t) || a.meta.refs.contains(t))
+}
+
+/// An index or constraint that changes is dropped and created again under the same name;
+/// names are unique per schema, so the drop goes first.
+fn drop_before_recreate(a: &RawStep, b: &RawStep) -> bool {
+    let pk = is(a, &[K::DropPrimaryKey]) && is(b, &[K::AddPrimaryKey]) && same_table(a, b);
+    pk || is(a, &[K::DropIndex, K::DropForeignKey, K::DropPrimaryKey])
+        && is(b, &[K::CreateIndex, K::AddForeignKey, K::AddPrimaryKey])
+        && a.meta.index_name.is_some()
+        && a.meta.index_name == b.meta.index_name
+}
+
+/// Dropping a column drops its indexes silently; the explicit `DROP INDEX` must run first or
+/// it would fail on a missing index.
+fn drop_index_before_alter(a: &RawStep, b: &RawStep) -> bool {
+    is(a, &[K::DropIndex, K::DropPrimaryKey]) && is(b, &[K::AlterTable]) && same_table(a, b)
+}
+
+/// Every edge `(a, b, rule)` of the plan, deduplicated and sorted.
+pub(crate) fn edges(steps: &[RawStep]) -> Vec<(usize, usize, &'static str)> {
+    let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, s) in steps.iter().enumerate() {
+        let m = &s.meta;
+        let mut keys: BTreeSet<String> = BTreeSet::new();
+        keys.extend(m.table.iter().map(|t| format!("t:{t:?}")));
+        keys.extend(m.refs.iter().map(|t| format!("t:{t:?}")));
+        keys.extend(m.enum_name.iter().map(|e| format!("e:{e:?}")));
+        keys.extend(
+            m.enums_new
+                .iter()
+                .chain(&m.enums_old)
+                .map(|e| format!("e:{e:?}")),
+        );
+        keys.extend(m.index_name.iter().map(|n| format!("i:{n}")));
+        for k in keys {
+            by_key.entry(k).or_default().push(i);
+        }
+    }
+    let mut out: BTreeSet<(usize, usize, &'static str)> = BTreeSet::new();
+    for group in by_key.values() {
+        for &a in group {
+            for &b in group {
+                if a == b {
+                    continue;
+                }
+                for (name, rule) in RULES {
+                    if rule(&steps[a], &steps[b]) {
+                        out.insert((a, b, name));
+                    }
+                }
+            }
+        }
+    }
+    plan_wide(steps, &mut out);
+    out.into_iter().collect()
+}
+
+/// Rules that relate a step to every step of a kind.
+fn plan_wide(steps: &[RawStep], out: &mut BTreeSet<(usize, usize, &'static str)>) {
+    let of = |k: K| {
+        steps
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| s.step.kind == k)
+            .map(|(i, _)| i)
+    };
+    // Guards check the data before anything changes: the migration stops with nothing done.
+    for g in of(K::Guard) {
+        for (j, s) in steps.iter().enumerate() {
+            if !is(s, &[K::Guard]) {
+                out.insert((g, j, "guard-before-changes"));
+            }
+        }
+    }
+    // A label added by `ALTER TYPE … ADD VALUE` cannot be used before its transaction
+    // commits ("unsafe use of new value"): additions run in their own first batch.
+    for a in of(K::AddEnumValue) {
+        for (j, s) in steps.iter().enumerate() {
+            if !is(s, &[K::Guard, K::AddEnumValue]) {
+                out.insert((a, j, "added-values-committed-first"));
+            }
+        }
+    }
+    let adds: Vec<usize> = of(K::AddEnumValue).collect();
+    for w in adds.windows(2) {
+        if steps[w[0]].meta.enum_name == steps[w[1]].meta.enum_name {
+            // `ADD VALUE … AFTER 'x'` may name a label added just before.
+            out.insert((w[0], w[1], "add-values-in-order"));
+        }
+    }
+    // The temporary JSON helper must exist before a cast calls it.
+    for h in of(K::CreateHelper) {
+        for (j, s) in steps.iter().enumerate() {
+            if s.meta.needs_json {
+                out.insert((h, j, "helper-before-json-cast"));
+            }
+        }
+    }
+}

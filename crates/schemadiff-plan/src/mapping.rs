@@ -1,0 +1,274 @@
+//! The mapping file: legacy values → enum values, NULL fills, renames, JSON strictness.
+//! Keys are written with DSL model and field names and resolved to database names on parsing
+//! (see docs/mapping.md for the format).
+
+use schemadiff_diff::Renames;
+use schemadiff_model::QualifiedName;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Resolves mapping-file keys (model and field names) to database names.
+pub trait NameResolver {
+    /// The table of a model.
+    fn table(&self, model: &str) -> Option<QualifiedName>;
+    /// The column of a model's field.
+    fn column(&self, model: &str, field: &str) -> Option<String>;
+}
+
+/// Treats keys as database names in schema `public`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DatabaseNames;
+
+impl NameResolver for DatabaseNames {
+    fn table(&self, model: &str) -> Option<QualifiedName> {
+        Some(QualifiedName::public(model))
+    }
+    fn column(&self, _model: &str, field: &str) -> Option<String> {
+        Some(field.to_string())
+    }
+}
+
+/// A table and a column, in database names.
+pub type ColumnKey = (QualifiedName, String);
+
+/// The parsed mapping file, keys already in database names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mapping {
+    /// `[values.Model.field]`: legacy value → enum value, per column.
+    pub values: BTreeMap<ColumnKey, BTreeMap<String, String>>,
+    /// `[fill.Model] field = "VALUE"`: what NULLs become when the column turns required.
+    pub fills: BTreeMap<ColumnKey, String>,
+    /// `[renames.tables]` and `[renames.columns.Model]`.
+    pub renames: Renames,
+    /// `[json] strict = true`: every String → Json cast fails on invalid JSON.
+    pub json_strict: bool,
+    /// `[json] strict_columns = ["Model.field"]`: those casts fail on invalid JSON.
+    pub json_strict_columns: BTreeSet<ColumnKey>,
+    /// The file's key path of each column entry (`values.Campaign.platform`), for messages.
+    pub key_paths: BTreeMap<ColumnKey, String>,
+}
+
+/// A mapping file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("mapping file: {path}: {message}")]
+pub struct MappingError {
+    /// The key path (`values.Campaign.platform`) or `(file)`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn err(path: impl Into<String>, message: impl Into<String>) -> MappingError {
+    MappingError {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+fn table_of(v: &toml::Value, path: &str) -> Result<toml::Table, MappingError> {
+    v.as_table()
+        .cloned()
+        .ok_or_else(|| err(path, "expected a table"))
+}
+
+fn string_of(v: &toml::Value, path: &str) -> Result<String, MappingError> {
+    v.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| err(path, "expected a string"))
+}
+
+impl Mapping {
+    /// No mapping at all.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Parses the TOML text, resolving model/field keys with `resolve`.
+    pub fn parse(toml_text: &str, resolve: &dyn NameResolver) -> Result<Mapping, MappingError> {
+        let root: toml::Table =
+            toml::from_str(toml_text).map_err(|e| err("(file)", e.to_string()))?;
+        let mut m = Mapping::default();
+        let col = |model: &str, field: &str, path: &str| -> Result<ColumnKey, MappingError> {
+            let t = resolve
+                .table(model)
+                .ok_or_else(|| err(path, format!("unknown model `{model}`")))?;
+            let c = resolve
+                .column(model, field)
+                .ok_or_else(|| err(path, format!("unknown field `{model}.{field}`")))?;
+            Ok((t, c))
+        };
+        for (key, value) in &root {
+            match key.as_str() {
+                "values" => {
+                    for (model, fields) in table_of(value, "values")? {
+                        let p = format!("values.{model}");
+                        for (field, entries) in table_of(&fields, &p)? {
+                            let p = format!("values.{model}.{field}");
+                            let k = col(&model, &field, &p)?;
+                            let mut map = BTreeMap::new();
+                            for (legacy, v) in table_of(&entries, &p)? {
+                                map.insert(
+                                    legacy.clone(),
+                                    string_of(&v, &format!("{p}.\"{legacy}\""))?,
+                                );
+                            }
+                            m.key_paths.insert(k.clone(), p);
+                            m.values.insert(k, map);
+                        }
+                    }
+                }
+                "fill" => {
+                    for (model, fields) in table_of(value, "fill")? {
+                        let p = format!("fill.{model}");
+                        for (field, v) in table_of(&fields, &p)? {
+                            let p = format!("fill.{model}.{field}");
+                            let k = col(&model, &field, &p)?;
+                            m.fills.insert(k, string_of(&v, &p)?);
+                        }
+                    }
+                }
+                "renames" => {
+                    for (kind, entries) in table_of(value, "renames")? {
+                        match kind.as_str() {
+                            "tables" => {
+                                for (old, new) in table_of(&entries, "renames.tables")? {
+                                    let p = format!("renames.tables.{old}");
+                                    let new = string_of(&new, &p)?;
+                                    let o = resolve
+                                        .table(&old)
+                                        .ok_or_else(|| err(&p, format!("unknown model `{old}`")))?;
+                                    let n = resolve
+                                        .table(&new)
+                                        .ok_or_else(|| err(&p, format!("unknown model `{new}`")))?;
+                                    m.renames.tables.insert(o, n);
+                                }
+                            }
+                            "columns" => {
+                                for (model, cols) in table_of(&entries, "renames.columns")? {
+                                    let p = format!("renames.columns.{model}");
+                                    let t = resolve.table(&model).ok_or_else(|| {
+                                        err(&p, format!("unknown model `{model}`"))
+                                    })?;
+                                    for (old, new) in table_of(&cols, &p)? {
+                                        let p = format!("{p}.{old}");
+                                        let new = string_of(&new, &p)?;
+                                        let o = resolve.column(&model, &old).unwrap_or(old.clone());
+                                        let n = resolve.column(&model, &new).unwrap_or(new.clone());
+                                        m.renames
+                                            .columns
+                                            .entry(t.clone())
+                                            .or_default()
+                                            .insert(o, n);
+                                    }
+                                }
+                            }
+                            other => {
+                                return Err(err(
+                                    format!("renames.{other}"),
+                                    "unknown key (expected `tables` or `columns`)",
+                                ));
+                            }
+                        }
+                    }
+                }
+                "json" => {
+                    for (k, v) in table_of(value, "json")? {
+                        match k.as_str() {
+                            "strict" => {
+                                m.json_strict = v
+                                    .as_bool()
+                                    .ok_or_else(|| err("json.strict", "expected true or false"))?
+                            }
+                            "strict_columns" => {
+                                let arr = v.as_array().ok_or_else(|| {
+                                    err(
+                                        "json.strict_columns",
+                                        "expected an array of \"Model.field\"",
+                                    )
+                                })?;
+                                for item in arr {
+                                    let s = string_of(item, "json.strict_columns")?;
+                                    let (model, field) = s.split_once('.').ok_or_else(|| {
+                                        err(
+                                            "json.strict_columns",
+                                            format!("`{s}` is not \"Model.field\""),
+                                        )
+                                    })?;
+                                    let k = col(model, field, "json.strict_columns")?;
+                                    m.json_strict_columns.insert(k);
+                                }
+                            }
+                            other => {
+                                return Err(err(
+                                    format!("json.{other}"),
+                                    "unknown key (expected `strict` or `strict_columns`)",
+                                ));
+                            }
+                        }
+                    }
+                }
+                other => {
+                    return Err(err(
+                        other,
+                        "unknown section (expected `values`, `fill`, `renames` or `json`)",
+                    ));
+                }
+            }
+        }
+        Ok(m)
+    }
+
+    /// The key path naming a column in messages (`values.Campaign.platform`), or `T.c`.
+    pub fn path_of(&self, key: &ColumnKey) -> String {
+        self.key_paths
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| format!("{}.{}", key.0, key.1))
+    }
+
+    /// True when a String → Json cast of this column must fail on invalid JSON.
+    pub fn json_is_strict(&self, key: &ColumnKey) -> bool {
+        self.json_strict || self.json_strict_columns.contains(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_section() {
+        let m = Mapping::parse(
+            r#"
+[values.Campaign.platform]
+"google_ads" = "GOOGLE_ADS"
+[fill.User]
+role = "CLIENT"
+[renames.tables]
+Old = "New"
+[renames.columns.New]
+a = "b"
+[json]
+strict_columns = ["Tenant.settings"]
+"#,
+            &DatabaseNames,
+        )
+        .expect("valid");
+        let k = (QualifiedName::public("Campaign"), "platform".to_string());
+        assert_eq!(m.values[&k]["google_ads"], "GOOGLE_ADS");
+        assert_eq!(m.path_of(&k), "values.Campaign.platform");
+        assert_eq!(m.fills.len(), 1);
+        assert_eq!(m.renames.tables.len(), 1);
+        assert!(m.json_is_strict(&(QualifiedName::public("Tenant"), "settings".into())));
+    }
+
+    #[test]
+    fn errors_name_the_key_path() {
+        let e = Mapping::parse("[values.Campaign.platform]\nx = 1\n", &DatabaseNames).unwrap_err();
+        assert!(
+            e.to_string().contains("values.Campaign.platform.\"x\""),
+            "{e}"
+        );
+        let e = Mapping::parse("[oops]\n", &DatabaseNames).unwrap_err();
+        assert!(e.to_string().contains("oops"), "{e}");
+    }
+}

@@ -1,0 +1,230 @@
+//! PostgreSQL statement text: the ONE identifier quoting function, the ONE literal quoting
+//! function, type names, defaults and the DDL of created objects (Prisma-compatible spelling).
+//!
+//! Every name is quoted and schema-qualified (`"public"."User"`); every literal goes through
+//! [`quote_literal`], which stays correct whatever `standard_conforming_strings` is.
+
+use schemadiff_model::{
+    Column, ColumnType, DefaultValue, Enum, ForeignKey, Index, QualifiedName, SortOrder, Table,
+};
+
+/// Quotes an identifier: `"` around it, inner `"` doubled. Always quotes.
+pub fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// Quotes a string literal. `'` is doubled; a value holding `\` is written as an `E'…'`
+/// literal with `\` doubled, so it means the same with or without
+/// `standard_conforming_strings`.
+pub fn quote_literal(s: &str) -> String {
+    if s.contains('\\') {
+        format!("E'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+    } else {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+}
+
+/// `"schema"."name"`.
+pub fn qname(n: &QualifiedName) -> String {
+    format!("{}.{}", quote_ident(&n.schema), quote_ident(&n.name))
+}
+
+fn with_mod(base: &str, m: &Option<u32>) -> String {
+    match m {
+        Some(n) => format!("{base}({n})"),
+        None => base.to_string(),
+    }
+}
+
+/// The SQL spelling of a column type (upper case, as Prisma writes it; enums quoted).
+pub fn sql_type(t: &ColumnType) -> String {
+    match t {
+        ColumnType::Text => "TEXT".into(),
+        ColumnType::VarChar(n) => with_mod("VARCHAR", n),
+        ColumnType::Char(n) => with_mod("CHAR", n),
+        ColumnType::Boolean => "BOOLEAN".into(),
+        ColumnType::SmallInt => "SMALLINT".into(),
+        ColumnType::Integer => "INTEGER".into(),
+        ColumnType::BigInt => "BIGINT".into(),
+        ColumnType::Real => "REAL".into(),
+        ColumnType::DoublePrecision => "DOUBLE PRECISION".into(),
+        ColumnType::Decimal(Some((p, s))) => format!("DECIMAL({p},{s})"),
+        ColumnType::Decimal(None) => "DECIMAL".into(),
+        ColumnType::Money => "MONEY".into(),
+        ColumnType::Timestamp(p) => with_mod("TIMESTAMP", p),
+        ColumnType::Timestamptz(p) => with_mod("TIMESTAMPTZ", p),
+        ColumnType::Date => "DATE".into(),
+        ColumnType::Time(p) => with_mod("TIME", p),
+        ColumnType::Timetz(p) => with_mod("TIMETZ", p),
+        ColumnType::Json => "JSON".into(),
+        ColumnType::Jsonb => "JSONB".into(),
+        ColumnType::Uuid => "UUID".into(),
+        ColumnType::Bytea => "BYTEA".into(),
+        ColumnType::Inet => "INET".into(),
+        ColumnType::Xml => "XML".into(),
+        ColumnType::Citext => "CITEXT".into(),
+        ColumnType::Oid => "OID".into(),
+        ColumnType::Bit(n) => with_mod("BIT", n),
+        ColumnType::VarBit(n) => with_mod("VARBIT", n),
+        ColumnType::Enum(n) => qname(n),
+        ColumnType::Array(inner) => format!("{}[]", sql_type(inner)),
+        ColumnType::Other(s) => s.clone(),
+    }
+}
+
+/// The SQL expression of a default, or `None` for `autoincrement()` (a serial type instead).
+pub fn default_sql(d: &DefaultValue, ty: &ColumnType) -> Option<String> {
+    Some(match d {
+        DefaultValue::String(s) | DefaultValue::EnumValue(s) => quote_literal(s),
+        DefaultValue::Number(n) => n.clone(),
+        DefaultValue::Boolean(b) => b.to_string(),
+        DefaultValue::Now => "CURRENT_TIMESTAMP".into(),
+        DefaultValue::Autoincrement => return None,
+        DefaultValue::Expression(e) => e.clone(),
+        DefaultValue::List(items) => {
+            let inner = match ty {
+                ColumnType::Array(inner) => inner.as_ref(),
+                other => other,
+            };
+            let parts: Vec<String> = items.iter().filter_map(|i| default_sql(i, inner)).collect();
+            format!("ARRAY[{}]::{}", parts.join(", "), sql_type(ty))
+        }
+    })
+}
+
+/// The column definition inside `CREATE TABLE` / `ADD COLUMN`.
+pub fn column_def(c: &Column) -> String {
+    let serial = matches!(c.default, Some(DefaultValue::Autoincrement));
+    let ty = match (&c.ty, serial) {
+        (ColumnType::Integer, true) => "SERIAL".to_string(),
+        (ColumnType::BigInt, true) => "BIGSERIAL".to_string(),
+        (ColumnType::SmallInt, true) => "SMALLSERIAL".to_string(),
+        (t, _) => sql_type(t),
+    };
+    let mut s = format!("{} {ty}", quote_ident(&c.name));
+    if !c.nullable {
+        s.push_str(" NOT NULL");
+    }
+    if let Some(d) = c.default.as_ref().and_then(|d| default_sql(d, &c.ty)) {
+        s.push_str(" DEFAULT ");
+        s.push_str(&d);
+    }
+    s
+}
+
+/// `CREATE TYPE … AS ENUM (…)`.
+pub fn create_enum(e: &Enum) -> String {
+    let vals: Vec<String> = e.values.iter().map(|v| quote_literal(v)).collect();
+    format!(
+        "CREATE TYPE {} AS ENUM ({})",
+        qname(&e.name),
+        vals.join(", ")
+    )
+}
+
+/// `CREATE TABLE` with columns and the primary key (indexes and FKs come separately).
+pub fn create_table(t: &Table) -> String {
+    let mut parts: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| format!("    {}", column_def(c)))
+        .collect();
+    if let Some(pk) = &t.primary_key {
+        parts.push(format!(
+            "    CONSTRAINT {} PRIMARY KEY ({})",
+            quote_ident(&pk.name),
+            ident_list(&pk.columns)
+        ));
+    }
+    format!(
+        "CREATE TABLE {} (\n{}\n)",
+        qname(&t.name),
+        parts.join(",\n")
+    )
+}
+
+/// `"a", "b"`.
+pub fn ident_list(cols: &[String]) -> String {
+    cols.iter()
+        .map(|c| quote_ident(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `CREATE [UNIQUE] INDEX`.
+pub fn create_index(table: &QualifiedName, i: &Index) -> String {
+    let cols: Vec<String> = i
+        .columns
+        .iter()
+        .map(|c| {
+            let mut s = quote_ident(&c.name);
+            if let Some(op) = &c.opclass {
+                s.push(' ');
+                s.push_str(op);
+            }
+            if c.sort == SortOrder::Desc {
+                s.push_str(" DESC");
+            }
+            s
+        })
+        .collect();
+    let using = match i.method {
+        schemadiff_model::IndexMethod::BTree => String::new(),
+        m => format!(" USING {}", m.sql_name().to_ascii_uppercase()),
+    };
+    format!(
+        "CREATE {}INDEX {} ON {}{using} ({})",
+        if i.unique { "UNIQUE " } else { "" },
+        quote_ident(&i.name),
+        qname(table),
+        cols.join(", ")
+    )
+}
+
+/// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY … ON DELETE … ON UPDATE …`.
+pub fn add_foreign_key(table: &QualifiedName, k: &ForeignKey) -> String {
+    format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
+        qname(table),
+        quote_ident(&k.name),
+        ident_list(&k.columns),
+        qname(&k.referenced_table),
+        ident_list(&k.referenced_columns),
+        k.on_delete.sql(),
+        k.on_update.sql()
+    )
+}
+
+/// A dollar-quote tag that does not occur in `body`.
+pub fn dollar_tag(body: &str) -> String {
+    let mut n = 0;
+    loop {
+        let tag = if n == 0 {
+            "$sd$".to_string()
+        } else {
+            format!("$sd{n}$")
+        };
+        if !body.contains(&tag) {
+            return tag;
+        }
+        n += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_handles_quotes_and_backslashes() {
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_literal("it's"), "'it''s'");
+        assert_eq!(quote_literal("a\\b'c"), "E'a\\\\b''c'");
+    }
+
+    #[test]
+    fn dollar_tag_avoids_the_body() {
+        assert_eq!(dollar_tag("x"), "$sd$");
+        assert_eq!(dollar_tag("x $sd$ y"), "$sd1$");
+    }
+}

@@ -1,0 +1,77 @@
+//! Shared helpers of the planner's integration tests: load DSL files, resolve mapping keys,
+//! plan, render and run scripts on a throwaway database.
+#![allow(dead_code)]
+
+use schemadiff_dsl::NameMap;
+use schemadiff_model::{QualifiedName, Schema};
+use schemadiff_plan::{Mapping, NameResolver, Plan};
+use schemadiff_sql::{RenderOptions, render_sql};
+use schemadiff_testkit::TestDb;
+use std::path::Path;
+
+/// A DSL file, lowered; panics with the diagnostics when it has errors.
+pub fn load(path: &Path) -> (Schema, NameMap) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let l = schemadiff_dsl::load(&path.display().to_string(), &text);
+    assert!(!l.has_errors(), "{}: {:?}", path.display(), l.diagnostics);
+    (l.schema, l.names)
+}
+
+/// Resolves mapping keys with the DSL names of the given maps, else takes them as database names.
+pub struct Names<'a>(pub Vec<&'a NameMap>);
+
+impl NameResolver for Names<'_> {
+    fn table(&self, model: &str) -> Option<QualifiedName> {
+        self.0
+            .iter()
+            .find_map(|m| m.table(model).cloned())
+            .or_else(|| Some(QualifiedName::public(model)))
+    }
+    fn column(&self, model: &str, field: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find_map(|m| m.column(model, field).map(str::to_string))
+            .or_else(|| Some(field.to_string()))
+    }
+}
+
+/// Plans and renders the SQL script.
+pub fn script(from: &Schema, to: &Schema, mapping: &Mapping) -> (Plan, String) {
+    let plan =
+        schemadiff_plan::plan(from, to, mapping).unwrap_or_else(|e| panic!("plan failed: {e}"));
+    let sql = render_sql(&plan, &opts());
+    (plan, sql)
+}
+
+pub fn opts() -> RenderOptions {
+    RenderOptions {
+        from_label: "from".into(),
+        to_label: "to".into(),
+    }
+}
+
+/// A database created from `schema` with the plan from empty.
+pub fn create_db(hint: &str, schema: &Schema) -> TestDb {
+    let db = TestDb::create(hint);
+    let (_, sql) = script(&Schema::empty(), schema, &Mapping::empty());
+    db.execute(&sql);
+    db
+}
+
+/// Every statement parses with sqlparser (PostgreSQL dialect), except the kinds it cannot read.
+pub fn assert_parses(plan: &Plan) {
+    use sqlparser::dialect::PostgreSqlDialect;
+    for s in &plan.steps {
+        for st in &s.statements {
+            if !st.kind.parsed_by_sqlparser() {
+                continue;
+            }
+            if let Err(e) = sqlparser::parser::Parser::parse_sql(&PostgreSqlDialect {}, &st.sql) {
+                panic!(
+                    "sqlparser cannot parse a generated statement: {e}\n{}",
+                    st.sql
+                );
+            }
+        }
+    }
+}
