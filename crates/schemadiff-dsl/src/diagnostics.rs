@@ -66,11 +66,11 @@ impl Diagnostic {
     }
 }
 
-/// The closest candidate to `word` (edit distance at most a third of its length, or a case
+/// The closest candidate to `word` (edit distance at most a third of its length rounded up, or a case
 /// difference), for "did you mean" hints.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_ascii_lowercase();
-    let limit = (word.chars().count() / 3).max(1);
+    let limit = (word.chars().count().div_ceil(3)).max(1);
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         if c == word {

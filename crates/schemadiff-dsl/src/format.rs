@@ -84,9 +84,6 @@ fn block(b: &Block) -> Vec<String> {
                 }
                 let attrs: Vec<String> = f.attributes.iter().map(|a| a.render("@")).collect();
                 if !attrs.is_empty() {
-                    if f.ty.is_none() {
-                        cells.push(String::new());
-                    }
                     cells.push(attrs.join(" "));
                 }
                 rows.push(Row::Cells(cells, f.comment.clone()));

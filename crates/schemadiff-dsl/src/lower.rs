@@ -96,7 +96,8 @@ pub fn lower(db: &Db) -> (Schema, NameMap) {
                 } else {
                     ty
                 },
-                nullable: f.optional && !f.list,
+                // Prisma creates list columns without NOT NULL (checked with Prisma 6.19).
+                nullable: f.optional || f.list,
                 default: f.default.clone(),
             });
         }

@@ -366,6 +366,16 @@ fn line_error(line: &str, offset: usize, kv_block: bool) -> Diagnostic {
         Rule::key_value_line => "a setting looks like `provider = \"postgresql\"`",
         _ => "a field looks like `name Type @attribute`, one field per line",
     };
+    if let Some(open) = unclosed_bracket(line) {
+        let c = &line[open..open + 1];
+        let close = if c == "(" { ")" } else { "]" };
+        return Diagnostic::error(
+            "syntax-error",
+            Span::new(offset + open, offset + open + 1),
+            format!("this `{c}` is never closed"),
+        )
+        .with_help(format!("add the missing `{close}`; {help}"));
+    }
     let (pos, expected) = match DslParser::parse(rule, line) {
         Ok(_) => (0, Vec::new()),
         Err(e) => {
@@ -437,4 +447,38 @@ fn describe_rule(r: Rule) -> Option<&'static str> {
         Rule::ident | Rule::keyword => "a name",
         _ => return None,
     })
+}
+
+/// The position of the first `(` or `[` left open on a line (outside strings and comments),
+/// when every string on the line is closed.
+fn unclosed_bracket(line: &str) -> Option<usize> {
+    let mut stack = Vec::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    let bytes = line.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => break,
+            b'(' | b'[' => stack.push(i),
+            b')' | b']' => {
+                stack.pop()?;
+            }
+            _ => {}
+        }
+    }
+    if in_string {
+        None
+    } else {
+        stack.first().copied()
+    }
 }

@@ -3,6 +3,7 @@
 //! checking goes on after an error so that all problems are reported at once.
 
 mod block_attrs;
+mod defaults;
 mod fields;
 pub mod relations;
 pub mod types;
@@ -254,14 +255,12 @@ fn check_settings(b: &Block, diags: &mut Vec<Diagnostic>) {
     let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
     for m in &b.members {
         match m {
-            Member::KeyValue(kv) => {
-                if seen.insert(&kv.key.name, kv.key.span).is_some() {
-                    diags.push(Diagnostic::error(
-                        "duplicate-setting",
-                        kv.key.span,
-                        format!("`{}` is set more than once", kv.key.name),
-                    ));
-                }
+            Member::KeyValue(kv) if seen.insert(&kv.key.name, kv.key.span).is_some() => {
+                diags.push(Diagnostic::error(
+                    "duplicate-setting",
+                    kv.key.span,
+                    format!("`{}` is set more than once", kv.key.name),
+                ));
             }
             Member::Field(f) => diags.push(
                 Diagnostic::error(
