@@ -37,7 +37,7 @@ fn default_names_use_database_names_and_are_cut_to_63_bytes() {
         names,
         [
             "kitchens_b_idx",
-            "kitchens_x_aVeryLongFieldNameThatKeepsGoingAndGoingForever_b_key"
+            "kitchens_x_aVeryLongFieldNameThatKeepsGoingAndGoingForever__key"
         ]
     );
     assert!(names.iter().all(|n| n.len() <= 63));
