@@ -6,7 +6,7 @@ use crate::apply::{Ctx, Res};
 use crate::create::{self, add_constraint, relation_taken};
 use crate::names::{ident, parts, qualified};
 use crate::types::{self, default_value, retype_default};
-use schemadiff_model::{DefaultValue, QualifiedName, Table};
+use schemadiff_model::{QualifiedName, Table};
 use sqlparser::ast::{
     AlterColumnOperation, AlterTable, AlterTableOperation, DropBehavior, ObjectName,
     RenameTableNameKind,
@@ -134,8 +134,10 @@ fn alter_column(ctx: &mut Ctx, q: &QualifiedName, name: &str, op: &AlterColumnOp
             col.ty = ty;
         }
         AlterColumnOperation::AddGenerated { .. } => {
-            col.default = Some(DefaultValue::Autoincrement);
-            ctx.note(format!("identity column {name} is read as autoincrement"));
+            col.nullable = false;
+            ctx.note(format!(
+                "identity column {name}: the identity (its sequence) is not modelled"
+            ));
         }
         other => ctx.note(format!("ALTER COLUMN {name} {other} is not modelled")),
     }

@@ -154,9 +154,12 @@ pub fn column(ctx: &mut Ctx, def: &ColumnDef) -> Result<(Column, Vec<Cons>), Str
                 ..
             }
             | ColumnOption::Identity(_) => {
+                // PostgreSQL keeps no default for an identity column; the model has no
+                // identity, so the column reads as a plain NOT NULL column.
                 col.nullable = false;
-                col.default = Some(DefaultValue::Autoincrement);
-                ctx.note(format!("identity column {name} is read as autoincrement"));
+                ctx.note(format!(
+                    "identity column {name}: the identity (its sequence) is not modelled"
+                ));
             }
             other => ctx.note(format!("column option on {name} is not modelled: {other}")),
         }
