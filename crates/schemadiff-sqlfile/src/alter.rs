@@ -265,6 +265,20 @@ fn rename_table(ctx: &mut Ctx, from: &QualifiedName, to: &QualifiedName) -> Res 
             }
         }
     }
+    // Triggers and policies are named `table.name`; details end with `on table`.
+    let (old_prefix, new_prefix) = (format!("{}.", from.name), format!("{}.", to.name));
+    let (old_on, new_on) = (format!(" on {from}"), format!(" on {to}"));
+    for n in &mut ctx.schema.not_managed {
+        if n.name.schema == from.schema
+            && matches!(n.kind.as_str(), "trigger" | "policy")
+            && let Some(rest) = n.name.name.strip_prefix(&old_prefix)
+        {
+            n.name.name = format!("{new_prefix}{rest}");
+        }
+        if let Some(head) = n.detail.strip_suffix(&old_on) {
+            n.detail = format!("{head}{new_on}");
+        }
+    }
     Ok(())
 }
 

@@ -114,3 +114,23 @@ fn a_missing_or_empty_source_is_an_error() {
     assert!(e.to_string().contains("no *.sql"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn every_prefix_of_every_fixture_loads_without_panicking() {
+    let mut texts = Vec::new();
+    for case in ["handwritten", "unsupported", "errors", "pg_dump_style"] {
+        texts.push(std::fs::read_to_string(support::source(case)).unwrap());
+    }
+    texts.extend(support::scripts("prisma_app"));
+    texts.push("CREATE TABLE \"é\" (\"ü\" text DEFAULT 'ß;'); -- ünïcode".to_string());
+    let mut runs = 0;
+    for text in &texts {
+        for (cut, _) in text.char_indices().step_by(7) {
+            let mut schema = schemadiff_model::Schema::empty();
+            let mut reports = Vec::new();
+            schemadiff_sqlfile::load_script("prefix.sql", &text[..cut], &mut schema, &mut reports);
+            runs += 1;
+        }
+    }
+    assert!(runs > 500, "only {runs} prefixes tried");
+}

@@ -124,6 +124,9 @@ fn dropping_and_renaming_follows_dependencies() {
          CREATE TABLE c (id int PRIMARY KEY, b_id int REFERENCES b);\n\
          ALTER TABLE b DROP COLUMN y;\n\
          ALTER TABLE a DROP COLUMN code CASCADE;\n\
+         CREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n\
+         CREATE TRIGGER a_noop BEFORE INSERT ON a FOR EACH ROW EXECUTE FUNCTION noop();\n\
+         CREATE INDEX a_lower_note_idx ON a (lower(note));\n\
          ALTER TABLE a RENAME TO a2;\n\
          ALTER TABLE a2 RENAME COLUMN id TO a_id;\n\
          DROP TABLE b CASCADE;\n\
