@@ -8,8 +8,8 @@ use crate::names::{ident, parts, qualified};
 use crate::types::{self, default_value, retype_default};
 use schemadiff_model::{QualifiedName, Table};
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTable, AlterTableOperation, DropBehavior, ObjectName,
-    RenameTableNameKind,
+    AlterColumnOperation, AlterTable, AlterTableOperation, ConstraintUsingIndex, DropBehavior,
+    ObjectName, RenameTableNameKind, TableConstraint,
 };
 
 fn table<'s>(ctx: &'s mut Ctx, q: &QualifiedName) -> Result<&'s mut Table, String> {
@@ -70,6 +70,15 @@ pub fn alter_table(ctx: &mut Ctx, at: &AlterTable) -> Res {
             }
             AlterTableOperation::AlterColumn { column_name, op } => {
                 alter_column(ctx, &q, &ident(column_name), op)?;
+            }
+            AlterTableOperation::AddConstraint {
+                constraint:
+                    c
+                    @ (TableConstraint::PrimaryKeyUsingIndex(u) | TableConstraint::UniqueUsingIndex(u)),
+                ..
+            } => {
+                let pk = matches!(c, TableConstraint::PrimaryKeyUsingIndex(_));
+                constraint_using_index(ctx, &q, u, pk)?;
             }
             AlterTableOperation::AddConstraint { constraint, .. } => {
                 if let Some(c) = create::table_constraint(ctx, constraint)? {
@@ -198,6 +207,51 @@ fn drop_column(
     };
     t.foreign_keys
         .retain(|f| !(f.columns.iter().any(|c| c == name) || self_ref(f)));
+    Ok(())
+}
+
+/// `ADD [CONSTRAINT c] {PRIMARY KEY | UNIQUE} USING INDEX i`: the unique index becomes the
+/// constraint and takes its name.
+fn constraint_using_index(
+    ctx: &mut Ctx,
+    q: &QualifiedName,
+    u: &ConstraintUsingIndex,
+    pk: bool,
+) -> Res {
+    let index_name = ident(&u.index_name);
+    let name = u
+        .name
+        .as_ref()
+        .map(ident)
+        .unwrap_or_else(|| index_name.clone());
+    if name != index_name && relation_taken(ctx.schema, &q.schema, &name) {
+        return Err(format!("relation {name} already exists"));
+    }
+    let t = table(ctx, q)?;
+    let at = t
+        .indexes
+        .iter()
+        .position(|i| i.name == index_name)
+        .ok_or_else(|| format!("index {index_name} of table {q} does not exist"))?;
+    if !t.indexes[at].unique {
+        return Err(format!("index {index_name} is not a unique index"));
+    }
+    if pk {
+        if t.primary_key.is_some() {
+            return Err(format!("multiple primary keys for table {q}"));
+        }
+        let index = t.indexes.remove(at);
+        let cols: Vec<String> = index.columns.into_iter().map(|c| c.name).collect();
+        for c in t.columns.iter_mut().filter(|c| cols.contains(&c.name)) {
+            c.nullable = false;
+        }
+        t.primary_key = Some(schemadiff_model::PrimaryKey {
+            name,
+            columns: cols,
+        });
+    } else {
+        t.indexes[at].name = name;
+    }
     Ok(())
 }
 

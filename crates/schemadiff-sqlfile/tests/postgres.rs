@@ -167,6 +167,11 @@ fn index_forms() {
          CREATE INDEX t_lower_idx ON t (lower(a));\n\
          CREATE INDEX t_part_idx ON t (c) WHERE c > 0;\n\
          DROP INDEX CONCURRENTLY t_part_idx;\n\
+         CREATE TABLE u (id int NOT NULL, k text);\n\
+         CREATE UNIQUE INDEX CONCURRENTLY u_id_idx ON u (id);\n\
+         ALTER TABLE u ADD CONSTRAINT u_pkey PRIMARY KEY USING INDEX u_id_idx;\n\
+         CREATE UNIQUE INDEX CONCURRENTLY u_k_idx ON u (k);\n\
+         ALTER TABLE u ADD CONSTRAINT u_k_key UNIQUE USING INDEX u_k_idx;\n\
          CREATE INDEX ON t (a, c);\n\
          CREATE INDEX ON t (a, c);\n",
     );
