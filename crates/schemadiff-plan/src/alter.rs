@@ -387,12 +387,14 @@ fn alter_column(
                         false,
                         true,
                     ));
+                    let (old_table, old_col) = ctx.old_names(table, &t.name);
                     ctx.out.preflight.push(PreflightQuery {
                         kind: PreflightKind::NullsIntoRequired,
                         description: format!("NULLs in {table}.{} (becomes NOT NULL)", t.name),
                         sql: format!(
-                            "SELECT count(*)::text AS rows FROM {} WHERE {c} IS NULL",
-                            qname(table)
+                            "SELECT count(*)::text AS rows FROM {} WHERE {} IS NULL",
+                            qname(&old_table),
+                            quote_ident(&old_col)
                         ),
                         null_blocks: true,
                     });

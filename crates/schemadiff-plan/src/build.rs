@@ -69,6 +69,18 @@ pub(crate) fn stmt(sql: String) -> Statement {
     }
 }
 
+/// A statement creating or extending an enum: its kind says whether a label needed `E'…'`.
+pub(crate) fn enum_stmt(sql: String, labels: &[&String]) -> Statement {
+    Statement {
+        sql,
+        kind: if labels.iter().any(|l| l.contains('\\')) {
+            SqlKind::EscapedEnumLabel
+        } else {
+            SqlKind::Plain
+        },
+    }
+}
+
 pub(crate) fn step(
     kind: StepKind,
     object: String,
@@ -245,7 +257,10 @@ fn simple_step(ctx: &mut Ctx, c: &Change) {
                 StepKind::CreateEnum,
                 e.name.to_string(),
                 format!("Create enum {} ({} values)", e.name, e.values.len()),
-                vec![stmt(sqltext::create_enum(e))],
+                vec![enum_stmt(
+                    sqltext::create_enum(e),
+                    &e.values.iter().collect::<Vec<_>>(),
+                )],
             );
             ctx.push(s, enum_meta(&e.name), vec![]);
         }
@@ -254,6 +269,11 @@ fn simple_step(ctx: &mut Ctx, c: &Change) {
             value,
             position,
         } => {
+            let empty = String::new();
+            let anchor = match position {
+                ValuePosition::Before(v) | ValuePosition::After(v) => v,
+                ValuePosition::End => &empty,
+            };
             let pos = match position {
                 ValuePosition::Before(v) => format!(" BEFORE {}", quote_literal(v)),
                 ValuePosition::After(v) => format!(" AFTER {}", quote_literal(v)),
@@ -266,11 +286,14 @@ fn simple_step(ctx: &mut Ctx, c: &Change) {
                     "Add value {value} to enum {enum_name}{} (committed before any use: PostgreSQL cannot use a new label in the transaction that adds it)",
                     pos.replace('\'', "")
                 ),
-                vec![stmt(format!(
-                    "ALTER TYPE {} ADD VALUE {}{pos}",
-                    qname(enum_name),
-                    quote_literal(value)
-                ))],
+                vec![enum_stmt(
+                    format!(
+                        "ALTER TYPE {} ADD VALUE {}{pos}",
+                        qname(enum_name),
+                        quote_literal(value)
+                    ),
+                    &[value, anchor],
+                )],
             );
             ctx.push(s, enum_meta(enum_name), vec![]);
         }
@@ -511,7 +534,10 @@ fn recreate_enum(ctx: &mut Ctx, from: &Enum, to: &Enum, removed: &[String]) {
                 qname(&from.name),
                 quote_ident(&old.name)
             )),
-            stmt(sqltext::create_enum(to)),
+            enum_stmt(
+                sqltext::create_enum(to),
+                &to.values.iter().collect::<Vec<_>>(),
+            ),
         ],
     );
     let mut hz = vec![];

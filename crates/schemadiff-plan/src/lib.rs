@@ -103,6 +103,9 @@ pub enum SqlKind {
     Plain,
     /// A `DO $$ … $$` block: sqlparser 0.64 has no `DO`.
     DoBlock,
+    /// `CREATE TYPE … AS ENUM` / `ALTER TYPE … ADD VALUE` with an `E'…'` label (a label
+    /// holding `\`): sqlparser 0.64 only takes plain `'…'` strings there.
+    EscapedEnumLabel,
 }
 
 impl SqlKind {
