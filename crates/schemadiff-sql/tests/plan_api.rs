@@ -1,0 +1,160 @@
+//! The library API the CLI relies on: mapping errors, refusal of hazards, batches,
+//! pre-flight queries (run on PostgreSQL), JSON and Markdown output.
+
+mod common;
+
+use common::*;
+use schemadiff_plan::{DatabaseNames, Mapping, PlanError, PreflightKind};
+use schemadiff_testkit::{assert_file, workspace_root};
+
+fn dsl(text: &str) -> schemadiff_model::Schema {
+    let l = schemadiff_dsl::load("inline.prisma", text);
+    assert!(!l.has_errors(), "{:?}", l.diagnostics);
+    l.schema
+}
+
+const FROM: &str = "model T {\n  id Int @id\n  s  String\n}\n";
+const TO: &str = "enum E {\n  A\n  B\n}\n\nmodel T {\n  id Int @id\n  s  E\n}\n";
+
+#[test]
+fn mapping_to_an_unknown_enum_value_is_an_error_naming_the_key() {
+    let m = Mapping::parse("[values.T.s]\n\"x\" = \"C\"\n", &DatabaseNames).unwrap();
+    let e = schemadiff_plan::plan(&dsl(FROM), &dsl(TO), &m).unwrap_err();
+    assert!(matches!(e, PlanError::UnknownEnumValue { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("values.T.s")
+            && msg.contains("'x'")
+            && msg.contains("C")
+            && msg.contains("A, B"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn mapping_a_column_that_is_not_cast_is_an_error() {
+    let m = Mapping::parse("[values.T.id]\n\"x\" = \"A\"\n", &DatabaseNames).unwrap();
+    let e = schemadiff_plan::plan(&dsl(FROM), &dsl(TO), &m).unwrap_err();
+    assert!(
+        e.to_string().contains("values.T.id") && e.to_string().contains("not cast to an enum"),
+        "{e}"
+    );
+    let m = Mapping::parse("[fill.T]\nid = \"1\"\n", &DatabaseNames).unwrap();
+    let e = schemadiff_plan::plan(&dsl(FROM), &dsl(TO), &m).unwrap_err();
+    assert!(
+        e.to_string().contains("fill") && e.to_string().contains("does not become required"),
+        "{e}"
+    );
+    let m = Mapping::parse("[renames.tables]\nNope = \"T\"\n", &DatabaseNames).unwrap();
+    assert!(schemadiff_plan::plan(&dsl(FROM), &dsl(TO), &m).is_err());
+}
+
+#[test]
+fn data_losing_hazards_are_refused_unless_allowed() {
+    let with = dsl("model A {\n  id Int @id\n}\n\nmodel B {\n  id Int @id\n  x  Int?\n}\n");
+    let without = dsl("model A {\n  id Int @id\n}\n");
+    let p = schemadiff_plan::plan(&with, &without, &Mapping::empty()).unwrap();
+    let codes: Vec<&str> = p.refused(&[]).iter().map(|h| h.code).collect();
+    assert_eq!(codes, ["drop-table"]);
+    assert!(
+        p.hazards
+            .iter()
+            .all(|h| h.code != "drop-table" || h.loses_data)
+    );
+    assert!(p.refused(&["drop-table".into()]).is_empty());
+    assert!(p.refused(&["all".into()]).is_empty());
+    let back = schemadiff_plan::plan(&without, &with, &Mapping::empty()).unwrap();
+    assert!(back.refused(&[]).is_empty());
+    assert!(
+        schemadiff_plan::plan(&with, &with, &Mapping::empty())
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn added_enum_values_get_their_own_batch() {
+    let a = dsl("enum E {\n  A\n}\n\nmodel T {\n  id Int @id\n  e  E  @default(A)\n}\n");
+    let b = dsl("enum E {\n  A\n  B\n}\n\nmodel T {\n  id Int @id\n  e  E  @default(B)\n}\n");
+    let p = schemadiff_plan::plan(&a, &b, &Mapping::empty()).unwrap();
+    let batches = p.batches();
+    assert_eq!(batches.len(), 2);
+    assert!(batches[0].transactional && batches[1].transactional);
+    assert!(
+        batches[0].statements[0]
+            .sql
+            .contains("ADD VALUE 'B' AFTER 'A'")
+    );
+    assert!(batches[1].statements[0].sql.contains("SET DEFAULT 'B'"));
+}
+
+#[test]
+fn preflight_reports_every_legacy_value_and_blocks_on_unmapped_ones() {
+    let root = workspace_root();
+    let (v1, n1) = load(&root.join("schemas/v1.2.prisma"));
+    let (v2, n2) = load(&root.join("schemas/v2.0.prisma"));
+    let text = std::fs::read_to_string(root.join("schemas/v1.2-to-v2.0.toml")).unwrap();
+    let mapping = Mapping::parse(&text, &Names(vec![&n2, &n1])).unwrap();
+    let db = create_db("preflight", &v1);
+    db.execute(&std::fs::read_to_string(root.join("fixtures/seed/legacy-rows.sql")).unwrap());
+    db.execute(r#"INSERT INTO "Campaign" ("id", "name", "platform", "status", "tenantId", "updatedAt") VALUES ('c99', 'x', 'myspace', 'active', 't1', now())"#);
+    let plan = schemadiff_plan::plan(&v1, &v2, &mapping).unwrap();
+    let queries = plan.preflight_queries();
+    assert_eq!(
+        queries
+            .iter()
+            .filter(|q| q.kind == PreflightKind::EnumMapping)
+            .count(),
+        11
+    );
+    let mut report = String::new();
+    let mut blocking = Vec::new();
+    for q in &queries {
+        let outcome = q.evaluate(&db.rows(&q.sql));
+        report.push_str(&format!("-- {}\n", q.description));
+        for l in &outcome.lines {
+            report.push_str(&format!("   {l}\n"));
+        }
+        if outcome.blocking {
+            blocking.push(outcome.summary);
+        }
+    }
+    assert_eq!(blocking.len(), 1, "{blocking:?}");
+    assert!(
+        blocking[0].contains("'myspace'") && blocking[0].contains("Campaign.platform"),
+        "{blocking:?}"
+    );
+    assert_file(root.join("fixtures/seed/preflight.txt"), &report);
+}
+
+#[test]
+fn json_and_markdown_outputs_of_the_seed_plan() {
+    let root = workspace_root();
+    let (v1, n1) = load(&root.join("schemas/v1.2.prisma"));
+    let (v2, n2) = load(&root.join("schemas/v2.0.prisma"));
+    let text = std::fs::read_to_string(root.join("schemas/v1.2-to-v2.0.toml")).unwrap();
+    let mapping = Mapping::parse(&text, &Names(vec![&n2, &n1])).unwrap();
+    let plan = schemadiff_plan::plan(&v1, &v2, &mapping).unwrap();
+    let opts = schemadiff_sql::RenderOptions {
+        from_label: "schemas/v1.2.prisma".into(),
+        to_label: "schemas/v2.0.prisma".into(),
+    };
+    let json = schemadiff_sql::render_json(&plan, &opts);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    for key in [
+        "steps",
+        "hazards",
+        "warnings",
+        "mappings",
+        "batches",
+        "preflight",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["mappings"].as_array().map(Vec::len), Some(11));
+    assert_file(root.join("fixtures/seed/upgrade.json"), &json);
+    let md = schemadiff_sql::render_markdown(&plan, &opts);
+    assert!(md.contains("<details><summary>SQL</summary>") && md.contains("```sql"));
+    assert_file(root.join("fixtures/seed/upgrade.md"), &md);
+    assert_eq!(md, schemadiff_sql::render_markdown(&plan, &opts));
+}
