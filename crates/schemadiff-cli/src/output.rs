@@ -21,7 +21,11 @@ fn color_allowed() -> bool {
 
 /// Prints an error and its causes as `error: outer: inner`.
 pub fn print_error(out: &mut impl Write, e: &anyhow::Error) -> std::io::Result<()> {
-    let (red, reset) = if stderr_color() { ("\x1b[1;31m", "\x1b[0m") } else { ("", "") };
+    let (red, reset) = if stderr_color() {
+        ("\x1b[1;31m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
     write!(out, "{red}error{reset}: {e}")?;
     for cause in e.chain().skip(1) {
         write!(out, ": {cause}")?;
@@ -31,6 +35,10 @@ pub fn print_error(out: &mut impl Write, e: &anyhow::Error) -> std::io::Result<(
 
 /// Prints a warning line to stderr.
 pub fn warn(msg: &str) {
-    let (y, reset) = if stderr_color() { ("\x1b[1;33m", "\x1b[0m") } else { ("", "") };
+    let (y, reset) = if stderr_color() {
+        ("\x1b[1;33m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
     eprintln!("{y}warning{reset}: {msg}");
 }

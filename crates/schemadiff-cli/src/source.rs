@@ -4,7 +4,7 @@
 //! migration scripts, or a schema file in the DSL. Each is read into the same model.
 
 use crate::output;
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use schemadiff_model::{QualifiedName, Schema};
 use std::path::{Path, PathBuf};
 
@@ -52,31 +52,106 @@ pub struct Loaded {
 /// Reads a DSL file; prints its diagnostics and fails when it has errors.
 pub fn load_dsl(path: &Path) -> anyhow::Result<Loaded> {
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read schema file {label}"))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read schema file {label}"))?;
     let lowered = schemadiff_dsl::load(&label, &text);
-    let errors = lowered.diagnostics.iter().filter(|d| d.severity == schemadiff_dsl::Severity::Error).count();
+    let errors = lowered
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == schemadiff_dsl::Severity::Error)
+        .count();
     if !lowered.diagnostics.is_empty() {
-        eprint!("{}", schemadiff_dsl::render_diagnostics(&lowered.diagnostics, &label, &text, output::stderr_color()));
+        eprint!(
+            "{}",
+            schemadiff_dsl::render_diagnostics(
+                &lowered.diagnostics,
+                &label,
+                &text,
+                output::stderr_color()
+            )
+        );
     }
     if errors > 0 {
-        bail!("{label} has {errors} error{}; fix it first (`schemadiff validate {label}`)", if errors == 1 { "" } else { "s" });
+        bail!(
+            "{label} has {errors} error{}; fix it first (`schemadiff validate {label}`)",
+            if errors == 1 { "" } else { "s" }
+        );
     }
-    Ok(Loaded { label, schema: lowered.schema, names: Some(lowered.names), notes: Vec::new() })
+    Ok(Loaded {
+        label,
+        schema: lowered.schema,
+        names: Some(lowered.names),
+        notes: Vec::new(),
+    })
 }
 
-/// Reads any SOURCE.
-pub async fn load(arg: &str) -> anyhow::Result<Loaded> {
+/// Reads any SOURCE. A database is introspected in the namespaces its URL names (default
+/// `public`) plus `also` (the namespaces the other side of a comparison uses).
+pub async fn load(arg: &str, also: &[String]) -> anyhow::Result<Loaded> {
     match classify(arg) {
-        SourceKind::Empty => Ok(Loaded { label: "empty".into(), schema: Schema::empty(), names: None, notes: Vec::new() }),
+        SourceKind::Empty => Ok(Loaded {
+            label: "empty".into(),
+            schema: Schema::empty(),
+            names: None,
+            notes: Vec::new(),
+        }),
         SourceKind::Dsl(p) => load_dsl(&p),
         SourceKind::Sql(p) => load_sql(&p),
-        SourceKind::Database(url) => load_database(Some(&url)).await,
+        SourceKind::Database(url) => load_database(Some(&url), also).await,
     }
+}
+
+/// Reads two SOURCEs for a comparison: files first, so that a database side is introspected in
+/// every namespace the file side uses.
+pub async fn load_pair(from: &str, to: &str) -> anyhow::Result<(Loaded, Loaded)> {
+    use anyhow::Context as _;
+    let is_db = |a: &str| matches!(classify(a), SourceKind::Database(_));
+    if is_db(from) && !is_db(to) {
+        let to = load(to, &[]).await.context("cannot read --to")?;
+        let from = load(from, &namespaces(&to.schema))
+            .await
+            .context("cannot read --from")?;
+        Ok((from, to))
+    } else {
+        let from = load(from, &[]).await.context("cannot read --from")?;
+        let to = load(to, &namespaces(&from.schema))
+            .await
+            .context("cannot read --to")?;
+        Ok((from, to))
+    }
+}
+
+/// The PostgreSQL namespaces a schema's enums and tables live in.
+pub fn namespaces(schema: &Schema) -> Vec<String> {
+    let mut out: Vec<String> = schema
+        .tables
+        .keys()
+        .chain(schema.enums.keys())
+        .map(|q| q.schema.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Introspection options: the URL's namespaces plus `also`, deduplicated.
+pub fn introspect_options(
+    opts: &schemadiff_postgres::ConnectOptions,
+    also: &[String],
+) -> schemadiff_postgres::IntrospectOptions {
+    let mut schemas = opts.schemas();
+    for s in also {
+        if !schemas.contains(s) {
+            schemas.push(s.clone());
+        }
+    }
+    schemadiff_postgres::IntrospectOptions::for_schemas(schemas)
 }
 
 fn load_sql(path: &Path) -> anyhow::Result<Loaded> {
     let label = path.display().to_string();
-    let loaded = schemadiff_sqlfile::load_path(path).with_context(|| format!("cannot read SQL migrations {label}"))?;
+    let loaded = schemadiff_sqlfile::load_path(path)
+        .with_context(|| format!("cannot read SQL migrations {label}"))?;
     let mut notes = Vec::new();
     let mut errors = 0;
     for r in &loaded.reports {
@@ -87,34 +162,54 @@ fn load_sql(path: &Path) -> anyhow::Result<Loaded> {
             }
             _ => "not modelled",
         };
-        notes.push(format!("{sev}: {}:{}: {} ({})", r.file, r.line, r.reason, r.statement));
+        notes.push(format!(
+            "{sev}: {}:{}: {} ({})",
+            r.file, r.line, r.reason, r.statement
+        ));
     }
     if errors > 0 {
         for n in &notes {
             eprintln!("{n}");
         }
-        bail!("{label}: {errors} statement(s) could not be read; the schema they produce is unknown");
+        bail!(
+            "{label}: {errors} statement(s) could not be read; the schema they produce is unknown"
+        );
     }
     notes.extend(not_managed_notes(&loaded.schema));
-    Ok(Loaded { label, schema: loaded.schema, names: None, notes })
+    Ok(Loaded {
+        label,
+        schema: loaded.schema,
+        names: None,
+        notes,
+    })
 }
 
-/// Reads a live database (URL argument, else `DATABASE_URL`, else `.env`).
-pub async fn load_database(url: Option<&str>) -> anyhow::Result<Loaded> {
+/// Reads a live database (URL argument, else `DATABASE_URL`, else `.env`), in the namespaces
+/// of its URL plus `also`.
+pub async fn load_database(url: Option<&str>, also: &[String]) -> anyhow::Result<Loaded> {
     let opts = schemadiff_postgres::ConnectOptions::resolve(url)?;
     let label = opts.redacted();
     let client = schemadiff_postgres::connect(&opts).await?;
-    let iopts = schemadiff_postgres::IntrospectOptions { schemas: opts.schemas(), ..Default::default() };
+    let iopts = introspect_options(&opts, also);
     let schema = schemadiff_postgres::introspect(&client, &iopts)
         .await
         .with_context(|| format!("while introspecting {label}"))?;
     let notes = not_managed_notes(&schema);
-    Ok(Loaded { label, schema, names: None, notes })
+    Ok(Loaded {
+        label,
+        schema,
+        names: None,
+        notes,
+    })
 }
 
 /// One line per object the model does not manage.
 pub fn not_managed_notes(schema: &Schema) -> Vec<String> {
-    schema.not_managed.iter().map(|n| format!("not managed: {} {} ({})", n.kind, n.name, n.detail)).collect()
+    schema
+        .not_managed
+        .iter()
+        .map(|n| format!("not managed: {} {} ({})", n.kind, n.name, n.detail))
+        .collect()
 }
 
 /// Resolves mapping-file keys (DSL model and field names) to database names, using the DSL
@@ -127,11 +222,17 @@ pub struct Resolver<'a> {
 
 impl schemadiff_plan::NameResolver for Resolver<'_> {
     fn table(&self, model: &str) -> Option<QualifiedName> {
-        self.maps.iter().find_map(|m| m.table(model).cloned()).or_else(|| Some(QualifiedName::public(model)))
+        self.maps
+            .iter()
+            .find_map(|m| m.table(model).cloned())
+            .or_else(|| Some(QualifiedName::public(model)))
     }
 
     fn column(&self, model: &str, field: &str) -> Option<String> {
-        self.maps.iter().find_map(|m| m.column(model, field).map(str::to_string)).or_else(|| Some(field.to_string()))
+        self.maps
+            .iter()
+            .find_map(|m| m.column(model, field).map(str::to_string))
+            .or_else(|| Some(field.to_string()))
     }
 }
 
@@ -142,9 +243,18 @@ mod tests {
     #[test]
     fn sources_are_classified() {
         assert_eq!(classify("empty"), SourceKind::Empty);
-        assert_eq!(classify("postgres://u@h/db"), SourceKind::Database("postgres://u@h/db".into()));
-        assert_eq!(classify("postgresql://u@h/db"), SourceKind::Database("postgresql://u@h/db".into()));
-        assert_eq!(classify("x/schema.prisma"), SourceKind::Dsl("x/schema.prisma".into()));
+        assert_eq!(
+            classify("postgres://u@h/db"),
+            SourceKind::Database("postgres://u@h/db".into())
+        );
+        assert_eq!(
+            classify("postgresql://u@h/db"),
+            SourceKind::Database("postgresql://u@h/db".into())
+        );
+        assert_eq!(
+            classify("x/schema.prisma"),
+            SourceKind::Dsl("x/schema.prisma".into())
+        );
         assert_eq!(classify("x/up.sql"), SourceKind::Sql("x/up.sql".into()));
     }
 }

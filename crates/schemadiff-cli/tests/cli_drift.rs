@@ -10,7 +10,10 @@ fn fresh_database_has_no_drift() {
     let db = database_from("drift_fresh", V20);
     let run = schemadiff(&["drift", "--schema", V20, "--db", &db.url]).expect_code(0);
     assert!(run.stdout.contains("no drift"), "{}", run.stdout);
-    let json = schemadiff(&["drift", "--schema", V20, "--db", &db.url, "--format", "json"]).expect_code(0);
+    let json = schemadiff(&[
+        "drift", "--schema", V20, "--db", &db.url, "--format", "json",
+    ])
+    .expect_code(0);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(v["drifted"], false);
 }
@@ -19,27 +22,63 @@ fn fresh_database_has_no_drift() {
 #[test]
 fn every_kind_of_manual_change_is_drift() {
     let changes: &[(&str, &str, &str)] = &[
-        ("added_column", r#"ALTER TABLE "User" ADD COLUMN "nickname" text"#, "nickname"),
-        ("changed_type", r#"ALTER TABLE "Tenant" ALTER COLUMN "name" TYPE varchar(50)"#, "name"),
-        ("dropped_index", r#"DROP INDEX "Campaign_tenantId_createdAt_idx""#, "Campaign_tenantId_createdAt_idx"),
+        (
+            "added_column",
+            r#"ALTER TABLE "User" ADD COLUMN "nickname" text"#,
+            "nickname",
+        ),
+        (
+            "changed_type",
+            r#"ALTER TABLE "Tenant" ALTER COLUMN "name" TYPE varchar(50)"#,
+            "name",
+        ),
+        (
+            "dropped_index",
+            r#"DROP INDEX "Campaign_tenantId_createdAt_idx""#,
+            "Campaign_tenantId_createdAt_idx",
+        ),
         (
             "fk_action",
             r#"ALTER TABLE "Notification" DROP CONSTRAINT "Notification_userId_fkey", ADD CONSTRAINT "Notification_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE"#,
             "Notification_userId_fkey",
         ),
-        ("enum_value", r#"ALTER TYPE "UserRole" ADD VALUE 'AUDITOR'"#, "AUDITOR"),
+        (
+            "enum_value",
+            r#"ALTER TYPE "UserRole" ADD VALUE 'AUDITOR'"#,
+            "AUDITOR",
+        ),
     ];
     for (hint, sql, needle) in changes {
         let db = database_from(&format!("drift_{hint}"), V20);
         db.execute(sql);
         let run = schemadiff(&["drift", "--schema", V20, "--db", &db.url]);
-        assert_eq!(run.code, 2, "{hint}: expected drift\n{}\n{}", run.stdout, run.stderr);
-        assert!(run.stdout.contains(needle), "{hint}: output should name `{needle}`:\n{}", run.stdout);
-        assert!(run.stdout.contains("--- database"), "{hint}: unified diff expected:\n{}", run.stdout);
-        let gh = schemadiff(&["drift", "--schema", V20, "--db", &db.url, "--format", "github"]);
+        assert_eq!(
+            run.code, 2,
+            "{hint}: expected drift\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        assert!(
+            run.stdout.contains(needle),
+            "{hint}: output should name `{needle}`:\n{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("--- database"),
+            "{hint}: unified diff expected:\n{}",
+            run.stdout
+        );
+        let gh = schemadiff(&[
+            "drift", "--schema", V20, "--db", &db.url, "--format", "github",
+        ]);
         assert_eq!(gh.code, 2);
-        assert!(gh.stdout.lines().any(|l| l.starts_with("::error ")), "{hint}: {}", gh.stdout);
-        let json = schemadiff(&["drift", "--schema", V20, "--db", &db.url, "--format", "json"]);
+        assert!(
+            gh.stdout.lines().any(|l| l.starts_with("::error ")),
+            "{hint}: {}",
+            gh.stdout
+        );
+        let json = schemadiff(&[
+            "drift", "--schema", V20, "--db", &db.url, "--format", "json",
+        ]);
         let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
         assert_eq!(v["drifted"], true, "{hint}");
     }
@@ -55,7 +94,11 @@ fn unreachable_server_or_bad_credentials_exit_1_without_the_password() {
     for url in &urls {
         let run = schemadiff(&["drift", "--schema", V20, "--db", url]);
         assert_eq!(run.code, 1, "{url}: {}", run.stderr);
-        assert!(!run.stderr.contains(secret) && !run.stdout.contains(secret), "password leaked: {}", run.stderr);
+        assert!(
+            !run.stderr.contains(secret) && !run.stdout.contains(secret),
+            "password leaked: {}",
+            run.stderr
+        );
         assert!(run.stderr.contains("error"), "{}", run.stderr);
     }
 }
@@ -71,7 +114,11 @@ fn inspect_prints_a_schema_that_round_trips() {
     let db = database_from("inspect_rt", V20);
     db.execute("CREATE VIEW active_users AS SELECT id FROM \"User\" WHERE \"isActive\"");
     let run = schemadiff(&["inspect", "--db", &db.url]).expect_code(0);
-    assert!(run.stdout.contains("active_users"), "not-managed view must be listed:\n{}", run.stdout);
+    assert!(
+        run.stdout.contains("active_users"),
+        "not-managed view must be listed:\n{}",
+        run.stdout
+    );
     let dir = std::env::temp_dir().join(format!("schemadiff-inspect-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("inspected.prisma");

@@ -23,12 +23,18 @@ fn validate_prints_diagnostics_exactly_like_the_fixture() {
         if path.extension().is_none_or(|e| e != "prisma") {
             continue;
         }
-        let rel = format!("fixtures/dsl/err/{}", path.file_name().unwrap().to_string_lossy());
+        let rel = format!(
+            "fixtures/dsl/err/{}",
+            path.file_name().unwrap().to_string_lossy()
+        );
         let run = schemadiff(&["validate", &rel]).expect_code(1);
         assert_file(path.with_extension("stderr"), &run.stderr);
         checked += 1;
     }
-    assert!(checked >= 25, "expected at least 25 error fixtures, found {checked}");
+    assert!(
+        checked >= 25,
+        "expected at least 25 error fixtures, found {checked}"
+    );
 }
 
 #[test]
@@ -38,7 +44,11 @@ fn fmt_check_fails_on_unformatted_file_and_fmt_fixes_it() {
     std::fs::write(&file, "model A {\nid Int @id\n  name    String\n}\n").unwrap();
     let f = file.to_str().unwrap();
     let run = schemadiff(&["fmt", "--check", f]).expect_code(1);
-    assert!(run.stderr.contains("would be reformatted"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("would be reformatted"),
+        "{}",
+        run.stderr
+    );
     schemadiff(&["fmt", f]).expect_code(0);
     schemadiff(&["fmt", "--check", f]).expect_code(0);
     schemadiff(&["validate", f]).expect_code(0);
@@ -49,35 +59,90 @@ fn seed_plan_is_the_reviewed_script_and_is_stable() {
     let a = schemadiff(&["plan", "--from", V12, "--to", V20, "--map", MAP]).expect_code(0);
     let b = schemadiff(&["plan", "--from", V12, "--to", V20, "--map", MAP]).expect_code(0);
     assert_eq!(a.stdout, b.stdout, "plan output must be deterministic");
-    assert_file(workspace_root().join("fixtures/cli/seed-upgrade.sql"), &a.stdout);
-    assert!(a.stderr.contains("completed"), "the overriding mapping 'completed' → SUCCESS must be warned about:\n{}", a.stderr);
+    assert_file(
+        workspace_root().join("fixtures/cli/seed-upgrade.sql"),
+        &a.stdout,
+    );
+    assert!(
+        a.stderr.contains("completed"),
+        "the overriding mapping 'completed' → SUCCESS must be warned about:\n{}",
+        a.stderr
+    );
 }
 
 #[test]
 fn seed_plan_json_and_markdown() {
-    let json = schemadiff(&["plan", "--from", V12, "--to", V20, "--map", MAP, "--format", "json"]).expect_code(0);
+    let json = schemadiff(&[
+        "plan", "--from", V12, "--to", V20, "--map", MAP, "--format", "json",
+    ])
+    .expect_code(0);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("valid JSON");
-    assert!(v["steps"].as_array().is_some_and(|s| !s.is_empty()), "{}", json.stdout);
-    assert!(v["hazards"].as_array().is_some_and(|h| h.iter().any(|h| h["code"] == "duplicate-index")), "{}", json.stdout);
-    let md = schemadiff(&["plan", "--from", V12, "--to", V20, "--map", MAP, "--format", "markdown"]).expect_code(0);
-    assert!(md.stdout.contains("<details>") && md.stdout.contains("```sql"), "{}", md.stdout);
+    assert!(
+        v["steps"].as_array().is_some_and(|s| !s.is_empty()),
+        "{}",
+        json.stdout
+    );
+    assert!(
+        v["hazards"]
+            .as_array()
+            .is_some_and(|h| h.iter().any(|h| h["code"] == "duplicate-index")),
+        "{}",
+        json.stdout
+    );
+    let md = schemadiff(&[
+        "plan", "--from", V12, "--to", V20, "--map", MAP, "--format", "markdown",
+    ])
+    .expect_code(0);
+    assert!(
+        md.stdout.contains("<details>") && md.stdout.contains("```sql"),
+        "{}",
+        md.stdout
+    );
 }
 
 #[test]
 fn plan_writes_to_out_file() {
     let dir = tempdir("out");
     let out = dir.join("plan.sql");
-    let run = schemadiff(&["plan", "--from", "empty", "--to", V20, "--out", out.to_str().unwrap()]).expect_code(0);
+    let run = schemadiff(&[
+        "plan",
+        "--from",
+        "empty",
+        "--to",
+        V20,
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .expect_code(0);
     assert!(run.stdout.is_empty());
-    assert!(std::fs::read_to_string(&out).unwrap().contains("CREATE TABLE"));
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("CREATE TABLE")
+    );
 }
 
 #[test]
 fn rollback_refuses_data_loss_unless_allowed() {
     let refused = schemadiff(&["plan", "--from", V20, "--to", V12]).expect_code(1);
-    assert!(refused.stderr.contains("--allow-hazard drop-table"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("--allow-hazard drop-table"),
+        "{}",
+        refused.stderr
+    );
     assert!(refused.stdout.is_empty(), "a refused plan writes no SQL");
-    let allowed = schemadiff(&["plan", "--from", V20, "--to", V12, "--allow-hazard", "drop-table"]).expect_code(0);
+    let allowed = schemadiff(&[
+        "plan",
+        "--from",
+        V20,
+        "--to",
+        V12,
+        "--allow-hazard",
+        "drop-table",
+        "--allow-hazard",
+        "drop-column",
+    ])
+    .expect_code(0);
     assert!(allowed.stdout.contains("DROP TABLE"));
     schemadiff(&["plan", "--from", V20, "--to", V12, "--allow-hazard", "all"]).expect_code(0);
 }
@@ -86,12 +151,31 @@ fn rollback_refuses_data_loss_unless_allowed() {
 fn bad_inputs_exit_1_with_a_message() {
     let run = schemadiff(&["plan", "--from", "schemas/nope.prisma", "--to", V20]).expect_code(1);
     assert!(run.stderr.contains("nope.prisma"), "{}", run.stderr);
-    let run = schemadiff(&["plan", "--from", "fixtures/dsl/err/unknown-type.prisma", "--to", V20]);
+    let run = schemadiff(&[
+        "plan",
+        "--from",
+        "fixtures/dsl/err/unknown-type.prisma",
+        "--to",
+        V20,
+    ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let dir = tempdir("badmap");
     let map = dir.join("m.toml");
-    std::fs::write(&map, "[values.Campaign.platform]\n\"x\" = \"NOT_A_VALUE\"\n").unwrap();
-    let run = schemadiff(&["plan", "--from", V12, "--to", V20, "--map", map.to_str().unwrap()]).expect_code(1);
+    std::fs::write(
+        &map,
+        "[values.Campaign.platform]\n\"x\" = \"NOT_A_VALUE\"\n",
+    )
+    .unwrap();
+    let run = schemadiff(&[
+        "plan",
+        "--from",
+        V12,
+        "--to",
+        V20,
+        "--map",
+        map.to_str().unwrap(),
+    ])
+    .expect_code(1);
     assert!(run.stderr.contains("NOT_A_VALUE"), "{}", run.stderr);
     schemadiff(&["validate"]).expect_code(2);
 }
@@ -100,7 +184,12 @@ fn bad_inputs_exit_1_with_a_message() {
 fn plan_from_to_same_schema_is_empty() {
     let run = schemadiff(&["plan", "--from", V20, "--to", V20, "--format", "json"]).expect_code(0);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(v["steps"].as_array().map(Vec::len), Some(0), "{}", run.stdout);
+    assert_eq!(
+        v["steps"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        run.stdout
+    );
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {

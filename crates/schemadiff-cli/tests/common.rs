@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use schemadiff_testkit::{workspace_root, TestDb};
+use schemadiff_testkit::{TestDb, workspace_root};
 use std::process::{Command, Output, Stdio};
 
 /// The outcome of one run of the binary.
@@ -20,7 +20,11 @@ pub fn schemadiff(args: &[&str]) -> Run {
 /// Runs `schemadiff ARGS` with extra environment variables.
 pub fn schemadiff_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_schemadiff"));
-    cmd.current_dir(workspace_root()).args(args).env("NO_COLOR", "1").env_remove("DATABASE_URL").stdin(Stdio::null());
+    cmd.current_dir(workspace_root())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -36,7 +40,11 @@ impl Run {
     /// Panics with both streams unless the exit code is `code`.
     #[track_caller]
     pub fn expect_code(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "exit code\n--- stdout ---\n{}\n--- stderr ---\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 }
@@ -45,7 +53,9 @@ impl Run {
 /// `plan --from empty` script.
 pub fn database_from(hint: &str, schema: &str) -> TestDb {
     let db = TestDb::create(hint);
-    let sql = schemadiff(&["plan", "--from", "empty", "--to", schema]).expect_code(0).stdout;
+    let sql = schemadiff(&["plan", "--from", "empty", "--to", schema])
+        .expect_code(0)
+        .stdout;
     db.execute(&sql);
     db
 }

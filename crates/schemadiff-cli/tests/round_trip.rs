@@ -9,7 +9,10 @@ use common::{database_from, schemadiff};
 use schemadiff_testkit::workspace_root;
 
 fn schemas() -> Vec<String> {
-    let mut out = vec!["schemas/v1.2.prisma".to_string(), "schemas/v2.0.prisma".to_string()];
+    let mut out = vec![
+        "schemas/v1.2.prisma".to_string(),
+        "schemas/v2.0.prisma".to_string(),
+    ];
     let dir = workspace_root().join("fixtures/dsl/ok");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("fixtures/dsl/ok")
@@ -25,21 +28,39 @@ fn schemas() -> Vec<String> {
 fn every_schema_round_trips_through_a_database() {
     let mut failures = Vec::new();
     let all = schemas();
-    assert!(all.len() >= 14, "expected the seed schemas and at least 12 ok fixtures, found {}", all.len());
+    assert!(
+        all.len() >= 14,
+        "expected the seed schemas and at least 12 ok fixtures, found {}",
+        all.len()
+    );
     for schema in &all {
         let db = database_from("round_trip", schema);
         let drift = schemadiff(&["drift", "--schema", schema, "--db", &db.url]);
         if drift.code != 0 {
-            failures.push(format!("{schema}: drift exit {}\n{}\n{}", drift.code, drift.stdout, drift.stderr));
+            failures.push(format!(
+                "{schema}: drift exit {}\n{}\n{}",
+                drift.code, drift.stdout, drift.stderr
+            ));
             continue;
         }
-        let plan = schemadiff(&["plan", "--from", &db.url, "--to", schema, "--format", "json"]);
+        let plan = schemadiff(&[
+            "plan", "--from", &db.url, "--to", schema, "--format", "json",
+        ]);
         let steps = serde_json::from_str::<serde_json::Value>(&plan.stdout)
             .ok()
             .and_then(|v| v["steps"].as_array().map(Vec::len));
         if plan.code != 0 || steps != Some(0) {
-            failures.push(format!("{schema}: plan from the database is not empty\n{}\n{}", plan.stdout, plan.stderr));
+            failures.push(format!(
+                "{schema}: plan from the database is not empty\n{}\n{}",
+                plan.stdout, plan.stderr
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} schemas failed:\n\n{}", failures.len(), all.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} schemas failed:\n\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n\n")
+    );
 }

@@ -21,30 +21,60 @@ fn main() {
     }
     let root = workspace_root();
     let seed_runs = 200;
-    let inproc = median((0..seed_runs).map(|_| time(|| seed_plan_in_process(&root))).collect());
-    println!("seed plan, in-process:        median {:>9.3} ms over {seed_runs} runs", ms(inproc));
+    let inproc = median(
+        (0..seed_runs)
+            .map(|_| time(|| seed_plan_in_process(&root)))
+            .collect(),
+    );
+    println!(
+        "seed plan, in-process:        median {:>9.3} ms over {seed_runs} runs",
+        ms(inproc)
+    );
 
     let bin = sibling_binary("schemadiff");
     let proc_runs = 50;
-    let whole = median((0..proc_runs).map(|_| time(|| seed_plan_process(&bin, &root))).collect());
-    println!("seed plan, whole process:     median {:>9.3} ms over {proc_runs} runs ({})", ms(whole), bin.display());
+    let whole = median(
+        (0..proc_runs)
+            .map(|_| time(|| seed_plan_process(&bin, &root)))
+            .collect(),
+    );
+    println!(
+        "seed plan, whole process:     median {:>9.3} ms over {proc_runs} runs ({})",
+        ms(whole),
+        bin.display()
+    );
 
     let me = std::env::current_exe().expect("current exe");
     for models in [1_000usize, 10_000] {
-        let out = Command::new(&me).args(["--generated", &models.to_string()]).output().expect("run child");
-        assert!(out.status.success(), "child failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(&me)
+            .args(["--generated", &models.to_string()])
+            .output()
+            .expect("run child");
+        assert!(
+            out.status.success(),
+            "child failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         print!("{}", String::from_utf8_lossy(&out.stdout));
     }
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().and_then(Path::parent).expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 fn sibling_binary(name: &str) -> PathBuf {
     let me = std::env::current_exe().expect("current exe");
     let p = me.with_file_name(name);
-    assert!(p.exists(), "{} not found: build it first (cargo build --release -p schemadiff-cli)", p.display());
+    assert!(
+        p.exists(),
+        "{} not found: build it first (cargo build --release -p schemadiff-cli)",
+        p.display()
+    );
     p
 }
 
@@ -65,13 +95,22 @@ fn ms(d: Duration) -> f64 {
 
 fn seed_plan_in_process(root: &Path) {
     let read = |p: &str| std::fs::read_to_string(root.join(p)).expect("seed file");
-    let (a, b, m) = (read("schemas/v1.2.prisma"), read("schemas/v2.0.prisma"), read("schemas/v1.2-to-v2.0.toml"));
+    let (a, b, m) = (
+        read("schemas/v1.2.prisma"),
+        read("schemas/v2.0.prisma"),
+        read("schemas/v1.2-to-v2.0.toml"),
+    );
     let from = schemadiff_dsl::load("v1.2.prisma", &a);
     let to = schemadiff_dsl::load("v2.0.prisma", &b);
-    let resolver = schemadiff_cli::source::Resolver { maps: vec![&to.names, &from.names] };
+    let resolver = schemadiff_cli::source::Resolver {
+        maps: vec![&to.names, &from.names],
+    };
     let mapping = schemadiff_plan::Mapping::parse(&m, &resolver).expect("mapping");
     let plan = schemadiff_plan::plan(&from.schema, &to.schema, &mapping).expect("plan");
-    let opts = schemadiff_sql::RenderOptions { from_label: "v1.2".into(), to_label: "v2.0".into() };
+    let opts = schemadiff_sql::RenderOptions {
+        from_label: "v1.2".into(),
+        to_label: "v2.0".into(),
+    };
     let sql = schemadiff_sql::render_sql(&plan, &opts);
     assert!(!sql.is_empty());
 }
@@ -79,10 +118,22 @@ fn seed_plan_in_process(root: &Path) {
 fn seed_plan_process(bin: &Path, root: &Path) {
     let out = Command::new(bin)
         .current_dir(root)
-        .args(["plan", "--from", "schemas/v1.2.prisma", "--to", "schemas/v2.0.prisma", "--map", "schemas/v1.2-to-v2.0.toml"])
+        .args([
+            "plan",
+            "--from",
+            "schemas/v1.2.prisma",
+            "--to",
+            "schemas/v2.0.prisma",
+            "--map",
+            "schemas/v1.2-to-v2.0.toml",
+        ])
         .output()
         .expect("run schemadiff");
-    assert!(out.status.success(), "schemadiff plan failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "schemadiff plan failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A schema of `models` models × 20 fields; `variant` 1 changes a fifth of them.
@@ -95,7 +146,9 @@ fn generate(models: usize, variant: u8) -> String {
     s.push_str("}\n\n");
     for m in 0..models {
         let changed = variant == 1 && m % 5 == 0;
-        s.push_str(&format!("model M{m} {{\n  id Int @id @default(autoincrement())\n"));
+        s.push_str(&format!(
+            "model M{m} {{\n  id Int @id @default(autoincrement())\n"
+        ));
         for f in 0..16 {
             let ty = match f % 4 {
                 0 => "String",
@@ -105,9 +158,16 @@ fn generate(models: usize, variant: u8) -> String {
             };
             s.push_str(&format!("  f{f} {ty}\n"));
         }
-        s.push_str(if changed { "  status Status @default(ACTIVE)\n" } else { "  status String @default(\"active\")\n" });
+        s.push_str(if changed {
+            "  status Status @default(ACTIVE)\n"
+        } else {
+            "  status String @default(\"active\")\n"
+        });
         if m > 0 {
-            s.push_str(&format!("  parentId Int?\n  parent M{} @relation(fields: [parentId], references: [id])\n", m - 1));
+            s.push_str(&format!(
+                "  parentId Int?\n  parent M{} @relation(fields: [parentId], references: [id])\n",
+                m - 1
+            ));
         } else {
             s.push_str("  parentId Int?\n");
         }
@@ -128,12 +188,20 @@ fn generated_case(models: usize) {
     let from = schemadiff_dsl::load("from.prisma", &a);
     let to = schemadiff_dsl::load("to.prisma", &b);
     let parse = t.elapsed();
-    assert!(from.diagnostics.is_empty(), "generated schema invalid: {:?}", from.diagnostics.first().map(|d| &d.message));
+    assert!(
+        from.diagnostics.is_empty(),
+        "generated schema invalid: {:?}",
+        from.diagnostics.first().map(|d| &d.message)
+    );
     let t = Instant::now();
-    let plan = schemadiff_plan::plan(&from.schema, &to.schema, &schemadiff_plan::Mapping::empty()).expect("plan");
+    let plan = schemadiff_plan::plan(&from.schema, &to.schema, &schemadiff_plan::Mapping::empty())
+        .expect("plan");
     let planned = t.elapsed();
     let t = Instant::now();
-    let opts = schemadiff_sql::RenderOptions { from_label: "from".into(), to_label: "to".into() };
+    let opts = schemadiff_sql::RenderOptions {
+        from_label: "from".into(),
+        to_label: "to".into(),
+    };
     let sql = schemadiff_sql::render_sql(&plan, &opts);
     let rendered = t.elapsed();
     println!(

@@ -11,8 +11,8 @@ use crate::cli::ApplyArgs;
 use crate::commands::{drift::same_schema, plan as plan_cmd};
 use crate::output;
 use crate::source::{self, Loaded};
-use anyhow::{bail, Context};
-use schemadiff_postgres::{ApplyOptions, ConnectOptions, IntrospectOptions};
+use anyhow::{Context, bail};
+use schemadiff_postgres::{ApplyOptions, ConnectOptions};
 use schemadiff_sql::RenderOptions;
 use std::io::{IsTerminal, Write};
 
@@ -21,22 +21,38 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
     let label = conn.redacted();
     let mut client = schemadiff_postgres::connect(&conn).await?;
-    let iopts = IntrospectOptions { schemas: conn.schemas(), ..Default::default() };
-    let current = schemadiff_postgres::introspect(&client, &iopts).await.with_context(|| format!("while introspecting {label}"))?;
-    let from = Loaded { label: label.clone(), notes: source::not_managed_notes(&current), schema: current, names: None };
-    let to = source::load(&args.to).await.context("cannot read --to")?;
+    let to = source::load(&args.to, &[])
+        .await
+        .context("cannot read --to")?;
+    // Hold the advisory lock from the first read to the last check, so that a concurrent
+    // apply cannot change the database between introspection, pre-flight and apply.
+    // Session advisory locks nest: the apply below takes it once more and releases it once.
+    hold_lock(&client, args.wait).await?;
+    let iopts = source::introspect_options(&conn, &source::namespaces(&to.schema));
+    let current = schemadiff_postgres::introspect(&client, &iopts)
+        .await
+        .with_context(|| format!("while introspecting {label}"))?;
+    let from = Loaded {
+        label: label.clone(),
+        notes: source::not_managed_notes(&current),
+        schema: current,
+        names: None,
+    };
     for n in &from.notes {
         output::warn(n);
     }
-    let plan = plan_cmd::make_plan(&from, &to, &args.options)?;
-    if plan.is_empty() {
+    if same_schema(&from.schema, &to.schema) {
         eprintln!("{label} already matches {}: nothing to do", to.label);
         return Ok(0);
     }
+    let plan = plan_cmd::make_plan(&from, &to, &args.options)?;
 
     eprintln!("== pre-flight on {label}");
     let blockers = preflight(&client, &plan).await?;
-    let opts = RenderOptions { from_label: label.clone(), to_label: to.label.clone() };
+    let opts = RenderOptions {
+        from_label: label.clone(),
+        to_label: to.label.clone(),
+    };
     println!("{}", schemadiff_sql::render_sql(&plan, &opts));
     for w in &plan.warnings {
         output::warn(w);
@@ -64,7 +80,10 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
             statements: b
                 .statements
                 .into_iter()
-                .map(|s| schemadiff_postgres::SqlStatement { description: s.description, sql: s.sql })
+                .map(|s| schemadiff_postgres::SqlStatement {
+                    description: s.description,
+                    sql: s.sql,
+                })
                 .collect(),
         })
         .collect();
@@ -81,11 +100,54 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
             Err(describe_drift(after, &target))
         }
     };
-    let mut progress = |p: schemadiff_postgres::Progress| eprintln!("{p}");
-    schemadiff_postgres::apply_and_verify(&mut client, &batches, &aopts, &iopts, &mut progress, &verify)
+    let mut progress = |p: schemadiff_postgres::Progress| match p.phase {
+        schemadiff_postgres::Phase::Started => {
+            eprintln!("[{}/{}] {} …", p.step, p.total, p.description)
+        }
+        schemadiff_postgres::Phase::Finished => {
+            eprintln!(
+                "[{}/{}] done in {:.1} ms",
+                p.step,
+                p.total,
+                p.elapsed.as_secs_f64() * 1000.0
+            )
+        }
+    };
+    if batches.iter().all(|b| b.transactional) {
+        let (report, _) = schemadiff_postgres::apply_and_verify(
+            &mut client,
+            &batches,
+            &aopts,
+            &iopts,
+            &mut progress,
+            verify,
+        )
+        .await
+        .with_context(|| format!("apply to {label} failed; nothing was changed"))?;
+        eprintln!(
+            "applied {} statement(s) in one transaction in {:.1} ms: {label} now matches {}",
+            report.statements,
+            report.elapsed.as_secs_f64() * 1000.0,
+            to.label
+        );
+        return Ok(0);
+    }
+    // PostgreSQL forbids one transaction here (see the plan's batch markers): each batch commits
+    // on its own, so verification can only report, not roll back what earlier batches did.
+    output::warn(
+        "this plan needs more than one transaction; a failure rolls back only the failing batch",
+    );
+    let report = schemadiff_postgres::apply(&mut client, &batches, &aopts, &mut progress)
         .await
         .with_context(|| format!("apply to {label} failed"))?;
-    eprintln!("applied: {label} now matches {}", to.label);
+    let after = schemadiff_postgres::introspect(&client, &iopts).await?;
+    if let Err(why) = verify(&after) {
+        bail!("{why}");
+    }
+    eprintln!(
+        "applied {} statement(s) in {} transaction(s): {label} now matches {}",
+        report.statements, report.transactions, to.label
+    );
     Ok(0)
 }
 
@@ -93,16 +155,24 @@ fn describe_drift(after: &schemadiff_model::Schema, target: &schemadiff_model::S
     match schemadiff_plan::plan(after, target, &schemadiff_plan::Mapping::empty()) {
         Ok(p) => {
             let items: Vec<String> = p.steps.iter().map(|s| s.description.clone()).collect();
-            format!("after the plan the database still differs from the target: {}", items.join("; "))
+            format!(
+                "after the plan the database still differs from the target: {}",
+                items.join("; ")
+            )
         }
         Err(e) => format!("after the plan the database still differs from the target ({e})"),
     }
 }
 
-async fn preflight(client: &tokio_postgres::Client, plan: &schemadiff_plan::Plan) -> anyhow::Result<usize> {
+async fn preflight(
+    client: &schemadiff_postgres::Client,
+    plan: &schemadiff_plan::Plan,
+) -> anyhow::Result<usize> {
     let mut blockers = 0;
     for q in plan.preflight_queries() {
-        let rows = schemadiff_postgres::query_text(client, &q.sql).await.with_context(|| format!("pre-flight: {}", q.description))?;
+        let rows = schemadiff_postgres::query_text(client, &q.sql)
+            .await
+            .with_context(|| format!("pre-flight: {}", q.description))?;
         let outcome = q.evaluate(&rows);
         eprintln!("-- {}", q.description);
         for line in &outcome.lines {
@@ -110,15 +180,45 @@ async fn preflight(client: &tokio_postgres::Client, plan: &schemadiff_plan::Plan
         }
         if outcome.blocking {
             blockers += 1;
-            output::print_error(&mut std::io::stderr(), &anyhow::anyhow!("{}", outcome.summary)).ok();
+            output::print_error(
+                &mut std::io::stderr(),
+                &anyhow::anyhow!("{}", outcome.summary),
+            )
+            .ok();
         }
     }
     Ok(blockers)
 }
 
+/// Takes the schemadiff advisory lock for this session (waiting with `--wait`, refusing
+/// otherwise). It is released when the connection closes.
+async fn hold_lock(client: &schemadiff_postgres::Client, wait: bool) -> anyhow::Result<()> {
+    let key = schemadiff_postgres::ADVISORY_LOCK_KEY;
+    if wait {
+        schemadiff_postgres::query_text(client, &format!("SELECT pg_advisory_lock({key})")).await?;
+        return Ok(());
+    }
+    let got =
+        schemadiff_postgres::query_text(client, &format!("SELECT pg_try_advisory_lock({key})"))
+            .await?;
+    if got
+        .first()
+        .and_then(|r| r.first())
+        .and_then(|v| v.as_deref())
+        != Some("t")
+    {
+        bail!(
+            "another schemadiff apply holds the lock on this database; retry later or pass --wait"
+        );
+    }
+    Ok(())
+}
+
 fn confirm(label: &str) -> anyhow::Result<bool> {
     if !std::io::stdin().is_terminal() {
-        bail!("no terminal to confirm on: pass --yes to apply without asking (or --dry-run to only look)");
+        bail!(
+            "no terminal to confirm on: pass --yes to apply without asking (or --dry-run to only look)"
+        );
     }
     eprint!("Apply this plan to {label}? [y/N] ");
     std::io::stderr().flush().ok();

@@ -16,12 +16,15 @@ pub const DRIFTED: u8 = 2;
 
 /// Runs the command.
 pub async fn run(args: &DriftArgs) -> anyhow::Result<u8> {
-    let target = source::load(&args.schema).await?;
-    let db = source::load_database(args.db.as_deref()).await?;
+    let target = source::load(&args.schema, &[]).await?;
+    let db = source::load_database(args.db.as_deref(), &source::namespaces(&target.schema)).await?;
     let report = compare(&db, &target)?;
     match args.format {
         DriftFormat::Text => print_text(&report),
-        DriftFormat::Json => println!("{}", serde_json::to_string_pretty(&report.to_json()).expect("json")),
+        DriftFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json()).expect("json")
+        ),
         DriftFormat::Github => print_github(&report),
     }
     Ok(if report.drifted { DRIFTED } else { 0 })
@@ -62,8 +65,15 @@ pub fn compare(db: &source::Loaded, target: &source::Loaded) -> anyhow::Result<R
         .to_string();
     let plan = schemadiff_plan::plan(&db.schema, &target.schema, &Mapping::empty())?;
     let differences = plan.steps.iter().map(|s| s.description.clone()).collect();
-    let opts = RenderOptions { from_label: db.label.clone(), to_label: target.label.clone() };
-    let sql = if drifted { schemadiff_sql::render_sql(&plan, &opts) } else { String::new() };
+    let opts = RenderOptions {
+        from_label: db.label.clone(),
+        to_label: target.label.clone(),
+    };
+    let sql = if drifted {
+        schemadiff_sql::render_sql(&plan, &opts)
+    } else {
+        String::new()
+    };
     Ok(Report {
         drifted,
         database: db.label.clone(),
@@ -97,7 +107,12 @@ fn print_text(r: &Report) {
         println!("no drift: {} matches {}", r.database, r.schema);
         return;
     }
-    println!("drift: {} differs from {} ({} change(s))\n", r.database, r.schema, r.differences.len());
+    println!(
+        "drift: {} differs from {} ({} change(s))\n",
+        r.database,
+        r.schema,
+        r.differences.len()
+    );
     print!("{}", r.diff);
     println!("\n-- SQL that would bring the database to {}:\n", r.schema);
     print!("{}", r.sql);
@@ -105,7 +120,9 @@ fn print_text(r: &Report) {
 
 /// Escapes a GitHub workflow-command message (`%`, CR, LF).
 fn gh_escape(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn print_github(r: &Report) {
@@ -113,11 +130,19 @@ fn print_github(r: &Report) {
         println!("::warning title=schemadiff: not managed::{}", gh_escape(n));
     }
     if !r.drifted {
-        println!("::notice title=schemadiff: no drift::{} matches {}", gh_escape(&r.database), gh_escape(&r.schema));
+        println!(
+            "::notice title=schemadiff: no drift::{} matches {}",
+            gh_escape(&r.database),
+            gh_escape(&r.schema)
+        );
         return;
     }
     for d in &r.differences {
-        println!("::error file={},title=schemadiff: schema drift::{}", gh_escape(&r.schema), gh_escape(d));
+        println!(
+            "::error file={},title=schemadiff: schema drift::{}",
+            gh_escape(&r.schema),
+            gh_escape(d)
+        );
     }
     println!("::group::SQL that would reconcile the database");
     print!("{}", r.sql);

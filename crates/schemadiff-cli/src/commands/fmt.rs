@@ -13,14 +13,27 @@ pub fn run(args: &FmtArgs) -> anyhow::Result<u8> {
         let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {path}"))?;
         match schemadiff_dsl::format(&text) {
             Err(diags) => {
-                eprint!("{}", schemadiff_dsl::render_diagnostics(&diags, &path, &text, output::stderr_color()));
+                eprint!(
+                    "{}",
+                    schemadiff_dsl::render_diagnostics(
+                        &diags,
+                        &path,
+                        &text,
+                        output::stderr_color()
+                    )
+                );
                 code = 1;
             }
             Ok(formatted) if formatted == text => {}
             Ok(formatted) if args.check => {
                 eprintln!("{path}: would be reformatted");
                 let diff = similar::TextDiff::from_lines(&text, &formatted);
-                eprint!("{}", diff.unified_diff().context_radius(2).header(&path, &format!("{path} (formatted)")));
+                eprint!(
+                    "{}",
+                    diff.unified_diff()
+                        .context_radius(2)
+                        .header(&path, &format!("{path} (formatted)"))
+                );
                 code = 1;
             }
             Ok(formatted) => {

@@ -10,12 +10,19 @@ pub async fn run(args: &InspectArgs) -> anyhow::Result<u8> {
     let opts = schemadiff_postgres::ConnectOptions::resolve(args.db.as_deref())?;
     let label = opts.redacted();
     let client = schemadiff_postgres::connect(&opts).await?;
-    let schemas = if args.schemas.is_empty() { opts.schemas() } else { args.schemas.clone() };
-    let iopts = schemadiff_postgres::IntrospectOptions { schemas, ..Default::default() };
-    let schema = schemadiff_postgres::introspect(&client, &iopts).await.with_context(|| format!("while introspecting {label}"))?;
+    let iopts = if args.schemas.is_empty() {
+        opts.introspect_options()
+    } else {
+        schemadiff_postgres::IntrospectOptions::for_schemas(args.schemas.clone())
+    };
+    let schema = schemadiff_postgres::introspect(&client, &iopts)
+        .await
+        .with_context(|| format!("while introspecting {label}"))?;
     let mut text = String::new();
     if !schema.not_managed.is_empty() {
-        text.push_str("// Objects schemadiff does not manage (not part of this schema, left untouched):\n");
+        text.push_str(
+            "// Objects schemadiff does not manage (not part of this schema, left untouched):\n",
+        );
         for n in crate::source::not_managed_notes(&schema) {
             output::warn(&n);
             text.push_str(&format!("//   {n}\n"));

@@ -10,8 +10,7 @@ use schemadiff_sql::RenderOptions;
 
 /// Runs the command.
 pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
-    let from = source::load(&args.from).await.context("cannot read --from")?;
-    let to = source::load(&args.to).await.context("cannot read --to")?;
+    let (from, to) = source::load_pair(&args.from, &args.to).await?;
     let plan = make_plan(&from, &to, &args.options)?;
     for note in from.notes.iter().chain(&to.notes) {
         output::warn(note);
@@ -19,14 +18,18 @@ pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
     if refuse(&plan, &args.options.allow_hazard) {
         return Ok(1);
     }
-    let opts = RenderOptions { from_label: from.label.clone(), to_label: to.label.clone() };
+    let opts = RenderOptions {
+        from_label: from.label.clone(),
+        to_label: to.label.clone(),
+    };
     let text = match args.format {
         PlanFormat::Sql => with_notes_sql(schemadiff_sql::render_sql(&plan, &opts), &from, &to),
         PlanFormat::Json => schemadiff_sql::render_json(&plan, &opts),
         PlanFormat::Markdown => schemadiff_sql::render_markdown(&plan, &opts),
     };
     match &args.out {
-        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
         None => print!("{text}"),
     }
     for w in &plan.warnings {
@@ -40,9 +43,13 @@ pub fn make_plan(from: &Loaded, to: &Loaded, options: &PlanOptions) -> anyhow::R
     let mapping = match &options.map {
         None => Mapping::empty(),
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read mapping file {}", path.display()))?;
-            let resolver = Resolver { maps: to.names.iter().chain(from.names.iter()).collect() };
-            Mapping::parse(&text, &resolver).with_context(|| format!("invalid mapping file {}", path.display()))?
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read mapping file {}", path.display()))?;
+            let resolver = Resolver {
+                maps: to.names.iter().chain(from.names.iter()).collect(),
+            };
+            Mapping::parse(&text, &resolver)
+                .with_context(|| format!("invalid mapping file {}", path.display()))?
         }
     };
     Ok(schemadiff_plan::plan(&from.schema, &to.schema, &mapping)?)
@@ -56,11 +63,17 @@ pub fn refuse(plan: &Plan, allowed: &[String]) -> bool {
     }
     for h in &refused {
         eprintln!("error[{}]: {}", h.code, h.message);
-        eprintln!("  = help: this step can lose data; allow it with `--allow-hazard {}` (or `--allow-hazard all`)", h.code);
+        eprintln!(
+            "  = help: this step can lose data; allow it with `--allow-hazard {}` (or `--allow-hazard all`)",
+            h.code
+        );
     }
     output::print_error(
         &mut std::io::stderr(),
-        &anyhow::anyhow!("plan refused: {} hazardous step(s) not allowed; nothing was written", refused.len()),
+        &anyhow::anyhow!(
+            "plan refused: {} hazardous step(s) not allowed; nothing was written",
+            refused.len()
+        ),
     )
     .ok();
     true

@@ -1,0 +1,287 @@
+//! `apply` through the binary against a real PostgreSQL server: the seed upgrade on a
+//! database full of legacy rows, refusals that leave the database exactly as it was, dry runs,
+//! and concurrent applies.
+
+mod common;
+use common::{database_from, schemadiff};
+use schemadiff_testkit::{TestDb, workspace_root};
+
+const V12: &str = "schemas/v1.2.prisma";
+const V20: &str = "schemas/v2.0.prisma";
+const MAP: &str = "schemas/v1.2-to-v2.0.toml";
+
+fn legacy_database(hint: &str) -> TestDb {
+    let db = database_from(hint, V12);
+    let rows =
+        std::fs::read_to_string(workspace_root().join("fixtures/cli/legacy-v1.2.sql")).unwrap();
+    db.execute(&rows);
+    db
+}
+
+/// Everything a test needs to prove "nothing changed": the catalog and every row.
+fn snapshot(db: &TestDb) -> (String, Vec<Vec<Vec<Option<String>>>>) {
+    let tables = [
+        "Tenant",
+        "User",
+        "Campaign",
+        "AlertRule",
+        "Alert",
+        "SyncLog",
+    ];
+    let rows = tables
+        .iter()
+        .map(|t| db.rows(&format!("SELECT * FROM \"{t}\" ORDER BY id")))
+        .collect();
+    (db.schema_dump(), rows)
+}
+
+fn one(db: &TestDb, sql: &str) -> Vec<Option<String>> {
+    db.rows(sql).into_iter().map(|mut r| r.remove(0)).collect()
+}
+
+#[test]
+fn seed_upgrade_through_apply_keeps_every_row_then_no_drift() {
+    let db = legacy_database("apply_seed");
+    let run =
+        schemadiff(&["apply", "--db", &db.url, "--to", V20, "--map", MAP, "--yes"]).expect_code(0);
+    // The pre-flight showed every legacy value with what it becomes and how many rows it has.
+    assert!(run.stderr.contains("pre-flight"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("'Google Ads'") && run.stderr.contains("GOOGLE_ADS"),
+        "{}",
+        run.stderr
+    );
+    schemadiff(&["drift", "--schema", V20, "--db", &db.url]).expect_code(0);
+
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        one(&db, r#"SELECT platform::text FROM "Campaign" ORDER BY id"#),
+        [
+            "GOOGLE_ADS",
+            "GOOGLE_ADS",
+            "FACEBOOK",
+            "FACEBOOK",
+            "TIKTOK",
+            "TIKTOK",
+            "LINE_ADS",
+            "LINE_ADS",
+            "GOOGLE_ADS"
+        ]
+        .map(s)
+    );
+    assert_eq!(
+        one(&db, r#"SELECT status::text FROM "Campaign" ORDER BY id"#),
+        [
+            "ACTIVE",
+            "ACTIVE",
+            "PAUSED",
+            "DELETED",
+            "DELETED",
+            "PENDING",
+            "COMPLETED",
+            "ACTIVE",
+            "PAUSED"
+        ]
+        .map(s)
+    );
+    assert_eq!(
+        one(
+            &db,
+            r#"SELECT "syncStatus"::text FROM "Campaign" ORDER BY id"#
+        ),
+        vec![
+            s("PENDING"),
+            s("SUCCESS"),
+            s("SUCCESS"),
+            s("FAILED"),
+            s("FAILED"),
+            None,
+            s("IN_PROGRESS"),
+            s("PENDING"),
+            s("PENDING")
+        ]
+    );
+    assert_eq!(
+        one(&db, r#"SELECT role::text FROM "User" ORDER BY id"#),
+        ["ADMIN", "CLIENT", "MANAGER", "VIEWER", "CLIENT"].map(s)
+    );
+    assert_eq!(
+        one(&db, r#"SELECT settings::text FROM "Tenant" ORDER BY id"#),
+        vec![
+            s(r#"{"theme": "dark", "locale": "th"}"#),
+            s(r#""not json at all""#),
+            None,
+            s(r#""""#),
+            s("[1, 2, 3]")
+        ]
+    );
+    assert_eq!(
+        one(
+            &db,
+            r#"SELECT jsonb_typeof(settings) FROM "Tenant" WHERE id = 't1'"#
+        ),
+        [s("object")]
+    );
+    assert_eq!(
+        one(&db, r#"SELECT metadata::text FROM "Alert" ORDER BY id"#),
+        vec![s(r#"{"ctr": 0.005}"#), s(r#""plain text note""#), None]
+    );
+    assert_eq!(
+        one(&db, r#"SELECT severity::text FROM "Alert" ORDER BY id"#),
+        ["WARNING", "CRITICAL", "INFO"].map(s)
+    );
+    assert_eq!(
+        one(&db, r#"SELECT status::text FROM "Alert" ORDER BY id"#),
+        ["OPEN", "RESOLVED", "ACKNOWLEDGED"].map(s)
+    );
+    assert_eq!(
+        one(
+            &db,
+            r#"SELECT platform::text || '/' || coalesce("syncType"::text, '-') || '/' || status::text FROM "SyncLog" ORDER BY id"#
+        ),
+        [
+            "GOOGLE_ADS/INITIAL/PENDING",
+            "FACEBOOK/-/SUCCESS",
+            "GOOGLE_ANALYTICS/SCHEDULED/IN_PROGRESS",
+            "LINE_ADS/MANUAL/COMPLETED"
+        ]
+        .map(s)
+    );
+    assert_eq!(
+        one(
+            &db,
+            r#"SELECT type::text || '/' || severity::text FROM "AlertRule" ORDER BY id"#
+        ),
+        ["PRESET/WARNING", "CUSTOM/CRITICAL"].map(s)
+    );
+    // A second apply has nothing to do.
+    let again =
+        schemadiff(&["apply", "--db", &db.url, "--to", V20, "--map", MAP, "--yes"]).expect_code(0);
+    assert!(again.stderr.contains("nothing to do"), "{}", again.stderr);
+}
+
+#[test]
+fn unmapped_legacy_value_stops_before_anything_changes() {
+    let db = legacy_database("apply_unmapped");
+    db.execute(r#"UPDATE "Campaign" SET platform = 'myspace' WHERE id = 'c5'"#);
+    let before = snapshot(&db);
+    let run =
+        schemadiff(&["apply", "--db", &db.url, "--to", V20, "--map", MAP, "--yes"]).expect_code(1);
+    assert!(
+        run.stderr.contains("'myspace'"),
+        "the message must name the value:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("platform"),
+        "the message must name the column:\n{}",
+        run.stderr
+    );
+    assert_eq!(
+        snapshot(&db),
+        before,
+        "the database must be exactly as it was"
+    );
+}
+
+#[test]
+fn the_guard_in_the_plain_script_also_stops_an_unmapped_value() {
+    let db = legacy_database("script_unmapped");
+    db.execute(r#"UPDATE "Campaign" SET platform = 'myspace' WHERE id = 'c5'"#);
+    let before = snapshot(&db);
+    let sql = schemadiff(&["plan", "--from", V12, "--to", V20, "--map", MAP])
+        .expect_code(0)
+        .stdout;
+    let err = db
+        .try_execute(&sql)
+        .expect_err("the guard must stop the script");
+    assert!(
+        err.contains("'myspace'") && err.contains("Campaign.platform"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&db), before);
+}
+
+#[test]
+fn dry_run_and_missing_confirmation_change_nothing() {
+    let db = legacy_database("apply_dry");
+    let before = snapshot(&db);
+    let dry = schemadiff(&[
+        "apply",
+        "--db",
+        &db.url,
+        "--to",
+        V20,
+        "--map",
+        MAP,
+        "--dry-run",
+    ])
+    .expect_code(0);
+    assert!(
+        dry.stdout.contains("ALTER TABLE"),
+        "the plan is printed:\n{}",
+        dry.stdout
+    );
+    assert!(dry.stderr.contains("dry run"), "{}", dry.stderr);
+    assert_eq!(snapshot(&db), before);
+    let no_tty = schemadiff(&["apply", "--db", &db.url, "--to", V20, "--map", MAP]).expect_code(1);
+    assert!(no_tty.stderr.contains("--yes"), "{}", no_tty.stderr);
+    assert_eq!(snapshot(&db), before);
+}
+
+#[test]
+fn hazards_are_refused_by_apply_unless_allowed() {
+    let db = database_from("apply_hazard", V20);
+    db.execute(r#"INSERT INTO "Tenant" (id, name, "updatedAt") VALUES ('t1', 'Acme', now())"#);
+    let before = snapshot(&db);
+    let run = schemadiff(&["apply", "--db", &db.url, "--to", V12, "--yes"]).expect_code(1);
+    assert!(
+        run.stderr.contains("--allow-hazard drop-table"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(snapshot(&db), before);
+    schemadiff(&[
+        "apply",
+        "--db",
+        &db.url,
+        "--to",
+        V12,
+        "--yes",
+        "--allow-hazard",
+        "all",
+    ])
+    .expect_code(0);
+    schemadiff(&["drift", "--schema", V12, "--db", &db.url]).expect_code(0);
+    assert_eq!(
+        one(&db, r#"SELECT name FROM "Tenant""#),
+        vec![Some("Acme".to_string())]
+    );
+}
+
+#[test]
+fn concurrent_applies_never_interleave() {
+    let db = legacy_database("apply_concurrent");
+    let url = db.url.clone();
+    let spawn = |url: String| {
+        std::thread::spawn(move || {
+            schemadiff(&[
+                "apply", "--db", &url, "--to", V20, "--map", MAP, "--yes", "--wait",
+            ])
+        })
+    };
+    let (a, b) = (spawn(url.clone()), spawn(url));
+    let (a, b) = (a.join().unwrap(), b.join().unwrap());
+    // With --wait the second apply waits for the first, then finds nothing left to do.
+    assert_eq!((a.code, b.code), (0, 0), "\n{}\n{}", a.stderr, b.stderr);
+    assert!(
+        a.stderr.contains("nothing to do")
+            || b.stderr.contains("nothing to do")
+            || a.stderr.contains("applied") && b.stderr.contains("applied")
+    );
+    schemadiff(&["drift", "--schema", V20, "--db", &db.url]).expect_code(0);
+    assert_eq!(
+        one(&db, r#"SELECT count(*) FROM "Campaign""#),
+        vec![Some("9".to_string())]
+    );
+}
