@@ -85,13 +85,8 @@ pub(crate) fn alter_table_step(
         ));
     }
     meta.needs_json = acc.needs_json;
-    if acc.needs_json
-        && !ctx
-            .out
-            .steps
-            .iter()
-            .any(|s| s.step.kind == StepKind::CreateHelper)
-    {
+    if acc.needs_json && !ctx.helper_created {
+        ctx.helper_created = true;
         let s = step(
             StepKind::CreateHelper,
             JSON_HELPER_NAME.to_string(),

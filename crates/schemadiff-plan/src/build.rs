@@ -59,6 +59,7 @@ pub(crate) struct Ctx<'a> {
     pub recreated: BTreeSet<QualifiedName>,
     pub used_values: BTreeSet<(QualifiedName, String)>,
     pub used_fills: BTreeSet<(QualifiedName, String)>,
+    pub helper_created: bool,
     pub out: Built,
 }
 
@@ -163,6 +164,7 @@ pub(crate) fn build(from: &Schema, to: &Schema, mapping: &Mapping) -> Result<Bui
         recreated,
         used_values: BTreeSet::new(),
         used_fills: BTreeSet::new(),
+        helper_created: false,
         out: Built {
             steps: Vec::new(),
             warnings: Vec::new(),

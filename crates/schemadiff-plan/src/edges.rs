@@ -171,34 +171,50 @@ fn drop_index_before_alter(a: &RawStep, b: &RawStep) -> bool {
 
 /// Every edge `(a, b, rule)` of the plan, deduplicated and sorted.
 pub(crate) fn edges(steps: &[RawStep]) -> Vec<(usize, usize, &'static str)> {
-    let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    // Group steps by what they touch. In each group only pairs involving a "hub" (a step whose
+    // own table / enum is the group's key) can match a rule, which keeps a table referenced by
+    // thousands of foreign keys, or an enum used by thousands of tables, linear.
+    let mut by_key: BTreeMap<String, Vec<(usize, bool)>> = BTreeMap::new();
     for (i, s) in steps.iter().enumerate() {
         let m = &s.meta;
-        let mut keys: BTreeSet<String> = BTreeSet::new();
-        keys.extend(m.table.iter().map(|t| format!("t:{t:?}")));
-        keys.extend(m.refs.iter().map(|t| format!("t:{t:?}")));
-        keys.extend(m.enum_name.iter().map(|e| format!("e:{e:?}")));
-        keys.extend(
-            m.enums_new
-                .iter()
-                .chain(&m.enums_old)
-                .map(|e| format!("e:{e:?}")),
-        );
-        keys.extend(m.index_name.iter().map(|n| format!("i:{n}")));
-        for k in keys {
-            by_key.entry(k).or_default().push(i);
+        let mut keys: BTreeMap<String, bool> = BTreeMap::new();
+        let mut add = |k: String, hub: bool| {
+            let e = keys.entry(k).or_insert(false);
+            *e |= hub;
+        };
+        if let Some(t) = &m.table {
+            add(format!("t:{t:?}"), true);
+        }
+        for t in &m.refs {
+            add(format!("t:{t:?}"), false);
+        }
+        if let Some(e) = &m.enum_name {
+            add(format!("e:{e:?}"), true);
+        }
+        for e in m.enums_new.iter().chain(&m.enums_old) {
+            add(format!("e:{e:?}"), false);
+        }
+        if let Some(n) = &m.index_name {
+            add(format!("i:{n}"), true);
+        }
+        for (k, hub) in keys {
+            by_key.entry(k).or_default().push((i, hub));
         }
     }
     let mut out: BTreeSet<(usize, usize, &'static str)> = BTreeSet::new();
     for group in by_key.values() {
-        for &a in group {
-            for &b in group {
+        let hubs: Vec<usize> = group.iter().filter(|(_, h)| *h).map(|(i, _)| *i).collect();
+        for &a in &hubs {
+            for &(b, _) in group {
                 if a == b {
                     continue;
                 }
                 for (name, rule) in RULES {
                     if rule(&steps[a], &steps[b]) {
                         out.insert((a, b, name));
+                    }
+                    if rule(&steps[b], &steps[a]) {
+                        out.insert((b, a, name));
                     }
                 }
             }

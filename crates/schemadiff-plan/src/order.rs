@@ -88,3 +88,107 @@ pub(crate) fn finish(built: Built) -> Result<Plan, PlanError> {
         preflight,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Mapping, plan};
+    use schemadiff_model::*;
+
+    /// 10k tables × 20 columns, one enum used by all, an FK from each to a hub table.
+    fn big(n: usize) -> Schema {
+        let mut s = Schema::empty();
+        let e = QualifiedName::public("Kind");
+        s.add_enum(Enum {
+            name: e.clone(),
+            values: vec!["A".into(), "B".into()],
+        });
+        let hub = QualifiedName::public("Hub");
+        let mut h = Table::new(hub.clone());
+        h.columns.push(Column {
+            name: "id".into(),
+            ty: ColumnType::Integer,
+            nullable: false,
+            default: None,
+        });
+        h.primary_key = Some(PrimaryKey {
+            name: "Hub_pkey".into(),
+            columns: vec!["id".into()],
+        });
+        s.add_table(h);
+        for i in 0..n {
+            let name = format!("T{i}");
+            let mut t = Table::new(QualifiedName::public(&name));
+            t.columns.push(Column {
+                name: "id".into(),
+                ty: ColumnType::Integer,
+                nullable: false,
+                default: None,
+            });
+            t.columns.push(Column {
+                name: "kind".into(),
+                ty: ColumnType::Enum(e.clone()),
+                nullable: false,
+                default: None,
+            });
+            for c in 0..18 {
+                t.columns.push(Column {
+                    name: format!("c{c}"),
+                    ty: ColumnType::Text,
+                    nullable: true,
+                    default: None,
+                });
+            }
+            t.primary_key = Some(PrimaryKey {
+                name: format!("{name}_pkey"),
+                columns: vec!["id".into()],
+            });
+            t.indexes.push(Index {
+                name: format!("{name}_c0_idx"),
+                columns: vec![IndexColumn::asc("c0")],
+                unique: false,
+                method: IndexMethod::BTree,
+            });
+            t.foreign_keys.push(ForeignKey {
+                name: format!("{name}_id_fkey"),
+                columns: vec!["id".into()],
+                referenced_table: hub.clone(),
+                referenced_columns: vec!["id".into()],
+                on_delete: ReferentialAction::Cascade,
+                on_update: ReferentialAction::Cascade,
+            });
+            s.add_table(t);
+        }
+        s
+    }
+
+    #[test]
+    fn large_schemas_plan_in_near_linear_time() {
+        let s = big(2000);
+        let start = std::time::Instant::now();
+        let p = plan(&Schema::empty(), &s, &Mapping::empty()).expect("plan");
+        let took = start.elapsed();
+        assert_eq!(p.steps.len(), 1 + 1 + 2000 * 3);
+        // Generous bound for unoptimised builds on a shared machine; quadratic behaviour
+        // (4M pairs × 11 rules) would take far longer.
+        assert!(took.as_secs() < 20, "planning 2000 tables took {took:?}");
+        let first_fk = p
+            .steps
+            .iter()
+            .position(|s| s.kind == crate::StepKind::AddForeignKey)
+            .unwrap();
+        let hub = p.steps.iter().position(|s| s.object == "Hub").unwrap();
+        assert!(hub < first_fk);
+        let back = plan(&s, &Schema::empty(), &Mapping::empty()).expect("drop plan");
+        let last_fk = back
+            .steps
+            .iter()
+            .rposition(|s| s.kind == crate::StepKind::DropForeignKey)
+            .unwrap();
+        let first_table = back
+            .steps
+            .iter()
+            .position(|s| s.kind == crate::StepKind::DropTable)
+            .unwrap();
+        assert!(last_fk < first_table);
+    }
+}
