@@ -54,6 +54,13 @@ pub fn print_schema(schema: &Schema) -> String {
         model_names: &model_names,
     };
     let relations = relation_fields(&ctx, &joins);
+    let notes = unprintable(&ctx);
+    if !notes.is_empty() {
+        out.push_str("\n// Not expressible in the schema language (present in the database, not written below):\n");
+        for n in notes {
+            out.push_str(&format!("//   {n}\n"));
+        }
+    }
     for (qn, t) in &schema.tables {
         let Some(model) = model_names.get(qn) else {
             continue;
@@ -67,6 +74,43 @@ pub fn print_schema(schema: &Schema) -> String {
         ));
     }
     crate::format::format(&out).unwrap_or(out)
+}
+
+/// What the printed text cannot say, one line each, so that nothing is left out silently:
+/// foreign keys that are not relations the language can express, and list columns that are
+/// `NOT NULL` (lists are always nullable in the language).
+fn unprintable(ctx: &Ctx<'_>) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (qn, t) in &ctx.schema.tables {
+        if !ctx.model_names.contains_key(qn) {
+            continue;
+        }
+        for fk in &t.foreign_keys {
+            let expressible = ctx.model_names.contains_key(&fk.referenced_table)
+                && ctx
+                    .schema
+                    .table(&fk.referenced_table)
+                    .is_some_and(|target| fk_printable(t, target, fk));
+            if !expressible {
+                notes.push(format!(
+                    "foreign key {} on {} ({}) references {} ({})",
+                    fk.name,
+                    qn,
+                    fk.columns.join(", "),
+                    fk.referenced_table,
+                    fk.referenced_columns.join(", ")
+                ));
+            }
+        }
+        for c in t
+            .columns
+            .iter()
+            .filter(|c| matches!(c.ty, ColumnType::Array(_)) && !c.nullable)
+        {
+            notes.push(format!("list column {}.{} is NOT NULL", qn, c.name));
+        }
+    }
+    notes
 }
 
 struct Ctx<'a> {
@@ -224,7 +268,7 @@ fn relation_fields<'a>(
             if let Some(n) = &rel_name {
                 args.push(format!("\"{}\"", escape(n)));
             }
-            let field_of = |tq: &QualifiedName, c: &str| sanitize_col(ctx, tq, c);
+            let field_of = |_: &QualifiedName, c: &str| sanitize(c, 'f');
             args.push(format!(
                 "fields: [{}]",
                 fk.columns
@@ -335,12 +379,6 @@ fn is_unique(t: &Table, cols: &[String]) -> bool {
         || t.indexes
             .iter()
             .any(|i| i.unique && i.columns.iter().map(|c| &c.name).collect::<BTreeSet<_>>() == set)
-}
-
-fn sanitize_col(ctx: &Ctx<'_>, t: &QualifiedName, col: &str) -> String {
-    let _ = ctx;
-    let _ = t;
-    sanitize(col, 'f')
 }
 
 fn model_block(ctx: &Ctx<'_>, t: &Table, model: &str, relations: &[RelField]) -> String {

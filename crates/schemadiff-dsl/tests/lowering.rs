@@ -147,3 +147,75 @@ fn format_reports_syntax_errors_instead_of_formatting() {
     let err = schemadiff_dsl::format("model A {\n  id Int @id(\n}\n").expect_err("syntax error");
     assert_eq!(err[0].code, "syntax-error");
 }
+
+/// The printer lists what the language cannot express instead of leaving it out silently.
+#[test]
+fn printer_reports_foreign_keys_it_cannot_write_as_relations() {
+    use schemadiff_model::*;
+    let mut schema = Schema::empty();
+    let mut parent = Table::new(QualifiedName::public("Parent"));
+    parent.columns.push(Column {
+        name: "id".into(),
+        ty: ColumnType::Integer,
+        nullable: false,
+        default: None,
+    });
+    parent.columns.push(Column {
+        name: "code".into(),
+        ty: ColumnType::Text,
+        nullable: false,
+        default: None,
+    });
+    parent.primary_key = Some(PrimaryKey {
+        name: "Parent_pkey".into(),
+        columns: vec!["id".into()],
+    });
+    let mut child = Table::new(QualifiedName::public("Child"));
+    child.columns.push(Column {
+        name: "id".into(),
+        ty: ColumnType::Integer,
+        nullable: false,
+        default: None,
+    });
+    child.columns.push(Column {
+        name: "parentCode".into(),
+        ty: ColumnType::Text,
+        nullable: false,
+        default: None,
+    });
+    child.columns.push(Column {
+        name: "tags".into(),
+        ty: ColumnType::Array(Box::new(ColumnType::Text)),
+        nullable: false,
+        default: None,
+    });
+    child.primary_key = Some(PrimaryKey {
+        name: "Child_pkey".into(),
+        columns: vec!["id".into()],
+    });
+    // `code` is not unique: no relation can reference it.
+    child.foreign_keys.push(ForeignKey {
+        name: "Child_parentCode_fkey".into(),
+        columns: vec!["parentCode".into()],
+        referenced_table: QualifiedName::public("Parent"),
+        referenced_columns: vec!["code".into()],
+        on_delete: ReferentialAction::Restrict,
+        on_update: ReferentialAction::Cascade,
+    });
+    schema.add_table(parent);
+    schema.add_table(child);
+    let text = schemadiff_dsl::print_schema(&schema);
+    assert!(text.contains("Not expressible"), "{text}");
+    assert!(
+        text.contains(
+            "foreign key Child_parentCode_fkey on Child (parentCode) references Parent (code)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("list column Child.tags is NOT NULL"),
+        "{text}"
+    );
+    let again = schemadiff_dsl::load("printed.prisma", &text);
+    assert!(!again.has_errors(), "{text}");
+}
