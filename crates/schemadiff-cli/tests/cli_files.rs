@@ -197,3 +197,55 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+#[test]
+fn a_prisma_migrations_folder_is_a_source() {
+    let dir = "fixtures/sqlfile/prisma_app/migrations";
+    let run = schemadiff(&[
+        "plan",
+        "--from",
+        dir,
+        "--to",
+        "fixtures/sqlfile/prisma_app/schema.prisma",
+        "--format",
+        "json",
+    ])
+    .expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        v["steps"].as_array().map(Vec::len),
+        Some(0),
+        "the migrations produce the schema:\n{}",
+        run.stdout
+    );
+    let run = schemadiff(&["plan", "--from", dir, "--to", V20]);
+    assert_eq!(
+        run.code, 1,
+        "dropping the app's tables must be refused:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn statements_that_cannot_be_modelled_are_reported() {
+    let run = schemadiff(&[
+        "plan",
+        "--from",
+        "fixtures/sqlfile/unsupported",
+        "--to",
+        "fixtures/sqlfile/unsupported",
+    ])
+    .expect_code(0);
+    for needle in ["view adults", "trigger", "DO block", "partial index"] {
+        assert!(
+            run.stderr.contains(needle),
+            "`{needle}` must be reported:\n{}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stdout.contains("does not manage"),
+        "the SQL output lists them too:\n{}",
+        run.stdout
+    );
+}
