@@ -203,6 +203,10 @@ pub fn classify(from: &ColumnType, to: &ColumnType) -> Safety {
         };
     }
     match (from, to) {
+        // The same enum, recreated: every label that still exists casts; removed labels are
+        // the `enum-value-removed` hazard of the enum itself.
+        (T::Array(a), T::Array(b)) if a == b => Safety::Safe,
+        (T::Array(a), T::Array(b)) => classify(a, b),
         (f, T::Decimal(None) | T::DoublePrecision) if int_rank(f).is_some() => Safety::Safe,
         (T::Real, T::DoublePrecision) => Safety::Safe,
         (T::Decimal(Some((p, s))), T::Decimal(Some((p2, s2)))) => {
@@ -242,6 +246,9 @@ pub fn plain_using(col: &str, from: &ColumnType, to: &ColumnType) -> String {
             format!("CASE WHEN json_typeof({c}) = 'string' THEN {c} #>> '{{}}' ELSE {c}::text END")
         }
         (ColumnType::Enum(_), t) if t.is_textual() => format!("{c}::text"),
+        (ColumnType::Array(a), ColumnType::Array(_)) if matches!(**a, ColumnType::Enum(_)) => {
+            format!("{c}::text[]::{}", sql_type(to))
+        }
         _ => format!("{c}::{}", sql_type(to)),
     }
 }
