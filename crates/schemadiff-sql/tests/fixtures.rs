@@ -5,6 +5,7 @@
 //! - every statement parses with sqlparser, except the listed kinds (`SqlKind::DoBlock`);
 //! - applied (with every hazard allowed) to a database created from `from` (plus data.sql),
 //!   it leaves a catalog identical to a database created from `to`;
+//! - the reverse plan (to → from, no mapping) turns a fresh `to` database into `from`;
 //! - check.sql, when present, is run afterwards and its rows snapshotted in check.out.
 
 mod common;
@@ -61,6 +62,21 @@ fn run_case(dir: &Path) -> Result<(), String> {
     if a != b {
         return Err(format!(
             "catalog after the plan differs from a fresh `to`:\n--- after plan\n{a}\n--- fresh\n{b}"
+        ));
+    }
+    // The reverse plan (no mapping, every hazard allowed) brings a fresh `to` back to `from`.
+    let back = schemadiff_plan::plan(&to, &from, &Mapping::empty())
+        .map_err(|e| format!("reverse plan: {e}"))?;
+    assert_parses(&back);
+    let rev = create_db(&format!("{name}_rev"), &to);
+    rev.try_execute(&schemadiff_sql::render_sql(&back, &opts()))
+        .map_err(|e| format!("applying the reverse plan failed: {e}"))?;
+    let fresh_from = create_db(&format!("{name}_from"), &from);
+    if rev.schema_dump() != fresh_from.schema_dump() {
+        return Err(format!(
+            "catalog after the reverse plan differs from a fresh `from`:\n--- after\n{}\n--- fresh\n{}",
+            rev.schema_dump(),
+            fresh_from.schema_dump()
         ));
     }
     if let Ok(check) = std::fs::read_to_string(dir.join("check.sql")) {
