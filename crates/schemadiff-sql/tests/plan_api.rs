@@ -158,3 +158,53 @@ fn json_and_markdown_outputs_of_the_seed_plan() {
     assert_file(root.join("fixtures/seed/upgrade.md"), &md);
     assert_eq!(md, schemadiff_sql::render_markdown(&plan, &opts));
 }
+
+#[test]
+fn nulls_into_required_columns_need_a_default_or_a_fill() {
+    let from = dsl("model T {\n  id Int     @id\n  s  String?\n  n  Int?\n}\n");
+    let to = dsl("enum E {\n  A\n  B\n}\n\nmodel T {\n  id Int @id\n  s  E\n  n  Int\n}\n");
+    let p = schemadiff_plan::plan(&from, &to, &Mapping::empty()).unwrap();
+    let mut codes: Vec<&str> = p.refused(&[]).iter().map(|h| h.code).collect();
+    codes.sort();
+    assert_eq!(codes, ["set-not-null-on-existing-data", "unmapped-null"]);
+    assert!(
+        p.preflight
+            .iter()
+            .any(|q| q.kind == PreflightKind::NullsIntoRequired)
+    );
+    assert!(
+        p.preflight
+            .iter()
+            .any(|q| q.kind == PreflightKind::EnumMapping && q.null_blocks)
+    );
+
+    let m = Mapping::parse("[fill.T]\ns = \"B\"\nn = \"0\"\n", &DatabaseNames).unwrap();
+    let p = schemadiff_plan::plan(&from, &to, &m).unwrap();
+    assert!(p.refused(&[]).is_empty(), "{:?}", p.refused(&[]));
+    let db = create_db("fills", &from);
+    db.execute(r#"INSERT INTO "T" VALUES (1, NULL, NULL), (2, 'a', 5)"#);
+    db.execute(&schemadiff_sql::render_sql(&p, &opts()));
+    assert_eq!(
+        db.rows(r#"SELECT id::text, s::text, n::text FROM "T" ORDER BY id"#),
+        vec![
+            vec![
+                Some("1".to_string()),
+                Some("B".to_string()),
+                Some("0".to_string())
+            ],
+            vec![
+                Some("2".to_string()),
+                Some("A".to_string()),
+                Some("5".to_string())
+            ],
+        ]
+    );
+
+    let bad = Mapping::parse("[fill.T]\ns = \"C\"\n", &DatabaseNames).unwrap();
+    let e = schemadiff_plan::plan(&from, &to, &bad).unwrap_err();
+    assert!(
+        e.to_string().contains("fill.T.s") && e.to_string().contains("'NULL'")
+            || e.to_string().contains("C"),
+        "{e}"
+    );
+}
