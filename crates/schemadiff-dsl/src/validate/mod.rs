@@ -22,16 +22,24 @@ pub struct Db {
     pub enums: Vec<DEnum>,
     /// Foreign keys and join tables, as checked.
     pub relations: Vec<relations::RelationImpl>,
+    /// Position of each model in `models`, by name (lookups stay O(log n) on large schemas).
+    model_index: BTreeMap<String, usize>,
+    /// Position of each enum in `enums`, by name.
+    enum_index: BTreeMap<String, usize>,
 }
 
 impl Db {
     /// The model with this name.
     pub fn model(&self, name: &str) -> Option<&DModel> {
-        self.models.iter().find(|m| m.name == name)
+        self.model_position(name).map(|i| &self.models[i])
+    }
+    /// The position of the model with this name in `models`.
+    pub fn model_position(&self, name: &str) -> Option<usize> {
+        self.model_index.get(name).copied()
     }
     /// The enum with this name.
     pub fn enum_(&self, name: &str) -> Option<&DEnum> {
-        self.enums.iter().find(|e| e.name == name)
+        self.enum_index.get(name).map(|&i| &self.enums[i])
     }
 }
 
@@ -237,10 +245,13 @@ pub fn analyze(ast: &SchemaAst, diags: &mut Vec<Diagnostic>) -> Db {
         }
     }
     for b in &enum_blocks {
-        db.enums.push(enum_block(b, diags));
+        let e = enum_block(b, diags);
+        db.enum_index.insert(e.name.clone(), db.enums.len());
+        db.enums.push(e);
     }
     for b in &model_blocks {
         let m = fields::model_block(b, &names, &db, diags);
+        db.model_index.insert(m.name.clone(), db.models.len());
         db.models.push(m);
     }
     for (i, b) in model_blocks.iter().enumerate() {

@@ -43,7 +43,7 @@ pub fn check(db: &Db, diags: &mut Vec<Diagnostic>) -> Vec<RelationImpl> {
             let DKind::Relation(target) = &f.kind else {
                 continue;
             };
-            let Some(ti) = db.models.iter().position(|x| &x.name == target) else {
+            let Some(ti) = db.model_position(target) else {
                 continue;
             };
             let t = &db.models[ti];
