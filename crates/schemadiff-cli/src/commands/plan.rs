@@ -63,8 +63,13 @@ pub fn refuse(plan: &Plan, allowed: &[String]) -> bool {
     }
     for h in &refused {
         eprintln!("error[{}]: {}", h.code, h.message);
+        let why = if h.loses_data {
+            "this step can lose data"
+        } else {
+            "this step can fail or block on existing data"
+        };
         eprintln!(
-            "  = help: this step can lose data; allow it with `--allow-hazard {}` (or `--allow-hazard all`)",
+            "  = help: {why}; allow it with `--allow-hazard {}` (or `--allow-hazard all`); see docs/hazards.md",
             h.code
         );
     }
