@@ -188,7 +188,8 @@ pub struct Argument {
 /// A value in an argument.
 #[derive(Debug, Clone)]
 pub enum Expr {
-    /// A string literal (content as written, escapes kept).
+    /// A string literal: its content as written, escapes kept (the formatter writes it back
+    /// unchanged); [`unescape`] gives its value.
     String(String, Span),
     /// A number literal as written.
     Number(String, Span),
@@ -257,4 +258,152 @@ impl Attribute {
             None => format!("{prefix}{}", self.name.name),
         }
     }
+}
+
+/// An invalid escape sequence in a string literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscapeError {
+    /// Byte offset of the backslash within the literal's content.
+    pub offset: usize,
+    /// Length in bytes of the bad sequence (at least the backslash).
+    pub len: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The value of a string literal's content (as written between the quotes): JSON escapes
+/// `\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t` and `\uXXXX` (UTF-16, surrogate pairs
+/// combined) are decoded. Any other escape is an error.
+pub fn unescape(raw: &str) -> Result<String, EscapeError> {
+    let Some(first) = raw.find('\\') else {
+        return Ok(raw.to_string());
+    };
+    let mut out = String::with_capacity(raw.len());
+    out.push_str(&raw[..first]);
+    let bytes = raw.as_bytes();
+    let mut i = first;
+    while i < raw.len() {
+        let Some(rel) = raw[i..].find('\\') else {
+            out.push_str(&raw[i..]);
+            break;
+        };
+        out.push_str(&raw[i..i + rel]);
+        i += rel;
+        let bad = |len: usize, message: String| EscapeError {
+            offset: i,
+            len,
+            message,
+        };
+        let Some(c) = raw[i + 1..].chars().next() else {
+            return Err(bad(1, "a string cannot end with a lone `\\`".into()));
+        };
+        let simple = match c {
+            '"' => Some('"'),
+            '\\' => Some('\\'),
+            '/' => Some('/'),
+            'b' => Some('\u{8}'),
+            'f' => Some('\u{c}'),
+            'n' => Some('\n'),
+            'r' => Some('\r'),
+            't' => Some('\t'),
+            _ => None,
+        };
+        if let Some(v) = simple {
+            out.push(v);
+            i += 2;
+            continue;
+        }
+        if c != 'u' {
+            return Err(bad(
+                1 + c.len_utf8(),
+                format!("`\\{c}` is not a valid escape in a string"),
+            ));
+        }
+        let hex4 = |at: usize| -> Option<u32> {
+            let h = raw.get(at..at + 4)?;
+            if h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                u32::from_str_radix(h, 16).ok()
+            } else {
+                None
+            }
+        };
+        let Some(hi) = hex4(i + 2) else {
+            let len = 2 + bytes[i + 2..]
+                .iter()
+                .take(4)
+                .take_while(|b| b.is_ascii_hexdigit())
+                .count();
+            return Err(bad(
+                len,
+                "`\\u` needs four hexadecimal digits (`\\u00e9`)".into(),
+            ));
+        };
+        let (code, len) = match hi {
+            0xD800..=0xDBFF => match (raw.get(i + 6..i + 8), hex4(i + 8)) {
+                (Some("\\u"), Some(lo @ 0xDC00..=0xDFFF)) => {
+                    (0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00), 12)
+                }
+                _ => {
+                    return Err(bad(
+                        6,
+                        format!(
+                            "`\\u{hi:04x}` is half of a surrogate pair; the other half must follow"
+                        ),
+                    ));
+                }
+            },
+            0xDC00..=0xDFFF => {
+                return Err(bad(
+                    6,
+                    format!(
+                        "`\\u{hi:04x}` is the second half of a surrogate pair without its first half"
+                    ),
+                ));
+            }
+            _ => (hi, 6),
+        };
+        match char::from_u32(code) {
+            Some(v) => out.push(v),
+            None => return Err(bad(len, "not a valid character".into())),
+        }
+        i += len;
+    }
+    Ok(out)
+}
+
+/// The value of a string literal whose escapes were already checked (the parser reports
+/// invalid ones): decoded when valid, else the content as written.
+pub fn string_value(raw: &str) -> std::borrow::Cow<'_, str> {
+    if !raw.contains('\\') {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    match unescape(raw) {
+        Ok(v) => std::borrow::Cow::Owned(v),
+        Err(_) => std::borrow::Cow::Borrowed(raw),
+    }
+}
+
+/// Writes a value as the content of a string literal (the inverse of [`unescape`]): `"`, `\\`
+/// and control characters are escaped, everything else (unicode included) is kept.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20
+                || c == '\u{7f}'
+                || c == '\u{85}'
+                || c == '\u{2028}'
+                || c == '\u{2029}' =>
+            {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }

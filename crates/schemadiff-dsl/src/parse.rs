@@ -158,10 +158,10 @@ fn block(pair: Pair<'_, Rule>, text: &str, diags: &mut Vec<Diagnostic>) -> Block
             Rule::doc_comment | Rule::line_comment | Rule::block_comment => b
                 .members
                 .push(Member::Comment(p.as_str().trim_end().to_string())),
-            Rule::field_line => b.members.push(Member::Field(field(p))),
+            Rule::field_line => b.members.push(Member::Field(field(p, diags))),
             Rule::block_attribute_line => {
                 let mut it = p.into_inner();
-                let attr = it.next().map(attribute);
+                let attr = it.next().map(|a| attribute(a, diags));
                 let comment = it.next().map(|c| c.as_str().trim_end().to_string());
                 if let Some(attr) = attr {
                     b.members.push(Member::BlockAttribute(attr, comment));
@@ -175,7 +175,7 @@ fn block(pair: Pair<'_, Rule>, text: &str, diags: &mut Vec<Diagnostic>) -> Block
                 let comment = it.next().map(|c| c.as_str().trim_end().to_string());
                 b.members.push(Member::KeyValue(KeyValue {
                     key: ident(&k),
-                    value: expr(v),
+                    value: expr(v, diags),
                     comment,
                 }));
             }
@@ -202,7 +202,7 @@ fn block(pair: Pair<'_, Rule>, text: &str, diags: &mut Vec<Diagnostic>) -> Block
     b
 }
 
-fn field(pair: Pair<'_, Rule>) -> Field {
+fn field(pair: Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> Field {
     let mut name = None;
     let mut ty = None;
     let mut attributes = Vec::new();
@@ -217,11 +217,11 @@ fn field(pair: Pair<'_, Rule>) -> Field {
             }
             Rule::field_type => {
                 end = p.as_span().end();
-                ty = Some(field_type(p));
+                ty = Some(field_type(p, diags));
             }
             Rule::field_attribute => {
                 end = p.as_span().end();
-                attributes.push(attribute(p));
+                attributes.push(attribute(p, diags));
             }
             Rule::trailing_comment => comment = Some(p.as_str().trim_end().to_string()),
             _ => {}
@@ -239,7 +239,7 @@ fn field(pair: Pair<'_, Rule>) -> Field {
     }
 }
 
-fn field_type(pair: Pair<'_, Rule>) -> FieldType {
+fn field_type(pair: Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> FieldType {
     let span = span_of(&pair);
     let mut name = Ident {
         name: String::new(),
@@ -259,7 +259,7 @@ fn field_type(pair: Pair<'_, Rule>) -> FieldType {
                 unsupported = p
                     .into_inner()
                     .find(|q| q.as_rule() == Rule::string)
-                    .map(|q| string_content(&q));
+                    .map(|q| string_content(&q, diags));
             }
             Rule::type_modifier => {
                 let m = if p.as_str() == "?" {
@@ -280,7 +280,7 @@ fn field_type(pair: Pair<'_, Rule>) -> FieldType {
     }
 }
 
-fn attribute(pair: Pair<'_, Rule>) -> Attribute {
+fn attribute(pair: Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> Attribute {
     let span = span_of(&pair);
     let mut name = Ident {
         name: String::new(),
@@ -290,28 +290,28 @@ fn attribute(pair: Pair<'_, Rule>) -> Attribute {
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::attribute_name => name = ident(&p),
-            Rule::arguments => args = Some(arguments(p)),
+            Rule::arguments => args = Some(arguments(p, diags)),
             _ => {}
         }
     }
     Attribute { name, args, span }
 }
 
-fn arguments(pair: Pair<'_, Rule>) -> Vec<Argument> {
+fn arguments(pair: Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> Vec<Argument> {
     pair.into_inner()
         .filter(|p| p.as_rule() == Rule::argument)
-        .filter_map(argument)
+        .filter_map(|p| argument(p, diags))
         .collect()
 }
 
-fn argument(pair: Pair<'_, Rule>) -> Option<Argument> {
+fn argument(pair: Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> Option<Argument> {
     let span = span_of(&pair);
     let mut name = None;
     let mut value = None;
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::argument_name => name = Some(ident(&p)),
-            _ => value = Some(expr(p)),
+            _ => value = Some(expr(p, diags)),
         }
     }
     Some(Argument {
@@ -321,17 +321,29 @@ fn argument(pair: Pair<'_, Rule>) -> Option<Argument> {
     })
 }
 
-fn string_content(pair: &Pair<'_, Rule>) -> String {
+/// The content of a string literal as written (escapes kept); invalid escapes are reported.
+fn string_content(pair: &Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> String {
     let s = pair.as_str();
-    s.get(1..s.len().saturating_sub(1))
-        .unwrap_or("")
-        .to_string()
+    let content = s.get(1..s.len().saturating_sub(1)).unwrap_or("");
+    if content.contains('\\')
+        && let Err(e) = unescape(content)
+    {
+        let start = pair.as_span().start() + 1 + e.offset;
+        diags.push(
+            Diagnostic::error("invalid-escape", Span::new(start, start + e.len), e.message)
+                .with_help(
+                    "strings use the escapes `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r` and `\\uXXXX`; \
+                 write a backslash as `\\\\`",
+                ),
+        );
+    }
+    content.to_string()
 }
 
-fn expr(pair: Pair<'_, Rule>) -> Expr {
+fn expr(pair: Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> Expr {
     let span = span_of(&pair);
     match pair.as_rule() {
-        Rule::string => Expr::String(string_content(&pair), span),
+        Rule::string => Expr::String(string_content(&pair, diags), span),
         Rule::number => Expr::Number(pair.as_str().to_string(), span),
         Rule::function_call => {
             let mut it = pair.into_inner();
@@ -339,10 +351,10 @@ fn expr(pair: Pair<'_, Rule>) -> Expr {
                 name: String::new(),
                 span,
             });
-            let args = it.next().map(arguments).unwrap_or_default();
+            let args = it.next().map(|a| arguments(a, diags)).unwrap_or_default();
             Expr::Function(name, args, span)
         }
-        Rule::array => Expr::Array(pair.into_inner().map(expr).collect(), span),
+        Rule::array => Expr::Array(pair.into_inner().map(|p| expr(p, diags)).collect(), span),
         _ => Expr::Constant(pair.as_str().to_string(), span),
     }
 }

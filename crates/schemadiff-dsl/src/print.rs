@@ -6,6 +6,7 @@
 //! many-to-many tables become list fields, and constraint names are written with `map:` only
 //! when they differ from the default. Loading the printed text gives back the same schema.
 
+use crate::ast::escape;
 use crate::validate::types::scalar_for;
 use schemadiff_model::{
     ColumnType, DefaultValue, ForeignKey, Index, IndexMethod, QualifiedName, ReferentialAction,
@@ -586,15 +587,6 @@ fn default_text(ctx: &Ctx<'_>, ty: &ColumnType, d: &DefaultValue) -> String {
             )
         }
     }
-}
-
-/// Escapes a string for a string literal of the language.
-pub fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-        .replace('\t', "\\t")
-        .replace('\r', "\\r")
 }
 
 /// A valid identifier for a database name: invalid characters become `_`; a name that does not

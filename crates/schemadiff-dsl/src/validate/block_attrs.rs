@@ -113,9 +113,10 @@ fn fields_and_map(
             Some("fields") => fields_expr = Some(&arg.value),
             Some("map") => match &arg.value {
                 Expr::String(s, _)
-                    if !s.is_empty() && s.len() <= schemadiff_model::MAX_IDENTIFIER_LEN =>
+                    if !s.is_empty()
+                        && string_value(s).len() <= schemadiff_model::MAX_IDENTIFIER_LEN =>
                 {
-                    map = Some(s.clone())
+                    map = Some(string_value(s).into_owned())
                 }
                 Expr::String(s, sp) if !s.is_empty() => diags.push(Diagnostic::error(
                     "name-too-long",
@@ -206,7 +207,7 @@ fn fields_and_map(
                 (Some("ops"), Expr::Constant(c, _)) => ops = Some(snake(c)),
                 (Some("ops"), Expr::Function(f, fa, _)) if f.name == "raw" => {
                     match fa.first().map(|x| &x.value) {
-                        Some(Expr::String(s, _)) => ops = Some(s.clone()),
+                        Some(Expr::String(s, _)) => ops = Some(string_value(s).into_owned()),
                         _ => diags.push(Diagnostic::error(
                             "invalid-argument",
                             arg.span,

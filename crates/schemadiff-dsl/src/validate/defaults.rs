@@ -6,26 +6,6 @@ use crate::ast::*;
 use crate::diagnostics::{Diagnostic, did_you_mean};
 use schemadiff_model::DefaultValue;
 
-/// Undoes the string escapes of the language (`\"`, `\\`, `\n`, `\t`).
-pub fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut it = s.chars();
-    while let Some(c) = it.next() {
-        if c == '\\' {
-            match it.next() {
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                Some('r') => out.push('\r'),
-                Some(o) => out.push(o),
-                None => out.push('\\'),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 pub(crate) fn default_value(
     a: &Attribute,
     df: &DField,
@@ -108,7 +88,7 @@ fn single_default(
     match e {
         Expr::String(s, _) => match scalar {
             "String" | "Json" | "DateTime" | "Bytes" | "Decimal" | "BigInt" => {
-                Some(Some(DefaultValue::String(unescape(s))))
+                Some(Some(DefaultValue::String(string_value(s).into_owned())))
             }
             "enum" => {
                 diags.push(
@@ -169,7 +149,9 @@ fn single_default(
                     ok(Some(DefaultValue::Autoincrement))
                 }
                 "dbgenerated" => match fargs.first().map(|a| &a.value) {
-                    Some(Expr::String(s, _)) => ok(Some(DefaultValue::Expression(unescape(s)))),
+                    Some(Expr::String(s, _)) => {
+                        ok(Some(DefaultValue::Expression(string_value(s).into_owned())))
+                    }
                     _ => {
                         diags.push(
                             Diagnostic::error(

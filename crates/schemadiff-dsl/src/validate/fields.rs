@@ -100,7 +100,7 @@ fn field(
     }
     let name = &ty.name.name;
     let kind = if let Some(u) = &ty.unsupported {
-        DKind::Unsupported(u.clone())
+        DKind::Unsupported(string_value(u).into_owned())
     } else if let Some(ct) = types::default_type(name) {
         DKind::Scalar(
             types::SCALARS
@@ -282,7 +282,7 @@ pub(crate) fn named_string(
             );
         } else if n.name == key {
             match &arg.value {
-                Expr::String(s, _) if !s.is_empty() => out = Some(s.clone()),
+                Expr::String(s, _) if !s.is_empty() => out = Some(string_value(s).into_owned()),
                 other => diags.push(Diagnostic::error(
                     "invalid-argument",
                     other.span(),
@@ -458,10 +458,11 @@ fn relation_attr(a: &Attribute, diags: &mut Vec<Diagnostic>) -> RelAttr {
         match key {
             "name" | "map" => match &arg.value {
                 Expr::String(s, _) if !s.is_empty() => {
+                    let value = Some(string_value(s).into_owned());
                     if key == "name" {
-                        r.name = Some(s.clone())
+                        r.name = value
                     } else {
-                        r.map = Some(s.clone())
+                        r.map = value
                     }
                 }
                 other => diags.push(Diagnostic::error(

@@ -314,7 +314,7 @@ fn check_datasource(b: &Block, diags: &mut Vec<Diagnostic>) {
             .with_help("add `provider = \"postgresql\"`"),
         ),
         Some(kv) => match &kv.value {
-            Expr::String(s, _) if s == "postgresql" || s == "postgres" => {}
+            Expr::String(s, _) if matches!(&*string_value(s), "postgresql" | "postgres") => {}
             other => diags.push(
                 Diagnostic::error(
                     "unsupported-provider",
@@ -340,7 +340,7 @@ pub(crate) fn string_arg(
                 name: None | Some(_),
                 ..
             },
-        ] if !s.is_empty() => Some(s.clone()),
+        ] if !s.is_empty() => Some(string_value(s).into_owned()),
         _ => {
             diags.push(
                 Diagnostic::error(
