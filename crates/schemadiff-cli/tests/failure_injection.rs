@@ -62,7 +62,7 @@ fn a_failure_at_any_step_leaves_the_database_as_it_was() {
     );
     let db = database_from("failure_injection", "schemas/v1.2.prisma");
     db.execute(
-        &std::fs::read_to_string(workspace_root().join("fixtures/cli/legacy-v1.2.sql")).unwrap(),
+        &std::fs::read_to_string(workspace_root().join("fixtures/seed/legacy-rows.sql")).unwrap(),
     );
     let before = snapshot(&db);
     let rt = tokio::runtime::Builder::new_current_thread()
