@@ -6,7 +6,13 @@ use std::path::PathBuf;
 /// Declarative schema diff for PostgreSQL: plan data-preserving migrations between schema
 /// versions, detect drift, apply safely.
 #[derive(Debug, Parser)]
-#[command(name = "schemadiff", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "schemadiff",
+    version,
+    about = "Declarative schema diff for PostgreSQL: plan migrations that keep every row, detect drift, apply safely",
+    after_help = "Exit codes: 0 success; 1 error, invalid input or refused hazard; 2 drift found (drift).\nSOURCE: a schema file, `empty`, a postgres:// URL, or a .sql file / directory of SQL migrations.\nDocs: README.md and docs/ in the repository.",
+    propagate_version = true
+)]
 pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
