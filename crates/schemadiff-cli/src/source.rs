@@ -175,7 +175,7 @@ fn load_sql(path: &Path) -> anyhow::Result<Loaded> {
             "{label}: {errors} statement(s) could not be read; the schema they produce is unknown"
         );
     }
-    notes.extend(not_managed_notes(&loaded.schema));
+    // The reports already name every object the reader put in `not_managed`.
     Ok(Loaded {
         label,
         schema: loaded.schema,

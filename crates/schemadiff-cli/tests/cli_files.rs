@@ -235,14 +235,8 @@ fn a_prisma_migrations_folder_is_a_source() {
 
 #[test]
 fn statements_that_cannot_be_modelled_are_reported() {
-    let run = schemadiff(&[
-        "plan",
-        "--from",
-        "fixtures/sqlfile/unsupported",
-        "--to",
-        "fixtures/sqlfile/unsupported",
-    ])
-    .expect_code(0);
+    let src = "fixtures/sqlfile/unsupported";
+    let run = schemadiff(&["plan", "--from", src, "--to", src]).expect_code(0);
     for needle in ["view adults", "trigger", "DO block", "partial index"] {
         assert!(
             run.stderr.contains(needle),
@@ -254,5 +248,42 @@ fn statements_that_cannot_be_modelled_are_reported() {
         run.stdout.contains("does not manage"),
         "the SQL output lists them too:\n{}",
         run.stdout
+    );
+    let json = schemadiff(&["plan", "--from", src, "--to", src, "--format", "json"]).expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("valid JSON");
+    let listed = v["not_managed"].as_array().expect("not_managed array");
+    assert!(
+        listed
+            .iter()
+            .any(|n| n.as_str().is_some_and(|n| n.contains("view adults"))),
+        "{}",
+        json.stdout
+    );
+    let unique: std::collections::BTreeSet<_> = listed.iter().collect();
+    assert_eq!(unique.len(), listed.len(), "each object is listed once");
+    let md =
+        schemadiff(&["plan", "--from", src, "--to", src, "--format", "markdown"]).expect_code(0);
+    assert!(
+        md.stdout.contains("Not managed") && md.stdout.contains("view adults"),
+        "{}",
+        md.stdout
+    );
+    let plain = schemadiff(&[
+        "plan",
+        "--from",
+        "schemas/v1.2.prisma",
+        "--to",
+        V20,
+        "--map",
+        MAP,
+        "--format",
+        "json",
+    ])
+    .expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(&plain.stdout).unwrap();
+    assert_eq!(
+        v["not_managed"],
+        serde_json::json!([]),
+        "always present, empty for schema files"
     );
 }

@@ -12,7 +12,13 @@ use schemadiff_sql::RenderOptions;
 pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
     let (from, to) = source::load_pair(&args.from, &args.to).await?;
     let plan = make_plan(&from, &to, &args.options)?;
-    for note in from.notes.iter().chain(&to.notes) {
+    let mut notes: Vec<&String> = Vec::new();
+    for n in from.notes.iter().chain(&to.notes) {
+        if !notes.contains(&n) {
+            notes.push(n);
+        }
+    }
+    for note in &notes {
         output::warn(note);
     }
     if refuse(&plan, &args.options.allow_hazard) {
@@ -23,9 +29,11 @@ pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
         to_label: to.label.clone(),
     };
     let text = match args.format {
-        PlanFormat::Sql => with_notes_sql(schemadiff_sql::render_sql(&plan, &opts), &from, &to),
-        PlanFormat::Json => schemadiff_sql::render_json(&plan, &opts),
-        PlanFormat::Markdown => schemadiff_sql::render_markdown(&plan, &opts),
+        PlanFormat::Sql => with_notes_sql(schemadiff_sql::render_sql(&plan, &opts), &notes),
+        PlanFormat::Json => with_notes_json(schemadiff_sql::render_json(&plan, &opts), &notes)?,
+        PlanFormat::Markdown => {
+            with_notes_markdown(schemadiff_sql::render_markdown(&plan, &opts), &notes)
+        }
     };
     match &args.out {
         Some(path) => std::fs::write(path, text)
@@ -84,9 +92,8 @@ pub fn refuse(plan: &Plan, allowed: &[String]) -> bool {
     true
 }
 
-/// Appends the objects the plan leaves alone to the SQL header as comments.
-fn with_notes_sql(sql: String, from: &Loaded, to: &Loaded) -> String {
-    let notes: Vec<&String> = from.notes.iter().chain(&to.notes).collect();
+/// Puts the objects the plan leaves alone at the top of the SQL script, as comments.
+fn with_notes_sql(sql: String, notes: &[&String]) -> String {
     if notes.is_empty() {
         return sql;
     }
@@ -96,4 +103,38 @@ fn with_notes_sql(sql: String, from: &Loaded, to: &Loaded) -> String {
     }
     head.push_str("--\n");
     head + &sql
+}
+
+/// Adds a `not_managed` array (always present, possibly empty) as the last field of the JSON
+/// plan, keeping the renderer's field order and layout.
+fn with_notes_json(json: String, notes: &[&String]) -> anyhow::Result<String> {
+    let parsed: serde_json::Value =
+        serde_json::from_str(&json).context("the JSON renderer produced invalid JSON")?;
+    anyhow::ensure!(
+        parsed.as_object().is_some_and(|o| !o.is_empty()),
+        "the JSON plan is not an object"
+    );
+    let body = json
+        .trim_end()
+        .strip_suffix('}')
+        .context("the JSON plan does not end with `}`")?
+        .trim_end();
+    let list = serde_json::to_string(notes)?;
+    let out = format!("{body},\n  \"not_managed\": {list}\n}}\n");
+    serde_json::from_str::<serde_json::Value>(&out)
+        .context("could not add not_managed to the JSON plan")?;
+    Ok(out)
+}
+
+/// Appends a section listing the objects the plan leaves alone to the Markdown summary.
+fn with_notes_markdown(md: String, notes: &[&String]) -> String {
+    if notes.is_empty() {
+        return md;
+    }
+    let mut out = md;
+    out.push_str("\n**Not managed by schemadiff (left untouched):**\n\n");
+    for n in notes {
+        out.push_str(&format!("- {n}\n"));
+    }
+    out
 }
