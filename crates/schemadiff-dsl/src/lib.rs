@@ -10,6 +10,7 @@
 
 pub mod ast;
 mod diagnostics;
+mod fastparse;
 mod format;
 mod lower;
 pub mod parse;

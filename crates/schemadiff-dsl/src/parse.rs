@@ -18,11 +18,38 @@ struct DslParser;
 const MAX_NESTING: usize = 32;
 
 /// Parses a schema file. Never fails: problems are returned as diagnostics.
+///
+/// Clean files go through the hand-written fast path (`fastparse`); anything it does not accept
+/// is parsed with the grammar, which gives the same tree and the detailed syntax errors.
 pub fn parse(text: &str) -> (SchemaAst, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let safe = neutralize_deep_nesting(text, &mut diags);
+    if let Some(ast) = crate::fastparse::parse(&safe, &mut diags) {
+        return (ast, diags);
+    }
+    parse_with_grammar(&safe, diags)
+}
+
+/// The fast path alone: `None` when the file needs the grammar (for differential tests).
+#[doc(hidden)]
+pub fn parse_fast(text: &str) -> Option<(SchemaAst, Vec<Diagnostic>)> {
+    let mut diags = Vec::new();
+    let safe = neutralize_deep_nesting(text, &mut diags);
+    crate::fastparse::parse(&safe, &mut diags).map(|ast| (ast, diags))
+}
+
+/// The grammar alone, without the fast path (for differential tests).
+#[doc(hidden)]
+pub fn parse_slow(text: &str) -> (SchemaAst, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let safe = neutralize_deep_nesting(text, &mut diags);
+    parse_with_grammar(&safe, diags)
+}
+
+fn parse_with_grammar(safe: &str, mut diags: Vec<Diagnostic>) -> (SchemaAst, Vec<Diagnostic>) {
+    let text = safe;
     let mut ast = SchemaAst::default();
-    match DslParser::parse(Rule::schema, &safe) {
+    match DslParser::parse(Rule::schema, safe) {
         Ok(mut pairs) => {
             let Some(schema) = pairs.next() else {
                 return (ast, diags);
@@ -321,6 +348,14 @@ fn argument(pair: Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> Option<Argumen
     })
 }
 
+/// The diagnostic for an invalid escape sequence at `span`.
+pub(crate) fn escape_diagnostic(span: Span, message: String) -> Diagnostic {
+    Diagnostic::error("invalid-escape", span, message).with_help(
+        "strings use the escapes `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r` and `\\uXXXX`; \
+         write a backslash as `\\\\`",
+    )
+}
+
 /// The content of a string literal as written (escapes kept); invalid escapes are reported.
 fn string_content(pair: &Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> String {
     let s = pair.as_str();
@@ -329,13 +364,10 @@ fn string_content(pair: &Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) -> String 
         && let Err(e) = unescape(content)
     {
         let start = pair.as_span().start() + 1 + e.offset;
-        diags.push(
-            Diagnostic::error("invalid-escape", Span::new(start, start + e.len), e.message)
-                .with_help(
-                    "strings use the escapes `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r` and `\\uXXXX`; \
-                 write a backslash as `\\\\`",
-                ),
-        );
+        diags.push(escape_diagnostic(
+            Span::new(start, start + e.len),
+            e.message,
+        ));
     }
     content.to_string()
 }
