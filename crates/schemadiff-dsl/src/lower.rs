@@ -14,11 +14,14 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NameMap {
     tables: BTreeMap<String, QualifiedName>,
-    columns: BTreeMap<(String, String), String>,
+    /// Model → field → column (nested so that keys are not cloned per field).
+    columns: BTreeMap<String, BTreeMap<String, String>>,
     enums: BTreeMap<String, QualifiedName>,
-    enum_values: BTreeMap<(String, String), String>,
+    /// Enum → value → label.
+    enum_values: BTreeMap<String, BTreeMap<String, String>>,
     models_by_table: BTreeMap<QualifiedName, String>,
-    fields_by_column: BTreeMap<(QualifiedName, String), String>,
+    /// Table → column → field.
+    fields_by_column: BTreeMap<QualifiedName, BTreeMap<String, String>>,
 }
 
 impl NameMap {
@@ -29,7 +32,8 @@ impl NameMap {
     /// The column name of a model's scalar field.
     pub fn column(&self, model: &str, field: &str) -> Option<&str> {
         self.columns
-            .get(&(model.to_string(), field.to_string()))
+            .get(model)
+            .and_then(|m| m.get(field))
             .map(String::as_str)
     }
     /// The database type of an enum.
@@ -39,7 +43,8 @@ impl NameMap {
     /// The database label of an enum value.
     pub fn enum_value(&self, name: &str, value: &str) -> Option<&str> {
         self.enum_values
-            .get(&(name.to_string(), value.to_string()))
+            .get(name)
+            .and_then(|e| e.get(value))
             .map(String::as_str)
     }
     /// The model of a table.
@@ -49,7 +54,8 @@ impl NameMap {
     /// The field of a table's column.
     pub fn field_of_column(&self, t: &QualifiedName, col: &str) -> Option<&str> {
         self.fields_by_column
-            .get(&(t.clone(), col.to_string()))
+            .get(t)
+            .and_then(|c| c.get(col))
             .map(String::as_str)
     }
 }
@@ -60,11 +66,10 @@ pub fn lower(db: &Db) -> (Schema, NameMap) {
     let mut names = NameMap::default();
     for e in &db.enums {
         names.enums.insert(e.name.clone(), e.db.clone());
-        for (v, dbv) in &e.values {
-            names
-                .enum_values
-                .insert((e.name.clone(), v.clone()), dbv.clone());
-        }
+        names.enum_values.insert(
+            e.name.clone(),
+            e.values.iter().map(|(v, d)| (v.clone(), d.clone())).collect(),
+        );
         schema.add_enum(Enum {
             name: e.db.clone(),
             values: e.values.iter().map(|v| v.1.clone()).collect(),
@@ -76,16 +81,15 @@ pub fn lower(db: &Db) -> (Schema, NameMap) {
             .models_by_table
             .insert(m.table.clone(), m.name.clone());
         let mut t = Table::new(m.table.clone());
+        t.columns.reserve(m.fields.len());
+        let mut columns = BTreeMap::new();
+        let mut fields_by_column = BTreeMap::new();
         for f in &m.fields {
             let Some(ty) = column_type(db, &f.kind) else {
                 continue;
             };
-            names
-                .columns
-                .insert((m.name.clone(), f.name.clone()), f.db.clone());
-            names
-                .fields_by_column
-                .insert((m.table.clone(), f.db.clone()), f.name.clone());
+            columns.insert(f.name.clone(), f.db.clone());
+            fields_by_column.insert(f.db.clone(), f.name.clone());
             if t.column(&f.db).is_some() {
                 continue;
             }
@@ -101,6 +105,13 @@ pub fn lower(db: &Db) -> (Schema, NameMap) {
                 default: f.default.clone(),
             });
         }
+        names.columns.insert(m.name.clone(), columns);
+        // Two models on one table (an error) merge, the later one winning per column.
+        names
+            .fields_by_column
+            .entry(m.table.clone())
+            .or_default()
+            .extend(fields_by_column);
         let col = |field: &str| {
             m.field(field)
                 .map_or_else(|| field.to_string(), |f| f.db.clone())
