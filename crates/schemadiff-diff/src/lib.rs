@@ -12,7 +12,7 @@ mod tables;
 
 use schemadiff_model::{Column, Enum, ForeignKey, Index, PrimaryKey, QualifiedName, Schema, Table};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Declared renames, in database names.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -44,6 +44,9 @@ pub enum ValuePosition {
 /// One difference between two schemas.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Change {
+    /// A namespace (PostgreSQL schema) other than `public` that `to` uses and `from` does not.
+    /// Namespaces are never dropped: one that only `from` uses is left in place.
+    CreateSchema(String),
     /// A new enum type.
     CreateEnum(Enum),
     /// An enum type that disappears.
@@ -176,6 +179,7 @@ impl Change {
     /// A stable kebab-case name of the change kind.
     pub fn kind(&self) -> &'static str {
         match self {
+            Change::CreateSchema(_) => "create-schema",
             Change::CreateEnum(_) => "create-enum",
             Change::DropEnum(_) => "drop-enum",
             Change::AddEnumValue { .. } => "add-enum-value",
@@ -217,6 +221,12 @@ impl ChangeSet {
 pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> ChangeSet {
     let mut out = Vec::new();
     let renamed = tables::apply_renames(from, to, renames, &mut out);
+    let had = namespaces(&renamed);
+    for n in namespaces(to) {
+        if n != QualifiedName::DEFAULT_SCHEMA && !had.contains(&n) {
+            out.push(Change::CreateSchema(n));
+        }
+    }
     diff_enums(&renamed, to, &mut out);
     tables::diff_tables(&renamed, to, &mut out);
     ChangeSet { changes: out }
@@ -226,6 +236,15 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> ChangeSet {
 /// [`diff`] compares it with `to`.
 pub fn renamed(from: &Schema, to: &Schema, renames: &Renames) -> Schema {
     tables::apply_renames(from, to, renames, &mut Vec::new())
+}
+
+/// The namespaces (PostgreSQL schemas) holding at least one table or enum of `s`, sorted.
+pub fn namespaces(s: &Schema) -> BTreeSet<String> {
+    s.tables
+        .keys()
+        .chain(s.enums.keys())
+        .map(|n| n.schema.clone())
+        .collect()
 }
 
 fn diff_enums(from: &Schema, to: &Schema, out: &mut Vec<Change>) {

@@ -172,6 +172,14 @@ pub(crate) fn build(from: &Schema, to: &Schema, mapping: &Mapping) -> Result<Bui
             preflight: Vec::new(),
         },
     };
+    let still_used = schemadiff_diff::namespaces(to);
+    for n in schemadiff_diff::namespaces(&rfrom) {
+        if n != QualifiedName::DEFAULT_SCHEMA && !still_used.contains(&n) {
+            ctx.out.warnings.push(format!(
+                "schema {n} holds nothing of the target any more; schemadiff never drops a schema, so it is left in place (drop it by hand if nothing else uses it)"
+            ));
+        }
+    }
     let mut alters: BTreeMap<QualifiedName, TableAlter> = BTreeMap::new();
     for c in &changes {
         match c {
@@ -254,6 +262,22 @@ fn enum_meta(e: &QualifiedName) -> Meta {
 
 fn simple_step(ctx: &mut Ctx, c: &Change) {
     match c {
+        Change::CreateSchema(n) => {
+            let s = step(
+                StepKind::CreateSchema,
+                n.clone(),
+                format!("Create schema {n} (the target puts tables or enums in it)"),
+                vec![stmt(format!(
+                    "CREATE SCHEMA IF NOT EXISTS {}",
+                    quote_ident(n)
+                ))],
+            );
+            let meta = Meta {
+                namespace: Some(n.clone()),
+                ..Meta::default()
+            };
+            ctx.push(s, meta, vec![]);
+        }
         Change::CreateEnum(e) => {
             let s = step(
                 StepKind::CreateEnum,

@@ -27,6 +27,8 @@ pub(crate) struct Meta {
     pub unique: bool,
     /// True when it casts text to JSON with the temporary helper.
     pub needs_json: bool,
+    /// The namespace a `CreateSchema` step creates.
+    pub namespace: Option<String>,
 }
 
 impl Meta {
@@ -255,6 +257,25 @@ fn plan_wide(steps: &[RawStep], out: &mut BTreeSet<(usize, usize, &'static str)>
         if steps[w[0]].meta.enum_name == steps[w[1]].meta.enum_name {
             // `ADD VALUE … AFTER 'x'` may name a label added just before.
             out.insert((w[0], w[1], "add-values-in-order"));
+        }
+    }
+    // `CREATE TABLE "audit"."T"` / `CREATE TYPE "audit"."E"` fail with `schema "audit" does
+    // not exist`: the namespace is created before anything in it.
+    let created: BTreeMap<&str, usize> = of(K::CreateSchema)
+        .filter_map(|i| steps[i].meta.namespace.as_deref().map(|n| (n, i)))
+        .collect();
+    if !created.is_empty() {
+        for (j, s) in steps.iter().enumerate() {
+            if is(s, &[K::Guard, K::AddEnumValue]) {
+                continue; // they act on existing objects, whose namespace exists
+            }
+            let m = &s.meta;
+            let names = m.table.iter().chain(&m.enum_name).chain(&m.refs);
+            for n in names.chain(&m.enums_new) {
+                if let Some(&c) = created.get(n.schema.as_str()) {
+                    out.insert((c, j, "schema-before-contents"));
+                }
+            }
         }
     }
     // The temporary JSON helper must exist before a cast calls it.

@@ -32,6 +32,8 @@ pub enum StepKind {
     Guard,
     /// `ALTER TYPE … ADD VALUE` (committed in its own batch before the values are used).
     AddEnumValue,
+    /// `CREATE SCHEMA IF NOT EXISTS` for a namespace other than `public` that the target uses.
+    CreateSchema,
     /// `CREATE TYPE … AS ENUM`.
     CreateEnum,
     /// Renames the old type away and creates the new one (enum value removed or reordered).
@@ -74,6 +76,7 @@ impl StepKind {
         match self {
             StepKind::Guard => "guard",
             StepKind::AddEnumValue => "add-enum-value",
+            StepKind::CreateSchema => "create-schema",
             StepKind::CreateEnum => "create-enum",
             StepKind::RecreateEnumBegin => "recreate-enum",
             StepKind::RenameTable => "rename-table",
