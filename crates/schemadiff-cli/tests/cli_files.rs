@@ -259,7 +259,7 @@ fn statements_that_cannot_be_modelled_are_reported() {
         "{}",
         json.stdout
     );
-    let unique: std::collections::BTreeSet<_> = listed.iter().collect();
+    let unique: std::collections::BTreeSet<String> = listed.iter().map(|n| n.to_string()).collect();
     assert_eq!(unique.len(), listed.len(), "each object is listed once");
     let md =
         schemadiff(&["plan", "--from", src, "--to", src, "--format", "markdown"]).expect_code(0);
