@@ -68,7 +68,10 @@ pub fn lower(db: &Db) -> (Schema, NameMap) {
         names.enums.insert(e.name.clone(), e.db.clone());
         names.enum_values.insert(
             e.name.clone(),
-            e.values.iter().map(|(v, d)| (v.clone(), d.clone())).collect(),
+            e.values
+                .iter()
+                .map(|(v, d)| (v.clone(), d.clone()))
+                .collect(),
         );
         schema.add_enum(Enum {
             name: e.db.clone(),

@@ -143,15 +143,18 @@ fn field(
         ignored: false,
         relation: None,
     };
-    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+    // Few attributes per field: a linear scan beats building a map for every field.
+    let mut seen: Vec<&str> = Vec::with_capacity(f.attributes.len());
     let mut default_attr = None;
     for a in &f.attributes {
         let key = if a.name.name.starts_with("db.") {
-            "db".to_string()
+            "db"
         } else {
-            a.name.name.clone()
+            a.name.name.as_str()
         };
-        if seen.insert(key, a.span).is_some() {
+        let repeated = seen.contains(&key);
+        seen.push(key);
+        if repeated {
             diags.push(
                 Diagnostic::error(
                     "duplicate-attribute",

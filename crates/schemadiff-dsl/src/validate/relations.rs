@@ -52,7 +52,8 @@ pub fn check(db: &Db, diags: &mut Vec<Diagnostic>) -> Vec<RelationImpl> {
                 .iter()
                 .enumerate()
                 .filter(|(gi, g)| {
-                    matches!(&g.kind, DKind::Relation(n) if *n == m.name) && !(ti == mi && *gi == fi)
+                    matches!(&g.kind, DKind::Relation(n) if *n == m.name)
+                        && !(ti == mi && *gi == fi)
                 })
                 .collect();
             let same: Vec<&(usize, &DField)> = back
