@@ -7,7 +7,7 @@ use crate::cast::{
     EnumCast, JSON_HELPER_NAME, Safety, build_enum_mapping, classify, json_helper_sql, plain_using,
 };
 use crate::edges::Meta;
-use crate::preflight::{PreflightKind, PreflightQuery};
+use crate::preflight::{PreflightKind, PreflightQuery, invalid_json_preflight};
 use crate::sqltext::{self, column_def, default_sql, qname, quote_ident, quote_literal, sql_type};
 use crate::{MappingSource, PlanError, SqlKind, Statement, StepKind};
 use schemadiff_model::{Column, ColumnType, DefaultValue, Index, QualifiedName};
@@ -277,13 +277,23 @@ fn alter_column(
                         qname(&old_table)
                     ),
                     null_blocks: to_required && cast.null_value.is_none(),
+                    strict: false,
                 });
                 ctx.out.mappings.push(vm);
                 cast.using_sql(&src)
             }
             (ft, tt) if ft.is_textual() && tt.is_json() => {
                 let target = sql_type(tt);
-                if ctx.mapping.json_is_strict(&key) {
+                let strict = ctx.mapping.json_is_strict(&key);
+                let (old_table, old_col) = ctx.old_names(table, &t.name);
+                ctx.out.preflight.push(invalid_json_preflight(
+                    &old_table,
+                    &old_col,
+                    &format!("{table}.{}", t.name),
+                    if strict { tt } else { &ColumnType::Jsonb },
+                    strict,
+                ));
+                if strict {
                     acc.details.push(format!(
                         "{}: text → {target}, strict: invalid JSON stops the migration",
                         t.name
@@ -392,6 +402,7 @@ fn alter_column(
                             quote_ident(&old_col)
                         ),
                         null_blocks: true,
+                        strict: false,
                     });
                 }
             }

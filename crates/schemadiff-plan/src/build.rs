@@ -610,5 +610,6 @@ pub(crate) fn duplicates_preflight(
             not_null.join(" AND ")
         ),
         null_blocks: false,
+        strict: false,
     });
 }

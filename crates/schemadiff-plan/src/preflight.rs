@@ -5,8 +5,15 @@
 //! - `enum-mapping`: `legacy` (old value, NULL for NULL), `mapped` (the enum value it becomes,
 //!   NULL when nothing), `rows` (count);
 //! - `nulls-into-required`: `rows` (number of NULLs in a column that becomes NOT NULL);
-//! - `duplicates`: the key columns, then `rows` (count of each duplicated key, at most 20).
+//! - `duplicates`: the key columns, then `rows` (count of each duplicated key, at most 20);
+//! - `invalid-json`: `rows` (number of non-NULL values that do not parse as JSON, on every row)
+//!   and `example` (one such value per row, at most 5, sorted; NULL when there is none).
+//!   PostgreSQL 15 has no `IS JSON`, so its `sql` first creates a session-local helper
+//!   (`pg_temp.schemadiff_is_json`) and then selects: run it with the simple query protocol,
+//!   which takes several statements and returns the rows of the `SELECT`.
 
+use crate::sqltext::{qname, quote_ident, sql_type};
+use schemadiff_model::{ColumnType, QualifiedName};
 use serde::Serialize;
 
 /// What a pre-flight query checks.
@@ -19,6 +26,8 @@ pub enum PreflightKind {
     NullsIntoRequired,
     /// Duplicate keys for a new unique index on an existing table.
     Duplicates,
+    /// Text that is not valid JSON in a column cast from text to `json`/`jsonb`.
+    InvalidJson,
 }
 
 /// A read-only query and how to judge its rows.
@@ -33,6 +42,48 @@ pub struct PreflightQuery {
     /// For `enum-mapping`: NULL legacy values are blockers (the column becomes required and
     /// NULL maps to nothing).
     pub null_blocks: bool,
+    /// For `invalid-json`: the cast is strict (`[json] strict`), so a value that is not valid
+    /// JSON stops the migration; otherwise such values are kept as JSON strings.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
+}
+
+/// The session-local helper the `invalid-json` queries call: true when `t` parses as `ty`.
+fn is_json_helper(ty: &str) -> String {
+    format!(
+        "CREATE OR REPLACE FUNCTION pg_temp.schemadiff_is_{}(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $sd$\nBEGIN\n  PERFORM t::{ty};\n  RETURN true;\nEXCEPTION WHEN others THEN\n  RETURN false;\nEND\n$sd$",
+        ty.to_ascii_lowercase()
+    )
+}
+
+/// Pre-flight for a text → `json`/`jsonb` cast: how many values of `table.column` (old names:
+/// it runs before any rename) do not parse as `check` (the cast's target when strict, else
+/// `jsonb`, which the lenient helper parses with), with up to 5 of them.
+pub(crate) fn invalid_json_preflight(
+    table: &QualifiedName,
+    column: &str,
+    label: &str,
+    check: &ColumnType,
+    strict: bool,
+) -> PreflightQuery {
+    let ty = sql_type(check);
+    let f = format!("pg_temp.schemadiff_is_{}", ty.to_ascii_lowercase());
+    let c = quote_ident(column);
+    let t = qname(table);
+    let bad = format!("{c} IS NOT NULL AND NOT {f}({c}::text)");
+    PreflightQuery {
+        kind: PreflightKind::InvalidJson,
+        description: format!(
+            "text that is not valid JSON in {label} (→ {})",
+            sql_type(check)
+        ),
+        sql: format!(
+            "{};\nSELECT n.rows, e.example FROM (SELECT count(*)::text AS rows FROM {t} WHERE {bad}) AS n LEFT JOIN (SELECT DISTINCT {c}::text AS example FROM {t} WHERE {bad} ORDER BY 1 LIMIT 5) AS e ON true ORDER BY 2",
+            is_json_helper(&ty)
+        ),
+        null_blocks: false,
+        strict,
+    }
 }
 
 /// The verdict on a pre-flight answer.
@@ -97,6 +148,34 @@ impl PreflightQuery {
                     lines: Vec::new(),
                 }
             }
+            PreflightKind::InvalidJson => {
+                let n: u64 = rows
+                    .first()
+                    .and_then(|r| cell(r, 0))
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+                let lines: Vec<String> = rows
+                    .iter()
+                    .filter_map(|r| cell(r, 1))
+                    .map(|v| format!("not JSON: {}", show(&Some(v))))
+                    .collect();
+                let summary = match (n, self.strict) {
+                    (0, _) => format!("{}: every value is valid JSON", self.description),
+                    (n, true) => format!(
+                        "{}: {n} value(s) are not valid JSON and the cast is strict: the migration would fail",
+                        self.description
+                    ),
+                    (n, false) => format!(
+                        "{}: {n} value(s) are not valid JSON and will be kept as JSON strings",
+                        self.description
+                    ),
+                };
+                PreflightOutcome {
+                    blocking: n > 0 && self.strict,
+                    summary,
+                    lines,
+                }
+            }
             PreflightKind::Duplicates => PreflightOutcome {
                 blocking: !rows.is_empty(),
                 summary: format!("{}: {} duplicated key(s)", self.description, rows.len()),
@@ -120,6 +199,7 @@ mod tests {
             description: "Campaign.platform".into(),
             sql: String::new(),
             null_blocks: false,
+            strict: false,
         };
         let ok = q.evaluate(&[vec![
             Some("google_ads".into()),
@@ -129,5 +209,40 @@ mod tests {
         assert!(!ok.blocking);
         let bad = q.evaluate(&[vec![Some("myspace".into()), None, Some("1".into())]]);
         assert!(bad.blocking && bad.summary.contains("'myspace'"), "{bad:?}");
+    }
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+
+    fn q(strict: bool) -> PreflightQuery {
+        PreflightQuery {
+            kind: PreflightKind::InvalidJson,
+            description: "text that is not valid JSON in Post.meta".into(),
+            sql: String::new(),
+            null_blocks: false,
+            strict,
+        }
+    }
+
+    #[test]
+    fn invalid_json_blocks_only_strict_casts() {
+        let rows = vec![
+            vec![Some("2".into()), Some("not json".into())],
+            vec![Some("2".into()), Some("{oops".into())],
+        ];
+        let strict = q(true).evaluate(&rows);
+        assert!(strict.blocking, "{strict:?}");
+        assert!(strict.summary.contains("2 value(s) are not valid JSON"));
+        assert_eq!(strict.lines, ["not JSON: 'not json'", "not JSON: '{oops'"]);
+        let lenient = q(false).evaluate(&rows);
+        assert!(!lenient.blocking);
+        assert!(
+            lenient.summary.contains("kept as JSON strings"),
+            "{lenient:?}"
+        );
+        let clean = q(true).evaluate(&[vec![Some("0".into()), None]]);
+        assert!(!clean.blocking && clean.lines.is_empty(), "{clean:?}");
     }
 }
