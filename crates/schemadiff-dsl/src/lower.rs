@@ -20,8 +20,6 @@ pub struct NameMap {
     /// Enum → value → label.
     enum_values: BTreeMap<String, BTreeMap<String, String>>,
     models_by_table: BTreeMap<QualifiedName, String>,
-    /// Table → column → field.
-    fields_by_column: BTreeMap<QualifiedName, BTreeMap<String, String>>,
 }
 
 impl NameMap {
@@ -51,12 +49,15 @@ impl NameMap {
     pub fn model_of_table(&self, t: &QualifiedName) -> Option<&str> {
         self.models_by_table.get(t).map(String::as_str)
     }
-    /// The field of a table's column.
+    /// The field of a table's column (a scan of the model's few fields: this reverse lookup is
+    /// rare, and not storing it saves two strings per field on large schemas).
     pub fn field_of_column(&self, t: &QualifiedName, col: &str) -> Option<&str> {
-        self.fields_by_column
-            .get(t)
-            .and_then(|c| c.get(col))
-            .map(String::as_str)
+        let model = self.models_by_table.get(t)?;
+        self.columns
+            .get(model)?
+            .iter()
+            .find(|(_, c)| c.as_str() == col)
+            .map(|(f, _)| f.as_str())
     }
 }
 
@@ -86,13 +87,11 @@ pub fn lower(db: &Db) -> (Schema, NameMap) {
         let mut t = Table::new(m.table.clone());
         t.columns.reserve(m.fields.len());
         let mut columns = BTreeMap::new();
-        let mut fields_by_column = BTreeMap::new();
         for f in &m.fields {
             let Some(ty) = column_type(db, &f.kind) else {
                 continue;
             };
             columns.insert(f.name.clone(), f.db.clone());
-            fields_by_column.insert(f.db.clone(), f.name.clone());
             if t.column(&f.db).is_some() {
                 continue;
             }
@@ -109,12 +108,6 @@ pub fn lower(db: &Db) -> (Schema, NameMap) {
             });
         }
         names.columns.insert(m.name.clone(), columns);
-        // Two models on one table (an error) merge, the later one winning per column.
-        names
-            .fields_by_column
-            .entry(m.table.clone())
-            .or_default()
-            .extend(fields_by_column);
         let col = |field: &str| {
             m.field(field)
                 .map_or_else(|| field.to_string(), |f| f.db.clone())
