@@ -5,7 +5,7 @@ use super::{DField, DIndex, DKey, DKind, DModel, Db, RelAttr, string_arg};
 use crate::ast::*;
 use crate::diagnostics::{Diagnostic, did_you_mean};
 use schemadiff_model::{IndexMethod, QualifiedName, ReferentialAction, SortOrder};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 const FIELD_ATTRIBUTES: [&str; 8] = [
     "id",
@@ -34,10 +34,13 @@ pub fn model_block(
         indexes: Vec::new(),
         ignored: false,
     };
+    m.fields.reserve(b.members.len());
+    // Membership only (never iterated), so a hash set keeps the output deterministic.
+    let mut declared: HashSet<&str> = HashSet::with_capacity(b.members.len());
     for member in &b.members {
         match member {
             Member::Field(f) => {
-                if m.fields.iter().any(|x| x.name == f.name.name) {
+                if declared.contains(f.name.name.as_str()) {
                     diags.push(
                         Diagnostic::error(
                             "duplicate-field",
@@ -52,6 +55,7 @@ pub fn model_block(
                     continue;
                 }
                 if let Some(df) = field(f, &mut m, names, db, diags) {
+                    declared.insert(f.name.name.as_str());
                     m.fields.push(df);
                 }
             }
