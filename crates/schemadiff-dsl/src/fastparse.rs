@@ -109,7 +109,8 @@ impl<'a> P<'a> {
         let start = self.i;
         self.i = match self.text[start + 2..].find("*/") {
             Some(k) => start + 2 + k + 2,
-            None => self.s.len(),
+            // Unterminated: the grammar reports it (`unterminated-comment`).
+            None => return None,
         };
         Some(self.text[start..self.i].trim_end().to_string())
     }

@@ -34,7 +34,7 @@ pub fn format_ast(ast: &SchemaAst) -> String {
                 if after_block && out.last().is_some_and(|l| !l.is_empty()) {
                     out.push(String::new());
                 }
-                out.extend(c.lines().map(str::to_string));
+                out.extend(c.lines().map(|l| l.trim_end_matches('\r').to_string()));
                 after_block = false;
             }
             Top::Block(b) => {
@@ -184,7 +184,7 @@ fn group(rows: &[Row]) -> Vec<String> {
                 s
             }
             Row::Comment(c) => {
-                let mut it = c.lines();
+                let mut it = c.lines().map(|l| l.trim_end_matches('\r'));
                 let mut s = format!("  {}", it.next().unwrap_or(""));
                 for l in it {
                     s.push('\n');

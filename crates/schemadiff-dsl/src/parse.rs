@@ -46,6 +46,25 @@ pub fn parse_slow(text: &str) -> (SchemaAst, Vec<Diagnostic>) {
     parse_with_grammar(&safe, diags)
 }
 
+/// A `/*` comment that is never closed swallows the rest of the file: report it, so that
+/// the models after it are not lost silently.
+fn check_block_comment(pair: &Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) {
+    if pair.as_rule() == Rule::block_comment && !pair.as_str().ends_with("*/") {
+        let start = pair.as_span().start();
+        diags.push(
+            Diagnostic::error(
+                "unterminated-comment",
+                Span {
+                    start,
+                    end: start + 2,
+                },
+                "this `/*` comment is never closed",
+            )
+            .with_help("close it with `*/`: everything after it is read as part of the comment"),
+        );
+    }
+}
+
 fn parse_with_grammar(safe: &str, mut diags: Vec<Diagnostic>) -> (SchemaAst, Vec<Diagnostic>) {
     let text = safe;
     let mut ast = SchemaAst::default();
@@ -64,9 +83,11 @@ fn parse_with_grammar(safe: &str, mut diags: Vec<Diagnostic>) -> (SchemaAst, Vec
                 match pair.as_rule() {
                     Rule::nl if was_line_start => ast.items.push(Top::Blank),
                     Rule::nl => {}
-                    Rule::doc_comment | Rule::line_comment | Rule::block_comment => ast
-                        .items
-                        .push(Top::Comment(pair.as_str().trim_end().to_string())),
+                    Rule::doc_comment | Rule::line_comment | Rule::block_comment => {
+                        check_block_comment(&pair, &mut diags);
+                        ast.items
+                            .push(Top::Comment(pair.as_str().trim_end().to_string()))
+                    }
                     Rule::block => ast.items.push(Top::Block(block(pair, text, &mut diags))),
                     Rule::top_error => {
                         let span = span_of(&pair);
@@ -182,9 +203,11 @@ fn block(pair: Pair<'_, Rule>, text: &str, diags: &mut Vec<Diagnostic>) -> Block
             Rule::trailing_comment => b.header_comment = Some(p.as_str().trim_end().to_string()),
             Rule::nl if was_line_start => b.members.push(Member::Blank),
             Rule::nl => {}
-            Rule::doc_comment | Rule::line_comment | Rule::block_comment => b
-                .members
-                .push(Member::Comment(p.as_str().trim_end().to_string())),
+            Rule::doc_comment | Rule::line_comment | Rule::block_comment => {
+                check_block_comment(&p, diags);
+                b.members
+                    .push(Member::Comment(p.as_str().trim_end().to_string()))
+            }
             Rule::field_line => b.members.push(Member::Field(field(p, diags))),
             Rule::block_attribute_line => {
                 let mut it = p.into_inner();

@@ -78,3 +78,43 @@ fn deep_nesting_is_rejected_not_overflowed() {
     let lowered = schemadiff_dsl::load("x", &deep);
     assert!(lowered.has_errors());
 }
+
+/// Found by the fuzz target: `\r\r\n` inside a comment lost one `\r` per formatting pass.
+#[test]
+fn format_is_idempotent_on_carriage_returns_in_comments() {
+    let cases = [
+        String::from_utf8_lossy(include_bytes!("data/fuzz-crlf-comment.bin")).into_owned(),
+        "model A {\n  id Int @id\n  // note\r\r\n}\n// top\r\r\n".to_string(),
+    ];
+    for text in cases {
+        if let Ok(once) = schemadiff_dsl::format(&text) {
+            assert_eq!(
+                schemadiff_dsl::format(&once).ok().as_deref(),
+                Some(once.as_str()),
+                "{text:?}"
+            );
+        }
+    }
+}
+
+/// A `/*` that is never closed is an error, not a comment that silently eats the rest.
+#[test]
+fn unterminated_block_comment_is_an_error() {
+    let text = "model A {\n  id Int @id\n}\n/* never closed\nmodel B {\n  id Int @id\n}\n";
+    let lowered = schemadiff_dsl::load("x.prisma", text);
+    assert!(
+        lowered
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "unterminated-comment"),
+        "{:?}",
+        lowered.diagnostics
+    );
+    assert!(schemadiff_dsl::format(text).is_err());
+    let closed = "model A {\n  id Int @id\n}\n/* closed */\nmodel B {\n  id Int @id\n}\n";
+    assert!(
+        schemadiff_dsl::load("x.prisma", closed)
+            .diagnostics
+            .is_empty()
+    );
+}
