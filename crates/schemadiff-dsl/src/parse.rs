@@ -49,7 +49,10 @@ pub fn parse_slow(text: &str) -> (SchemaAst, Vec<Diagnostic>) {
 /// A `/*` comment that is never closed swallows the rest of the file: report it, so that
 /// the models after it are not lost silently.
 fn check_block_comment(pair: &Pair<'_, Rule>, diags: &mut Vec<Diagnostic>) {
-    if pair.as_rule() == Rule::block_comment && !pair.as_str().ends_with("*/") {
+    let text = pair.as_str();
+    // `/*/` ends with `*/` but that `*` belongs to the opening `/*`: a closed comment is `/*…*/`.
+    let closed = text.len() >= 4 && text.ends_with("*/");
+    if pair.as_rule() == Rule::block_comment && !closed {
         let start = pair.as_span().start();
         diags.push(
             Diagnostic::error(

@@ -85,6 +85,8 @@ fn format_is_idempotent_on_carriage_returns_in_comments() {
     let cases = [
         String::from_utf8_lossy(include_bytes!("data/fuzz-crlf-comment.bin")).into_owned(),
         "model A {\n  id Int @id\n  // note\r\r\n}\n// top\r\r\n".to_string(),
+        "/*/\n".to_string(),
+        "/*/".to_string(),
     ];
     for text in cases {
         if let Ok(once) = schemadiff_dsl::format(&text) {
