@@ -219,6 +219,11 @@ impl ChangeSet {
 
 /// Compares `from` with `to`, taking the declared `renames` into account.
 pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> ChangeSet {
+    diff_and_renamed(from, to, renames).0
+}
+
+/// [`diff`] and [`renamed`] at once (one copy of `from` instead of two).
+pub fn diff_and_renamed(from: &Schema, to: &Schema, renames: &Renames) -> (ChangeSet, Schema) {
     let mut out = Vec::new();
     let renamed = tables::apply_renames(from, to, renames, &mut out);
     let had = namespaces(&renamed);
@@ -229,7 +234,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> ChangeSet {
     }
     diff_enums(&renamed, to, &mut out);
     tables::diff_tables(&renamed, to, &mut out);
-    ChangeSet { changes: out }
+    (ChangeSet { changes: out }, renamed)
 }
 
 /// `from` with the declared renames applied (tables, columns and the references to them), as
@@ -240,11 +245,13 @@ pub fn renamed(from: &Schema, to: &Schema, renames: &Renames) -> Schema {
 
 /// The namespaces (PostgreSQL schemas) holding at least one table or enum of `s`, sorted.
 pub fn namespaces(s: &Schema) -> BTreeSet<String> {
-    s.tables
-        .keys()
-        .chain(s.enums.keys())
-        .map(|n| n.schema.clone())
-        .collect()
+    let mut out = BTreeSet::new();
+    for n in s.tables.keys().chain(s.enums.keys()) {
+        if !out.contains(n.schema.as_str()) {
+            out.insert(n.schema.clone());
+        }
+    }
+    out
 }
 
 fn diff_enums(from: &Schema, to: &Schema, out: &mut Vec<Change>) {

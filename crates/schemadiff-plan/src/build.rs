@@ -8,7 +8,7 @@ use crate::mapping::Mapping;
 use crate::preflight::{PreflightKind, PreflightQuery};
 use crate::sqltext::{self, ident_list, qname, quote_ident, quote_literal};
 use crate::{PlanError, SqlKind, Statement, Step, StepKind, ValueMapping};
-use schemadiff_diff::{Change, ValuePosition, diff, renamed};
+use schemadiff_diff::{Change, ValuePosition, diff_and_renamed};
 use schemadiff_model::{Enum, QualifiedName, Schema};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -148,8 +148,8 @@ fn validate_renames(from: &Schema, to: &Schema, m: &Mapping) -> Result<(), PlanE
 
 pub(crate) fn build(from: &Schema, to: &Schema, mapping: &Mapping) -> Result<Built, PlanError> {
     validate_renames(from, to, mapping)?;
-    let rfrom = renamed(from, to, &mapping.renames);
-    let changes = diff(from, to, &mapping.renames).changes;
+    let (changes, rfrom) = diff_and_renamed(from, to, &mapping.renames);
+    let changes = changes.changes;
     let recreated = changes
         .iter()
         .filter_map(|c| match c {

@@ -171,63 +171,78 @@ fn drop_index_before_alter(a: &RawStep, b: &RawStep) -> bool {
     is(a, &[K::DropIndex, K::DropPrimaryKey]) && is(b, &[K::AlterTable]) && same_table(a, b)
 }
 
-/// Every edge `(a, b, rule)` of the plan, deduplicated and sorted.
+/// What a step touches, for grouping: a table, an enum or an index/constraint name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Key<'a> {
+    Table(&'a QualifiedName),
+    Enum(&'a QualifiedName),
+    Index(&'a str),
+}
+
+/// Two virtual nodes (indexes `n` and `n + 1` for `n` steps) stand for "every guard has run"
+/// and "every added enum value is committed": rules that put a whole kind of step before all
+/// others go through them, with `k + m` edges instead of `k × m`. They are not steps; the
+/// ordering passes through them as soon as they are ready.
+pub(crate) const VIRTUAL_NODES: usize = 2;
+
+/// Every edge `(a, b, rule)` of the plan, deduplicated and sorted. Indexes `>= steps.len()`
+/// are the virtual nodes (see [`VIRTUAL_NODES`]).
 pub(crate) fn edges(steps: &[RawStep]) -> Vec<(usize, usize, &'static str)> {
     // Group steps by what they touch. In each group only pairs involving a "hub" (a step whose
     // own table / enum is the group's key) can match a rule, which keeps a table referenced by
     // thousands of foreign keys, or an enum used by thousands of tables, linear.
-    let mut by_key: BTreeMap<String, Vec<(usize, bool)>> = BTreeMap::new();
+    let mut touches: Vec<(Key, usize, bool)> = Vec::with_capacity(steps.len() * 2);
     for (i, s) in steps.iter().enumerate() {
         let m = &s.meta;
-        let mut keys: BTreeMap<String, bool> = BTreeMap::new();
-        let mut add = |k: String, hub: bool| {
-            let e = keys.entry(k).or_insert(false);
-            *e |= hub;
-        };
         if let Some(t) = &m.table {
-            add(format!("t:{t:?}"), true);
+            touches.push((Key::Table(t), i, true));
         }
         for t in &m.refs {
-            add(format!("t:{t:?}"), false);
+            touches.push((Key::Table(t), i, false));
         }
         if let Some(e) = &m.enum_name {
-            add(format!("e:{e:?}"), true);
+            touches.push((Key::Enum(e), i, true));
         }
         for e in m.enums_new.iter().chain(&m.enums_old) {
-            add(format!("e:{e:?}"), false);
+            touches.push((Key::Enum(e), i, false));
         }
         if let Some(n) = &m.index_name {
-            add(format!("i:{n}"), true);
-        }
-        for (k, hub) in keys {
-            by_key.entry(k).or_default().push((i, hub));
+            touches.push((Key::Index(n), i, true));
         }
     }
-    let mut out: BTreeSet<(usize, usize, &'static str)> = BTreeSet::new();
-    for group in by_key.values() {
-        let hubs: Vec<usize> = group.iter().filter(|(_, h)| *h).map(|(i, _)| *i).collect();
-        for &a in &hubs {
-            for &(b, _) in group {
+    // Sorted by key then step, a step touching a key twice is one entry, a hub if either is.
+    touches.sort_unstable_by(|a, b| (a.0, a.1, !a.2).cmp(&(b.0, b.1, !b.2)));
+    touches.dedup_by(|later, first| (later.0, later.1) == (first.0, first.1));
+    let mut out: Vec<(usize, usize, &'static str)> = Vec::new();
+    for group in touches.chunk_by(|a, b| a.0 == b.0) {
+        for &(_, a, hub) in group {
+            if !hub {
+                continue;
+            }
+            for &(_, b, _) in group {
                 if a == b {
                     continue;
                 }
                 for (name, rule) in RULES {
                     if rule(&steps[a], &steps[b]) {
-                        out.insert((a, b, name));
+                        out.push((a, b, name));
                     }
                     if rule(&steps[b], &steps[a]) {
-                        out.insert((b, a, name));
+                        out.push((b, a, name));
                     }
                 }
             }
         }
     }
     plan_wide(steps, &mut out);
-    out.into_iter().collect()
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Rules that relate a step to every step of a kind.
-fn plan_wide(steps: &[RawStep], out: &mut BTreeSet<(usize, usize, &'static str)>) {
+fn plan_wide(steps: &[RawStep], out: &mut Vec<(usize, usize, &'static str)>) {
+    let (guards_done, values_committed) = (steps.len(), steps.len() + 1);
     let of = |k: K| {
         steps
             .iter()
@@ -236,27 +251,33 @@ fn plan_wide(steps: &[RawStep], out: &mut BTreeSet<(usize, usize, &'static str)>
             .map(|(i, _)| i)
     };
     // Guards check the data before anything changes: the migration stops with nothing done.
+    let mut any = false;
     for g in of(K::Guard) {
-        for (j, s) in steps.iter().enumerate() {
-            if !is(s, &[K::Guard]) {
-                out.insert((g, j, "guard-before-changes"));
-            }
+        out.push((g, guards_done, "guard-before-changes"));
+        any = true;
+    }
+    for (j, s) in steps.iter().enumerate() {
+        if any && !is(s, &[K::Guard]) {
+            out.push((guards_done, j, "guard-before-changes"));
         }
     }
     // A label added by `ALTER TYPE … ADD VALUE` cannot be used before its transaction
     // commits ("unsafe use of new value"): additions run in their own first batch.
+    let mut any = false;
     for a in of(K::AddEnumValue) {
-        for (j, s) in steps.iter().enumerate() {
-            if !is(s, &[K::Guard, K::AddEnumValue]) {
-                out.insert((a, j, "added-values-committed-first"));
-            }
+        out.push((a, values_committed, "added-values-committed-first"));
+        any = true;
+    }
+    for (j, s) in steps.iter().enumerate() {
+        if any && !is(s, &[K::Guard, K::AddEnumValue]) {
+            out.push((values_committed, j, "added-values-committed-first"));
         }
     }
     let adds: Vec<usize> = of(K::AddEnumValue).collect();
     for w in adds.windows(2) {
         if steps[w[0]].meta.enum_name == steps[w[1]].meta.enum_name {
             // `ADD VALUE … AFTER 'x'` may name a label added just before.
-            out.insert((w[0], w[1], "add-values-in-order"));
+            out.push((w[0], w[1], "add-values-in-order"));
         }
     }
     // `CREATE TABLE "audit"."T"` / `CREATE TYPE "audit"."E"` fail with `schema "audit" does
@@ -273,7 +294,7 @@ fn plan_wide(steps: &[RawStep], out: &mut BTreeSet<(usize, usize, &'static str)>
             let names = m.table.iter().chain(&m.enum_name).chain(&m.refs);
             for n in names.chain(&m.enums_new) {
                 if let Some(&c) = created.get(n.schema.as_str()) {
-                    out.insert((c, j, "schema-before-contents"));
+                    out.push((c, j, "schema-before-contents"));
                 }
             }
         }
@@ -282,7 +303,7 @@ fn plan_wide(steps: &[RawStep], out: &mut BTreeSet<(usize, usize, &'static str)>
     for h in of(K::CreateHelper) {
         for (j, s) in steps.iter().enumerate() {
             if s.meta.needs_json {
-                out.insert((h, j, "helper-before-json-cast"));
+                out.push((h, j, "helper-before-json-cast"));
             }
         }
     }

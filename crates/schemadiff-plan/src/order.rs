@@ -3,7 +3,7 @@
 //! [`Plan`] with hazards re-indexed to the ordered steps.
 
 use crate::build::Built;
-use crate::edges::edges;
+use crate::edges::{VIRTUAL_NODES, edges};
 use crate::{Hazard, Plan, PlanError, StepKind};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::cmp::Reverse;
@@ -11,40 +11,49 @@ use std::collections::BinaryHeap;
 
 pub(crate) fn finish(built: Built) -> Result<Plan, PlanError> {
     let n = built.steps.len();
-    let mut g: DiGraph<usize, &'static str> = DiGraph::with_capacity(n, n);
-    let nodes: Vec<NodeIndex> = (0..n).map(|i| g.add_node(i)).collect();
-    for (a, b, rule) in edges(&built.steps) {
+    let total = n + VIRTUAL_NODES;
+    let edges = edges(&built.steps);
+    let mut g: DiGraph<usize, &'static str> = DiGraph::with_capacity(total, edges.len());
+    let nodes: Vec<NodeIndex> = (0..total).map(|i| g.add_node(i)).collect();
+    let mut indegree = vec![0usize; total];
+    for &(a, b, rule) in &edges {
         g.add_edge(nodes[a], nodes[b], rule);
+        indegree[b] += 1;
     }
-    let mut indegree: Vec<usize> = nodes
-        .iter()
-        .map(|&v| {
-            g.neighbors_directed(v, petgraph::Direction::Incoming)
-                .count()
-        })
-        .collect();
-    let key = |i: usize| {
-        let s = &built.steps[i].step;
-        Reverse((s.kind, s.object.clone(), i))
-    };
-    let mut heap: BinaryHeap<Reverse<(StepKind, String, usize)>> =
-        (0..n).filter(|&i| indegree[i] == 0).map(key).collect();
+    // The tie-break rank of each step: (kind, object, build position), computed once so the
+    // heap holds plain integers.
+    let mut by_key: Vec<usize> = (0..n).collect();
+    by_key.sort_unstable_by(|&a, &b| {
+        let (x, y) = (&built.steps[a].step, &built.steps[b].step);
+        (x.kind, &x.object, a).cmp(&(y.kind, &y.object, b))
+    });
+    let mut rank = vec![0usize; n];
+    for (r, &i) in by_key.iter().enumerate() {
+        rank[i] = r;
+    }
+    let mut heap: BinaryHeap<Reverse<usize>> = BinaryHeap::with_capacity(n);
+    // A ready node: a step waits in the heap; a virtual node is passed through at once.
+    let mut pending: Vec<usize> = (0..total).filter(|&i| indegree[i] == 0).collect();
     let mut order = Vec::with_capacity(n);
-    while let Some(Reverse((_, _, i))) = heap.pop() {
-        order.push(i);
-        for w in g.neighbors_directed(nodes[i], petgraph::Direction::Outgoing) {
-            let j = g[w];
-            indegree[j] -= 1;
-            if indegree[j] == 0 {
-                heap.push(key(j));
+    loop {
+        while let Some(i) = pending.pop() {
+            if i < n {
+                heap.push(Reverse(rank[i]));
+                continue;
             }
+            release(&g, nodes[i], &mut indegree, &mut pending);
         }
+        let Some(Reverse(r)) = heap.pop() else { break };
+        let i = by_key[r];
+        order.push(i);
+        release(&g, nodes[i], &mut indegree, &mut pending);
     }
     if order.len() < n {
         let mut names: Vec<String> = petgraph::algo::tarjan_scc(&g)
             .into_iter()
             .filter(|c| c.len() > 1)
             .flatten()
+            .filter(|&v| g[v] < n)
             .map(|v| {
                 let s = &built.steps[g[v]].step;
                 format!("{} {}", s.kind.as_str(), s.object)
@@ -87,6 +96,22 @@ pub(crate) fn finish(built: Built) -> Result<Plan, PlanError> {
         mappings,
         preflight,
     })
+}
+
+/// Marks `v` done: its successors whose last dependency it was become ready.
+fn release(
+    g: &DiGraph<usize, &'static str>,
+    v: NodeIndex,
+    indegree: &mut [usize],
+    pending: &mut Vec<usize>,
+) {
+    for w in g.neighbors_directed(v, petgraph::Direction::Outgoing) {
+        let j = g[w];
+        indegree[j] -= 1;
+        if indegree[j] == 0 {
+            pending.push(j);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -190,5 +215,57 @@ mod tests {
             .position(|s| s.kind == crate::StepKind::DropTable)
             .unwrap();
         assert!(last_fk < first_table);
+    }
+
+    /// `n` tables whose text column becomes an enum that gains a value: n guards, one added
+    /// value, n casts.
+    fn casts(n: usize, to_enum: bool) -> Schema {
+        let mut s = Schema::empty();
+        let e = QualifiedName::public("Kind");
+        let values = if to_enum { vec!["A", "B"] } else { vec!["A"] };
+        s.add_enum(Enum {
+            name: e.clone(),
+            values: values.into_iter().map(String::from).collect(),
+        });
+        for i in 0..n {
+            let mut t = Table::new(QualifiedName::public(format!("T{i}")));
+            t.columns.push(Column {
+                name: "k".into(),
+                ty: if to_enum {
+                    ColumnType::Enum(e.clone())
+                } else {
+                    ColumnType::Text
+                },
+                nullable: true,
+                default: None,
+            });
+            s.add_table(t);
+        }
+        s
+    }
+
+    #[test]
+    fn plan_wide_rules_stay_linear_and_keep_guards_and_added_values_first() {
+        let n = 2000;
+        let (from, to) = (casts(n, false), casts(n, true));
+        let built = crate::build::build(&from, &to, &Mapping::empty()).expect("build");
+        let steps = built.steps.len();
+        assert_eq!(steps, 2 * n + 1);
+        // Direct edges would be n × (n + 1) guard edges alone.
+        let edges = crate::edges::edges(&built.steps).len();
+        assert!(edges < 10 * steps, "{edges} edges for {steps} steps");
+        let p = plan(&from, &to, &Mapping::empty()).expect("plan");
+        let kinds: Vec<_> = p.steps.iter().map(|s| s.kind).collect();
+        assert!(kinds[..n].iter().all(|&k| k == crate::StepKind::Guard));
+        assert_eq!(kinds[n], crate::StepKind::AddEnumValue);
+        assert!(
+            kinds[n + 1..]
+                .iter()
+                .all(|&k| k == crate::StepKind::AlterTable)
+        );
+        assert_eq!(p.steps[n].batch, 0);
+        assert_eq!(p.steps[n + 1].batch, 1);
+        // Ties inside a kind go by object name.
+        assert!(p.steps[..n].windows(2).all(|w| w[0].object < w[1].object));
     }
 }
