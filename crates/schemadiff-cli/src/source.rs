@@ -102,23 +102,64 @@ pub async fn load(arg: &str, also: &[String]) -> anyhow::Result<Loaded> {
 }
 
 /// Reads two SOURCEs for a comparison: files first, so that a database side is introspected in
-/// every namespace the file side uses.
+/// every namespace the file side uses; a file side compared with a database has its default
+/// expressions put in the form that database stores them in.
 pub async fn load_pair(from: &str, to: &str) -> anyhow::Result<(Loaded, Loaded)> {
     use anyhow::Context as _;
-    let is_db = |a: &str| matches!(classify(a), SourceKind::Database(_));
-    if is_db(from) && !is_db(to) {
-        let to = load(to, &[]).await.context("cannot read --to")?;
-        let from = load(from, &namespaces(&to.schema))
-            .await
-            .context("cannot read --from")?;
-        Ok((from, to))
-    } else {
-        let from = load(from, &[]).await.context("cannot read --from")?;
-        let to = load(to, &namespaces(&from.schema))
-            .await
-            .context("cannot read --to")?;
-        Ok((from, to))
+    let db_url = |a: &str| match classify(a) {
+        SourceKind::Database(url) => Some(url),
+        _ => None,
+    };
+    match (db_url(from), db_url(to)) {
+        (Some(url), None) => {
+            let mut to = load(to, &[]).await.context("cannot read --to")?;
+            let from = load(from, &namespaces(&to.schema))
+                .await
+                .context("cannot read --from")?;
+            canonicalize_against(Some(&url), &mut to.schema).await?;
+            Ok((from, to))
+        }
+        (None, Some(url)) => {
+            let mut from = load(from, &[]).await.context("cannot read --from")?;
+            let to = load(to, &namespaces(&from.schema))
+                .await
+                .context("cannot read --to")?;
+            canonicalize_against(Some(&url), &mut from.schema).await?;
+            Ok((from, to))
+        }
+        _ => {
+            let from = load(from, &[]).await.context("cannot read --from")?;
+            let to = load(to, &namespaces(&from.schema))
+                .await
+                .context("cannot read --to")?;
+            Ok((from, to))
+        }
     }
+}
+
+/// Rewrites the `dbgenerated` expressions of a schema read from a file into the form the
+/// database at `url` stores them in, so that comparing the two shows real differences only.
+pub async fn canonicalize_against(url: Option<&str>, schema: &mut Schema) -> anyhow::Result<()> {
+    let has_expressions = schema.tables.values().flat_map(|t| &t.columns).any(|c| {
+        matches!(
+            c.default,
+            Some(schemadiff_model::DefaultValue::Expression(_))
+        )
+    });
+    if !has_expressions {
+        return Ok(());
+    }
+    let opts = schemadiff_postgres::ConnectOptions::resolve(url)?;
+    let client = schemadiff_postgres::connect(&opts).await?;
+    schemadiff_postgres::canonicalize_expressions(&client, schema)
+        .await
+        .with_context(|| {
+            format!(
+                "while reading default expressions through {}",
+                opts.redacted()
+            )
+        })?;
+    Ok(())
 }
 
 /// The PostgreSQL namespaces a schema's enums and tables live in.

@@ -59,6 +59,12 @@ fn seed_upgrade_through_apply_keeps_every_row_then_no_drift() {
         "{}",
         run.stderr
     );
+    assert!(
+        run.stderr
+            .contains("not valid JSON and will be kept as JSON strings"),
+        "the pre-flight reports invalid JSON even when it does not block:\n{}",
+        run.stderr
+    );
     schemadiff(&["drift", "--schema", V20, "--db", &db.url]).expect_code(0);
 
     scripted.execute(

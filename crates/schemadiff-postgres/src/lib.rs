@@ -32,6 +32,7 @@
 //! Requires PostgreSQL 12 or later (generated columns, `prokind`, `indnkeyatts`).
 
 mod apply;
+mod canonical;
 mod connect;
 mod error;
 mod introspect;
@@ -41,6 +42,7 @@ pub use apply::{
     ADVISORY_LOCK_KEY, ApplyOptions, ApplyReport, Phase, Progress, SqlBatch, SqlStatement, apply,
     apply_and_verify, query_text, server_version,
 };
+pub use canonical::canonicalize_expressions;
 pub use connect::connect;
 pub use error::{Error, ServerMessage};
 pub use introspect::{IntrospectOptions, IntrospectStats, introspect, introspect_with_stats};

@@ -21,9 +21,10 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
     let label = conn.redacted();
     let mut client = schemadiff_postgres::connect(&conn).await?;
-    let to = source::load(&args.to, &[])
+    let mut to = source::load(&args.to, &[])
         .await
         .context("cannot read --to")?;
+    schemadiff_postgres::canonicalize_expressions(&client, &mut to.schema).await?;
     // Hold the advisory lock from the first read to the last check, so that a concurrent
     // apply cannot change the database between introspection, pre-flight and apply.
     // Session advisory locks nest: the apply below takes it once more and releases it once.
@@ -185,6 +186,8 @@ async fn preflight(
                 &anyhow::anyhow!("{}", outcome.summary),
             )
             .ok();
+        } else {
+            eprintln!("   => {}", outcome.summary);
         }
     }
     Ok(blockers)

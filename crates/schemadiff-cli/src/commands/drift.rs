@@ -16,8 +16,9 @@ pub const DRIFTED: u8 = 2;
 
 /// Runs the command.
 pub async fn run(args: &DriftArgs) -> anyhow::Result<u8> {
-    let target = source::load(&args.schema, &[]).await?;
+    let mut target = source::load(&args.schema, &[]).await?;
     let db = source::load_database(args.db.as_deref(), &source::namespaces(&target.schema)).await?;
+    source::canonicalize_against(args.db.as_deref(), &mut target.schema).await?;
     let report = compare(&db, &target)?;
     match args.format {
         DriftFormat::Text => print_text(&report),
