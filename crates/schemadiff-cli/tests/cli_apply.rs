@@ -3,7 +3,7 @@
 //! and concurrent applies.
 
 mod common;
-use common::{database_from, schemadiff};
+use common::{database_from, schemadiff, snapshot};
 use schemadiff_testkit::{TestDb, workspace_root};
 
 const V12: &str = "schemas/v1.2.prisma";
@@ -16,28 +16,6 @@ fn legacy_database(hint: &str) -> TestDb {
         std::fs::read_to_string(workspace_root().join("fixtures/seed/legacy-rows.sql")).unwrap();
     db.execute(&rows);
     db
-}
-
-/// Everything a test needs to prove "nothing changed": the catalog and every row.
-fn snapshot(db: &TestDb) -> (String, Vec<Vec<Vec<Option<String>>>>) {
-    let tables = [
-        "Tenant",
-        "User",
-        "Campaign",
-        "AlertRule",
-        "Alert",
-        "SyncLog",
-    ];
-    // Every column but the clock ones (`now()` differs between two databases loaded apart).
-    let rows = tables
-        .iter()
-        .map(|t| {
-            db.rows(&format!(
-                "SELECT (to_jsonb(t) - 'createdAt' - 'updatedAt' - 'startedAt')::text FROM \"{t}\" t ORDER BY id"
-            ))
-        })
-        .collect();
-    (db.schema_dump(), rows)
 }
 
 fn one(db: &TestDb, sql: &str) -> Vec<Option<String>> {

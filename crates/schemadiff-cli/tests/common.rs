@@ -59,3 +59,26 @@ pub fn database_from(hint: &str, schema: &str) -> TestDb {
     db.execute(&sql);
     db
 }
+
+/// Everything a test needs to prove "nothing changed", or "the same thing happened": the
+/// catalog (`pg_dump --schema-only`) and every row of the seed tables, all columns but the clock
+/// ones (`now()` differs between two databases loaded apart).
+pub fn snapshot(db: &TestDb) -> (String, Vec<Vec<Vec<Option<String>>>>) {
+    let tables = [
+        "Tenant",
+        "User",
+        "Campaign",
+        "AlertRule",
+        "Alert",
+        "SyncLog",
+    ];
+    let rows = tables
+        .iter()
+        .map(|t| {
+            db.rows(&format!(
+                "SELECT (to_jsonb(t) - 'createdAt' - 'updatedAt' - 'startedAt')::text FROM \"{t}\" t ORDER BY id"
+            ))
+        })
+        .collect();
+    (db.schema_dump(), rows)
+}

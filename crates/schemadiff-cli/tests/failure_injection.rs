@@ -3,9 +3,9 @@
 //! was — catalog and rows.
 
 mod common;
-use common::database_from;
+use common::{database_from, snapshot};
 use schemadiff_postgres::{ApplyOptions, ConnectOptions, SqlBatch, SqlStatement};
-use schemadiff_testkit::{TestDb, workspace_root};
+use schemadiff_testkit::workspace_root;
 
 fn seed_batches() -> Vec<SqlBatch> {
     let read = |p: &str| std::fs::read_to_string(workspace_root().join(p)).unwrap();
@@ -31,24 +31,6 @@ fn seed_batches() -> Vec<SqlBatch> {
                 .collect(),
         })
         .collect()
-}
-
-fn snapshot(db: &TestDb) -> (String, Vec<Vec<Vec<Option<String>>>>) {
-    let tables = [
-        "Tenant",
-        "User",
-        "Campaign",
-        "AlertRule",
-        "Alert",
-        "SyncLog",
-    ];
-    (
-        db.schema_dump(),
-        tables
-            .iter()
-            .map(|t| db.rows(&format!("SELECT * FROM \"{t}\" ORDER BY id")))
-            .collect(),
-    )
 }
 
 #[test]
