@@ -88,6 +88,21 @@ impl ColumnType {
         )
     }
 
+    /// True for the numeric types (integers, floating point, `numeric`, `oid`): their defaults
+    /// are numeric literals.
+    pub fn is_numeric(&self) -> bool {
+        matches!(
+            self,
+            ColumnType::SmallInt
+                | ColumnType::Integer
+                | ColumnType::BigInt
+                | ColumnType::Real
+                | ColumnType::DoublePrecision
+                | ColumnType::Decimal(_)
+                | ColumnType::Oid
+        )
+    }
+
     /// True for `json` and `jsonb`.
     pub fn is_json(&self) -> bool {
         matches!(self, ColumnType::Json | ColumnType::Jsonb)

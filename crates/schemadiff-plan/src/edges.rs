@@ -114,22 +114,23 @@ fn rename_before_use(a: &RawStep, b: &RawStep) -> bool {
 fn table_before_dependents(a: &RawStep, b: &RawStep) -> bool {
     is(a, &[K::CreateTable])
         && is(b, &[K::CreateIndex, K::AddForeignKey, K::AddPrimaryKey])
-        && (same_table(a, b)
-            || a.meta
-                .table
-                .as_ref()
-                .is_some_and(|t| b.meta.refs.contains(t)))
+        && on_or_referencing_table_of(a, b)
 }
 
 /// New or retyped columns must exist before indexes, keys and foreign keys use them.
 fn columns_before_dependents(a: &RawStep, b: &RawStep) -> bool {
     is(a, &[K::AlterTable])
         && is(b, &[K::CreateIndex, K::AddForeignKey, K::AddPrimaryKey])
-        && (same_table(a, b)
-            || a.meta
-                .table
-                .as_ref()
-                .is_some_and(|t| b.meta.refs.contains(t)))
+        && on_or_referencing_table_of(a, b)
+}
+
+/// `b` acts on `a`'s table, or references it.
+fn on_or_referencing_table_of(a: &RawStep, b: &RawStep) -> bool {
+    same_table(a, b)
+        || a.meta
+            .table
+            .as_ref()
+            .is_some_and(|t| b.meta.refs.contains(t))
 }
 
 /// A foreign key needs a unique index or primary key on the referenced columns

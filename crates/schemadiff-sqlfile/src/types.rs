@@ -218,7 +218,7 @@ fn string_default(s: &str, ty: &ColumnType) -> DefaultValue {
             ),
             None => DefaultValue::String(s.to_string()),
         },
-        t if is_numeric(t) && is_number(s) => DefaultValue::Number(s.trim().to_string()),
+        t if t.is_numeric() && is_number(s) => DefaultValue::Number(s.trim().to_string()),
         ColumnType::Boolean => match s.to_ascii_lowercase().as_str() {
             "t" | "true" => DefaultValue::Boolean(true),
             "f" | "false" => DefaultValue::Boolean(false),
@@ -226,18 +226,6 @@ fn string_default(s: &str, ty: &ColumnType) -> DefaultValue {
         },
         _ => DefaultValue::String(s.to_string()),
     }
-}
-
-fn is_numeric(ty: &ColumnType) -> bool {
-    matches!(
-        ty,
-        ColumnType::SmallInt
-            | ColumnType::Integer
-            | ColumnType::BigInt
-            | ColumnType::Real
-            | ColumnType::DoublePrecision
-            | ColumnType::Decimal(_)
-    )
 }
 
 fn is_number(s: &str) -> bool {

@@ -188,7 +188,7 @@ fn literal_value(text: &str, ty: &ColumnType) -> Option<DefaultValue> {
                     .collect::<Option<Vec<_>>>()?,
             )
         }
-        t if is_numeric_type(t) => {
+        t if t.is_numeric() => {
             if !is_number(text) {
                 return None;
             }
@@ -201,19 +201,6 @@ fn literal_value(text: &str, ty: &ColumnType) -> Option<DefaultValue> {
         },
         _ => DefaultValue::String(text.to_string()),
     })
-}
-
-fn is_numeric_type(t: &ColumnType) -> bool {
-    matches!(
-        t,
-        ColumnType::SmallInt
-            | ColumnType::Integer
-            | ColumnType::BigInt
-            | ColumnType::Real
-            | ColumnType::DoublePrecision
-            | ColumnType::Decimal(_)
-            | ColumnType::Oid
-    )
 }
 
 /// `-12`, `1.5`, `1e10`, `.5`: a plain numeric literal.
