@@ -27,6 +27,7 @@ lint:
 
 # Benchmarks (release build): seed plan in-process and as a process, generated 1k/10k models.
 bench:
+    cargo build --release -p schemadiff-cli
     cargo run --release -p schemadiff-cli --bin schemadiff-bench
 
 # Fuzz the DSL parser for a bounded time (installs cargo-fuzz; stable toolchain, no sanitizer).
