@@ -210,3 +210,27 @@ fn concurrent_applies_never_interleave() {
         one(&fresh, r#"SELECT count(*) FROM "Campaign""#)
     );
 }
+
+/// A plan PostgreSQL cannot run in one transaction (an enum value added, then used as a
+/// default) is applied batch by batch and still checked against the target afterwards.
+#[test]
+fn a_plan_needing_two_transactions_is_applied_and_verified() {
+    let dir = "fixtures/diff/enum-add-value-used-as-default";
+    let (from, to) = (format!("{dir}/from.prisma"), format!("{dir}/to.prisma"));
+    let db = database_from("apply_two_tx", &from);
+    db.execute(r#"INSERT INTO "T" (id) VALUES (1)"#);
+    let plan = schemadiff(&["plan", "--from", &db.url, "--to", &to]).expect_code(0);
+    assert!(plan.stdout.contains("batch 2 of 2"), "{}", plan.stdout);
+    let run = schemadiff(&["apply", "--db", &db.url, "--to", &to, "--yes"]).expect_code(0);
+    assert!(
+        run.stderr.contains("more than one transaction"),
+        "the user is told:\n{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("2 transaction(s)"), "{}", run.stderr);
+    schemadiff(&["drift", "--schema", &to, "--db", &db.url]).expect_code(0);
+    assert_eq!(
+        one(&db, r#"SELECT count(*) FROM "T""#),
+        vec![Some("1".to_string())]
+    );
+}

@@ -114,7 +114,12 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
             )
         }
     };
-    if batches.iter().all(|b| b.transactional) {
+    // One batch: one transaction, verified before COMMIT. Several batches exist only where
+    // PostgreSQL forbids one transaction (a new enum label must be committed before use), so
+    // they must never be merged.
+    if let [only] = batches.as_slice()
+        && only.transactional
+    {
         let (report, _) = schemadiff_postgres::apply_and_verify(
             &mut client,
             &batches,
