@@ -97,13 +97,13 @@ pub async fn load(arg: &str, also: &[String]) -> anyhow::Result<Loaded> {
         }),
         SourceKind::Dsl(p) => load_dsl(&p),
         SourceKind::Sql(p) => load_sql(&p),
-        SourceKind::Database(url) => load_database(Some(&url), also).await,
+        SourceKind::Database(url) => load_database(Some(&url), also, None).await,
     }
 }
 
 /// Reads two SOURCEs for a comparison: files first, so that a database side is introspected in
 /// every namespace the file side uses; a file side compared with a database has its default
-/// expressions put in the form that database stores them in.
+/// expressions put in the form that database stores them in (on the same connection).
 pub async fn load_pair(from: &str, to: &str) -> anyhow::Result<(Loaded, Loaded)> {
     use anyhow::Context as _;
     let db_url = |a: &str| match classify(a) {
@@ -113,18 +113,18 @@ pub async fn load_pair(from: &str, to: &str) -> anyhow::Result<(Loaded, Loaded)>
     match (db_url(from), db_url(to)) {
         (Some(url), None) => {
             let mut to = load(to, &[]).await.context("cannot read --to")?;
-            let from = load(from, &namespaces(&to.schema))
+            let ns = namespaces(&to.schema);
+            let from = load_database(Some(&url), &ns, Some(&mut to.schema))
                 .await
                 .context("cannot read --from")?;
-            canonicalize_against(Some(&url), &mut to.schema).await?;
             Ok((from, to))
         }
         (None, Some(url)) => {
             let mut from = load(from, &[]).await.context("cannot read --from")?;
-            let to = load(to, &namespaces(&from.schema))
+            let ns = namespaces(&from.schema);
+            let to = load_database(Some(&url), &ns, Some(&mut from.schema))
                 .await
                 .context("cannot read --to")?;
-            canonicalize_against(Some(&url), &mut from.schema).await?;
             Ok((from, to))
         }
         _ => {
@@ -135,31 +135,6 @@ pub async fn load_pair(from: &str, to: &str) -> anyhow::Result<(Loaded, Loaded)>
             Ok((from, to))
         }
     }
-}
-
-/// Rewrites the `dbgenerated` expressions of a schema read from a file into the form the
-/// database at `url` stores them in, so that comparing the two shows real differences only.
-pub async fn canonicalize_against(url: Option<&str>, schema: &mut Schema) -> anyhow::Result<()> {
-    let has_expressions = schema.tables.values().flat_map(|t| &t.columns).any(|c| {
-        matches!(
-            c.default,
-            Some(schemadiff_model::DefaultValue::Expression(_))
-        )
-    });
-    if !has_expressions {
-        return Ok(());
-    }
-    let opts = schemadiff_postgres::ConnectOptions::resolve(url)?;
-    let client = schemadiff_postgres::connect(&opts).await?;
-    schemadiff_postgres::canonicalize_expressions(&client, schema)
-        .await
-        .with_context(|| {
-            format!(
-                "while reading default expressions through {}",
-                opts.redacted()
-            )
-        })?;
-    Ok(())
 }
 
 /// The PostgreSQL namespaces a schema's enums and tables live in.
@@ -226,8 +201,14 @@ fn load_sql(path: &Path) -> anyhow::Result<Loaded> {
 }
 
 /// Reads a live database (URL argument, else `DATABASE_URL`, else `.env`), in the namespaces
-/// of its URL plus `also`.
-pub async fn load_database(url: Option<&str>, also: &[String]) -> anyhow::Result<Loaded> {
+/// of its URL plus `also`. When `file_side` is given (the schema from a file it is compared
+/// with), that schema's `dbgenerated` expressions are rewritten on the same connection into the
+/// form this server stores them in, so that the comparison shows real differences only.
+pub async fn load_database(
+    url: Option<&str>,
+    also: &[String],
+    file_side: Option<&mut Schema>,
+) -> anyhow::Result<Loaded> {
     let opts = schemadiff_postgres::ConnectOptions::resolve(url)?;
     let label = opts.redacted();
     let client = schemadiff_postgres::connect(&opts).await?;
@@ -235,6 +216,11 @@ pub async fn load_database(url: Option<&str>, also: &[String]) -> anyhow::Result
     let schema = schemadiff_postgres::introspect(&client, &iopts)
         .await
         .with_context(|| format!("while introspecting {label}"))?;
+    if let Some(file_schema) = file_side {
+        schemadiff_postgres::canonicalize_expressions(&client, file_schema)
+            .await
+            .with_context(|| format!("while reading default expressions through {label}"))?;
+    }
     let notes = not_managed_notes(&schema);
     Ok(Loaded {
         label,

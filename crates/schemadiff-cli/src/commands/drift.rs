@@ -17,8 +17,8 @@ pub const DRIFTED: u8 = 2;
 /// Runs the command.
 pub async fn run(args: &DriftArgs) -> anyhow::Result<u8> {
     let mut target = source::load(&args.schema, &[]).await?;
-    let db = source::load_database(args.db.as_deref(), &source::namespaces(&target.schema)).await?;
-    source::canonicalize_against(args.db.as_deref(), &mut target.schema).await?;
+    let ns = source::namespaces(&target.schema);
+    let db = source::load_database(args.db.as_deref(), &ns, Some(&mut target.schema)).await?;
     let report = compare(&db, &target)?;
     match args.format {
         DriftFormat::Text => print_text(&report),
