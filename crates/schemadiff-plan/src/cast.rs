@@ -37,34 +37,66 @@ impl EnumCast {
         if let Some(v) = &self.null_value {
             s.push_str(&format!(" WHEN {src} IS NULL THEN {}", quote_literal(v)));
         }
-        let norm = normalize_sql(src);
-        for e in &self.mapping.entries {
-            match e.source {
-                MappingSource::MappingFile => s.push_str(&format!(
-                    " WHEN {src} = {} THEN {}",
+        for e in self.entries(MappingSource::MappingFile) {
+            s.push_str(&format!(
+                " WHEN {src} = {} THEN {}",
+                quote_literal(&e.legacy),
+                quote_literal(&e.value)
+            ));
+        }
+        // Values already spelled exactly as an enum value that name matching would give
+        // itself: a plain comparison, so most rows of a clean column never reach the
+        // normalisation below. Same result as the name match, only cheaper.
+        let identical = self.identical_labels();
+        if !identical.is_empty() {
+            let list: Vec<String> = identical.iter().map(|l| quote_literal(l)).collect();
+            s.push_str(&format!(" WHEN {src} IN ({}) THEN {src}", list.join(", ")));
+        }
+        // Name matches: one simple CASE over the normalised value, so the normalisation
+        // runs once per row, not once per enum value.
+        let mut names = self.entries(MappingSource::NameMatch).peekable();
+        let mut tail = else_expr.map(|e| format!(" ELSE {e}")).unwrap_or_default();
+        if names.peek().is_some() {
+            let mut inner = format!(" ELSE CASE {}", normalize_sql(src));
+            for e in names {
+                inner.push_str(&format!(
+                    " WHEN {} THEN {}",
                     quote_literal(&e.legacy),
                     quote_literal(&e.value)
-                )),
-                MappingSource::NameMatch => s.push_str(&format!(
-                    " WHEN {norm} = {} THEN {}",
-                    quote_literal(&e.legacy),
-                    quote_literal(&e.value)
-                )),
+                ));
             }
+            inner.push_str(&tail);
+            inner.push_str(" END");
+            tail = inner;
         }
-        if let Some(e) = else_expr {
-            s.push_str(&format!(" ELSE {e}"));
-        }
+        s.push_str(&tail);
         s.push_str(" END");
         s
     }
 
-    /// The `USING` expression: unmapped values fall to `src::"E"`, which fails loudly.
+    fn entries(&self, source: MappingSource) -> impl Iterator<Item = &MappingEntry> {
+        self.mapping
+            .entries
+            .iter()
+            .filter(move |e| e.source == source)
+    }
+
+    /// The enum values that name matching gives for their own spelling: each name-match
+    /// rule's value (a value whose key an earlier value already took has no rule), in enum
+    /// order.
+    fn identical_labels(&self) -> Vec<&str> {
+        self.entries(MappingSource::NameMatch)
+            .map(|e| e.value.as_str())
+            .collect()
+    }
+
+    /// The `USING` expression: unmapped values fall to `src::"E"`, which fails loudly (the
+    /// CASE stays text throughout and is cast to the enum once).
     pub fn using_sql(&self, src: &str) -> String {
         let target = qname(&self.mapping.enum_name);
         format!(
             "({})::{target}",
-            self.case_sql(src, Some(&format!("{src}::{target}")))
+            self.case_sql(src, Some(&format!("{src}::{target}::text")))
         )
     }
 
@@ -84,7 +116,7 @@ impl EnumCast {
         )
         .replace('%', "%%");
         let body = format!(
-            "\nDECLARE bad text;\nBEGIN\n  SELECT string_agg(DISTINCT quote_literal(v), ', ' ORDER BY quote_literal(v)) INTO bad\n    FROM (SELECT {src_of_v} AS v FROM {}) AS s\n   WHERE v IS NOT NULL AND ({case}) IS NULL;\n  IF bad IS NOT NULL THEN\n    RAISE EXCEPTION {} , bad USING HINT = {};\n  END IF;\nEND\n",
+            "\nDECLARE bad text;\nBEGIN\n  SELECT string_agg(DISTINCT quote_literal(v), ', ' ORDER BY quote_literal(v)) INTO bad\n    FROM (SELECT DISTINCT {src_of_v} AS v FROM {}) AS s\n   WHERE v IS NOT NULL AND ({case}) IS NULL;\n  IF bad IS NOT NULL THEN\n    RAISE EXCEPTION {} , bad USING HINT = {};\n  END IF;\nEND\n",
             qname(table),
             quote_literal(&msg),
             quote_literal(&hint)
