@@ -38,3 +38,9 @@ fuzz seconds="60":
 # The whole CI gate.
 ci:
     bash .ci/run
+
+# Side by side on generated legacy data (docs/performance.md): schemadiff vs the hand-written plan
+# vs a bare rewrite, and Prisma's migrate diff (latency, and what its SQL does to the data).
+bench-upgrade campaigns="1000000" runs="3":
+    cargo build --release -p schemadiff-cli
+    cargo run --release -p schemadiff-cli --bin schemadiff-bench-upgrade -- --campaigns {{campaigns}} --runs {{runs}}
