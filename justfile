@@ -44,3 +44,16 @@ ci:
 bench-upgrade campaigns="1000000" runs="3":
     cargo build --release -p schemadiff-cli
     cargo run --release -p schemadiff-cli --bin schemadiff-bench-upgrade -- --campaigns {{campaigns}} --runs {{runs}}
+
+# Every test on one PostgreSQL major version (13..18) or on all of them, each on its own server
+# started by scripts/pg-server.sh (installed once into a cache outside the repository).
+test-pg version="all":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    export SCHEMADIFF_PG_BIN=$(scripts/pg-server.sh tools)
+    versions="{{version}}"
+    [ "$versions" = all ] && versions="13 14 15 16 17 18"
+    for v in $versions; do
+        echo "== PostgreSQL $v"
+        SCHEMADIFF_TEST_DATABASE_URL=$(scripts/pg-server.sh start "$v") cargo nextest run --workspace --no-fail-fast
+    done

@@ -75,6 +75,10 @@ pub struct PlanOptions {
     /// Allow a hazard by code (repeatable); `all` allows every hazard.
     #[arg(long = "allow-hazard", value_name = "CODE")]
     pub allow_hazard: Vec<String>,
+    /// The PostgreSQL major version the script will run on (13 or later; default 13, whose
+    /// script runs on every supported version). A database side gives its own version.
+    #[arg(long = "pg-version", value_name = "N")]
+    pub pg_version: Option<u32>,
 }
 
 /// `schemadiff plan`

@@ -47,6 +47,8 @@ pub struct Loaded {
     pub names: Option<schemadiff_dsl::NameMap>,
     /// Things the user must know about the source: objects not managed, statements not modelled.
     pub notes: Vec<String>,
+    /// For a database: its PostgreSQL major version (`server_version_num / 10000`).
+    pub server_major: Option<u32>,
 }
 
 /// Reads a DSL file; prints its diagnostics and fails when it has errors.
@@ -82,6 +84,7 @@ pub fn load_dsl(path: &Path) -> anyhow::Result<Loaded> {
         schema: lowered.schema,
         names: Some(lowered.names),
         notes: Vec::new(),
+        server_major: None,
     })
 }
 
@@ -94,6 +97,7 @@ pub async fn load(arg: &str, also: &[String]) -> anyhow::Result<Loaded> {
             schema: Schema::empty(),
             names: None,
             notes: Vec::new(),
+            server_major: None,
         }),
         SourceKind::Dsl(p) => load_dsl(&p),
         SourceKind::Sql(p) => load_sql(&p),
@@ -197,6 +201,7 @@ fn load_sql(path: &Path) -> anyhow::Result<Loaded> {
         schema: loaded.schema,
         names: None,
         notes,
+        server_major: None,
     })
 }
 
@@ -222,11 +227,15 @@ pub async fn load_database(
             .with_context(|| format!("while reading default expressions through {label}"))?;
     }
     let notes = not_managed_notes(&schema);
+    let version = schemadiff_postgres::server_version_num(&client)
+        .await
+        .with_context(|| format!("while reading the server version of {label}"))?;
     Ok(Loaded {
         label,
         schema,
         names: None,
         notes,
+        server_major: Some(version / 10_000),
     })
 }
 

@@ -234,3 +234,47 @@ fn a_plan_needing_two_transactions_is_applied_and_verified() {
         vec![Some("1".to_string())]
     );
 }
+
+/// A plan from a database is made for that server's version; `--pg-version` contradicting it is
+/// an error that changes nothing.
+#[test]
+fn a_database_side_gives_the_version_and_a_contradicting_pg_version_is_refused() {
+    let db = legacy_database("apply_version");
+    let major = schemadiff_testkit::server_major();
+    let plan = schemadiff(&["plan", "--from", &db.url, "--to", V20, "--map", MAP]).expect_code(0);
+    assert!(
+        plan.stdout
+            .contains(&format!("\n-- planned for PostgreSQL {major}\n")),
+        "{}",
+        plan.stdout
+    );
+    assert_eq!(
+        plan.stdout.contains("pg_temp.schemadiff_text_to_jsonb"),
+        major < 16,
+        "{}",
+        plan.stdout
+    );
+    let other = if major == 13 { "14" } else { "13" };
+    let before = snapshot(&db);
+    let run = schemadiff(&[
+        "apply",
+        "--db",
+        &db.url,
+        "--to",
+        V20,
+        "--map",
+        MAP,
+        "--yes",
+        "--pg-version",
+        other,
+    ])
+    .expect_code(1);
+    assert!(
+        run.stderr
+            .contains(&format!("--pg-version {other} does not match"))
+            && run.stderr.contains(&format!("runs PostgreSQL {major}")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(snapshot(&db), before);
+}

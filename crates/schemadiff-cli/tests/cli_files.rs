@@ -287,3 +287,43 @@ fn statements_that_cannot_be_modelled_are_reported() {
         "always present, empty for schema files"
     );
 }
+
+#[test]
+fn plan_takes_pg_version_and_refuses_versions_below_13() {
+    let default = schemadiff(&["plan", "--from", V12, "--to", V20, "--map", MAP]).expect_code(0);
+    assert!(
+        default.stdout.contains("\n-- planned for PostgreSQL 13\n"),
+        "{}",
+        default.stdout
+    );
+    assert!(default.stdout.contains("pg_temp.schemadiff_text_to_jsonb"));
+    let v16 = schemadiff(&[
+        "plan",
+        "--from",
+        V12,
+        "--to",
+        V20,
+        "--map",
+        MAP,
+        "--pg-version",
+        "16",
+    ])
+    .expect_code(0);
+    assert!(v16.stdout.contains("\n-- planned for PostgreSQL 16\n"));
+    assert!(
+        !v16.stdout.contains("schemadiff_text_to_jsonb"),
+        "{}",
+        v16.stdout
+    );
+    assert!(v16.stdout.contains("pg_input_is_valid"));
+    let old =
+        schemadiff(&["plan", "--from", V12, "--to", V20, "--pg-version", "12"]).expect_code(1);
+    assert!(
+        old.stderr.contains(
+            "PostgreSQL 12 is not supported: schemadiff plans for PostgreSQL 13 and later"
+        ),
+        "{}",
+        old.stderr
+    );
+    assert!(old.stdout.is_empty());
+}

@@ -4,7 +4,8 @@
 
 use crate::build::{Ctx, RawHazard, duplicates_preflight, step, stmt};
 use crate::cast::{
-    EnumCast, JSON_HELPER_NAME, Safety, build_enum_mapping, classify, json_helper_sql, plain_using,
+    EnumCast, JSON_HELPER_NAME, Safety, build_enum_mapping, classify, json_helper_sql,
+    lenient_jsonb_sql, plain_using,
 };
 use crate::edges::Meta;
 use crate::preflight::{PreflightKind, PreflightQuery, invalid_json_preflight};
@@ -292,6 +293,7 @@ fn alter_column(
                     &format!("{table}.{}", t.name),
                     if strict { tt } else { &ColumnType::Jsonb },
                     strict,
+                    ctx.pg_version,
                 ));
                 if strict {
                     acc.details.push(format!(
@@ -299,6 +301,12 @@ fn alter_column(
                         t.name
                     ));
                     format!("{c}::{target}")
+                } else if ctx.pg_version >= 16 {
+                    acc.details.push(format!(
+                        "{}: text → {target}; valid JSON is parsed, other text is kept as a JSON string (pg_input_is_valid, PostgreSQL 16+)",
+                        t.name
+                    ));
+                    format!("({})::{target}", lenient_jsonb_sql(&c))
                 } else {
                     acc.needs_json = true;
                     acc.details.push(format!(

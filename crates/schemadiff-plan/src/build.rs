@@ -7,7 +7,7 @@ use crate::edges::Meta;
 use crate::mapping::Mapping;
 use crate::preflight::{PreflightKind, PreflightQuery};
 use crate::sqltext::{self, ident_list, qname, quote_ident, quote_literal};
-use crate::{PlanError, SqlKind, Statement, Step, StepKind, ValueMapping};
+use crate::{PlanError, PlanOptions, SqlKind, Statement, Step, StepKind, ValueMapping};
 use schemadiff_diff::{Change, ValuePosition, diff_and_renamed};
 use schemadiff_model::{Enum, QualifiedName, Schema};
 use std::collections::{BTreeMap, BTreeSet};
@@ -60,6 +60,8 @@ pub(crate) struct Ctx<'a> {
     pub used_values: BTreeSet<(QualifiedName, String)>,
     pub used_fills: BTreeSet<(QualifiedName, String)>,
     pub helper_created: bool,
+    /// The PostgreSQL major version planned for.
+    pub pg_version: u32,
     pub out: Built,
 }
 
@@ -146,7 +148,12 @@ fn validate_renames(from: &Schema, to: &Schema, m: &Mapping) -> Result<(), PlanE
     Ok(())
 }
 
-pub(crate) fn build(from: &Schema, to: &Schema, mapping: &Mapping) -> Result<Built, PlanError> {
+pub(crate) fn build(
+    from: &Schema,
+    to: &Schema,
+    mapping: &Mapping,
+    options: &PlanOptions,
+) -> Result<Built, PlanError> {
     validate_renames(from, to, mapping)?;
     let (changes, rfrom) = diff_and_renamed(from, to, &mapping.renames);
     let changes = changes.changes;
@@ -165,6 +172,7 @@ pub(crate) fn build(from: &Schema, to: &Schema, mapping: &Mapping) -> Result<Bui
         used_values: BTreeSet::new(),
         used_fills: BTreeSet::new(),
         helper_created: false,
+        pg_version: options.pg_version,
         out: Built {
             steps: Vec::new(),
             warnings: Vec::new(),
@@ -352,6 +360,22 @@ fn simple_step(ctx: &mut Ctx, c: &Change) {
                     quote_ident(&to.name)
                 ))],
             );
+            let mut s = s;
+            if ctx.pg_version >= 18 {
+                // Column renames run after the table rename: the columns still have their old
+                // names here.
+                let pairs: Vec<(String, String)> = not_null_columns(ctx.from, to)
+                    .into_iter()
+                    .map(|c| {
+                        let old_col = ctx.old_names(to, &c).1;
+                        (
+                            not_null_name(&from.name, &old_col),
+                            not_null_name(&to.name, &old_col),
+                        )
+                    })
+                    .collect();
+                s.statements.extend(rename_not_null_sql(to, &pairs));
+            }
             let meta = Meta {
                 table: Some(to.clone()),
                 ..Meta::default()
@@ -372,6 +396,14 @@ fn simple_step(ctx: &mut Ctx, c: &Change) {
                     quote_ident(to)
                 ))],
             );
+            let mut s = s;
+            if ctx.pg_version >= 18 && not_null_columns(ctx.from, table).contains(to) {
+                let pair = (
+                    not_null_name(&table.name, from),
+                    not_null_name(&table.name, to),
+                );
+                s.statements.extend(rename_not_null_sql(table, &[pair]));
+            }
             ctx.push(s, Meta::on(table), vec![]);
         }
         Change::RenameConstraint { table, from, to } => {
@@ -612,4 +644,90 @@ pub(crate) fn duplicates_preflight(
         null_blocks: false,
         strict: false,
     });
+}
+
+/// The columns of `table` (by its name after the declared renames) that are NOT NULL in `from`
+/// (renamed schema: columns under their new names), primary key columns included.
+fn not_null_columns(from: &Schema, table: &QualifiedName) -> Vec<String> {
+    let Some(t) = from.tables.get(table) else {
+        return Vec::new();
+    };
+    let pk: Vec<&String> = t
+        .primary_key
+        .iter()
+        .flat_map(|k| k.columns.iter())
+        .collect();
+    t.columns
+        .iter()
+        .filter(|c| !c.nullable || pk.contains(&&c.name))
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+/// The name PostgreSQL 18+ gives the NOT NULL constraint of `table.column`:
+/// `{table}_{column}_not_null`, both parts cut (the longer first, on a character boundary) so
+/// that the name fits in 63 bytes, as PostgreSQL's `makeObjectName` does.
+pub(crate) fn not_null_name(table: &str, column: &str) -> String {
+    const LABEL: &str = "not_null";
+    let avail = schemadiff_model::MAX_IDENTIFIER_LEN - 1 - (LABEL.len() + 1);
+    let (mut n1, mut n2) = (table.len(), column.len());
+    while n1 + n2 > avail {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let clip = |s: &str, mut n: usize| {
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s[..n].to_string()
+    };
+    format!("{}_{}_{LABEL}", clip(table, n1), clip(column, n2))
+}
+
+/// PostgreSQL 18 catalogs NOT NULL constraints under a name derived from the table and column
+/// at creation, and a rename keeps it. Renames each `(old, new)` default name on `table` (its
+/// current name) when a NOT NULL constraint of that name exists, so that the database ends as
+/// one created under the new names; a custom name is left alone.
+fn rename_not_null_sql(table: &QualifiedName, pairs: &[(String, String)]) -> Option<Statement> {
+    let pairs: Vec<&(String, String)> = pairs.iter().filter(|(a, b)| a != b).collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let t = qname(table);
+    let mut body = String::from("\nBEGIN\n");
+    for (old, new) in pairs {
+        body.push_str(&format!(
+            "  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = {}::regclass AND contype = 'n' AND conname = {}) THEN\n    ALTER TABLE {t} RENAME CONSTRAINT {} TO {};\n  END IF;\n",
+            quote_literal(&t),
+            quote_literal(old),
+            quote_ident(old),
+            quote_ident(new)
+        ));
+    }
+    body.push_str("END\n");
+    let tag = sqltext::dollar_tag(&body);
+    Some(Statement {
+        sql: format!("DO {tag}{body}{tag}"),
+        kind: SqlKind::DoBlock,
+    })
+}
+
+#[cfg(test)]
+mod not_null_tests {
+    use super::not_null_name;
+
+    #[test]
+    fn not_null_names_are_cut_like_postgresql() {
+        assert_eq!(not_null_name("T", "name"), "T_name_not_null");
+        let long = "a".repeat(40);
+        // 53 bytes for both parts: the longer is cut first.
+        assert_eq!(
+            not_null_name(&long, "bbbbbbbbbbbbbbbbbbbb"),
+            format!("{}_{}_not_null", "a".repeat(33), "b".repeat(20))
+        );
+        assert!(not_null_name(&long, &long).len() <= 63);
+    }
 }

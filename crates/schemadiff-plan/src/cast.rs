@@ -285,8 +285,19 @@ pub fn plain_using(col: &str, from: &ColumnType, to: &ColumnType) -> String {
     }
 }
 
+/// Text → `jsonb` keeping text that is not valid JSON as a JSON string, without a helper
+/// function (PostgreSQL 16+): `pg_input_is_valid` checks exactly what the `jsonb` input
+/// accepts, with no subtransaction per row. (`IS JSON`, also 16+, is not enough: it accepts
+/// `"\u0000"` and lone surrogate escapes, which `jsonb` refuses, so the cast would fail.)
+pub fn lenient_jsonb_sql(c: &str) -> String {
+    format!(
+        "CASE WHEN pg_input_is_valid({c}, 'jsonb') THEN {c}::jsonb ELSE to_jsonb({c}::text) END"
+    )
+}
+
 /// The temporary helper that parses text as JSON and keeps invalid text as a JSON string
-/// (PostgreSQL 15 has no `IS JSON`).
+/// (before PostgreSQL 16, which has no `pg_input_is_valid`; a PL/pgSQL exception block, one
+/// subtransaction per row).
 pub const JSON_HELPER_NAME: &str = "pg_temp.schemadiff_text_to_jsonb";
 
 /// `CREATE OR REPLACE FUNCTION pg_temp.schemadiff_text_to_jsonb(text)`.

@@ -226,6 +226,8 @@ pub struct Plan {
     pub mappings: Vec<ValueMapping>,
     /// Pre-flight checks (see [`Plan::preflight_queries`]).
     pub preflight: Vec<PreflightQuery>,
+    /// The PostgreSQL major version the statements were planned for ([`PlanOptions`]).
+    pub pg_version: u32,
 }
 
 impl Plan {
@@ -303,6 +305,9 @@ pub enum PlanError {
         /// Its values.
         values: String,
     },
+    /// The target PostgreSQL version is older than schemadiff supports.
+    #[error("PostgreSQL {0} is not supported: schemadiff plans for PostgreSQL 13 and later")]
+    UnsupportedVersion(u32),
     /// The mapping file names something the plan has no use for (or that does not exist).
     #[error("{path}: {message}")]
     UnusedMapping {
@@ -313,8 +318,59 @@ pub enum PlanError {
     },
 }
 
-/// Plans `from` → `to` with the mapping file (use [`Mapping::empty`] without one).
+/// The oldest PostgreSQL major version schemadiff plans for.
+pub const MIN_PG_VERSION: u32 = 13;
+
+/// The newest PostgreSQL major version schemadiff is tested against. Newer versions are
+/// planned for like this one.
+pub const MAX_TESTED_PG_VERSION: u32 = 18;
+
+/// How to plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// The PostgreSQL major version the script will run on (13 or later). The plan uses what
+    /// that version supports (docs/planning.md, "PostgreSQL versions"); the default is the
+    /// oldest supported, [`MIN_PG_VERSION`], whose script runs on every supported server.
+    pub pg_version: u32,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            pg_version: MIN_PG_VERSION,
+        }
+    }
+}
+
+impl PlanOptions {
+    /// Options for a major version; an error below [`MIN_PG_VERSION`].
+    pub fn for_version(pg_version: u32) -> Result<Self, PlanError> {
+        if pg_version < MIN_PG_VERSION {
+            return Err(PlanError::UnsupportedVersion(pg_version));
+        }
+        Ok(PlanOptions { pg_version })
+    }
+
+    /// The major version of a `server_version_num` (`150020` → 15).
+    pub fn major_of_version_num(server_version_num: u32) -> u32 {
+        server_version_num / 10_000
+    }
+}
+
+/// Plans `from` → `to` with the mapping file (use [`Mapping::empty`] without one), for the
+/// default version ([`PlanOptions::default`]).
 pub fn plan(from: &Schema, to: &Schema, mapping: &Mapping) -> Result<Plan, PlanError> {
-    let built = build::build(from, to, mapping)?;
-    order::finish(built)
+    plan_with(from, to, mapping, &PlanOptions::default())
+}
+
+/// Plans `from` → `to` for the PostgreSQL version in `options`.
+pub fn plan_with(
+    from: &Schema,
+    to: &Schema,
+    mapping: &Mapping,
+    options: &PlanOptions,
+) -> Result<Plan, PlanError> {
+    let options = PlanOptions::for_version(options.pg_version)?;
+    let built = build::build(from, to, mapping, &options)?;
+    order::finish(built, &options)
 }

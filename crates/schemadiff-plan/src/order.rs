@@ -4,12 +4,12 @@
 
 use crate::build::Built;
 use crate::edges::{VIRTUAL_NODES, edges};
-use crate::{Hazard, Plan, PlanError, StepKind};
+use crate::{Hazard, Plan, PlanError, PlanOptions, StepKind};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-pub(crate) fn finish(built: Built) -> Result<Plan, PlanError> {
+pub(crate) fn finish(built: Built, options: &PlanOptions) -> Result<Plan, PlanError> {
     let n = built.steps.len();
     let total = n + VIRTUAL_NODES;
     let edges = edges(&built.steps);
@@ -95,6 +95,7 @@ pub(crate) fn finish(built: Built) -> Result<Plan, PlanError> {
         warnings: built.warnings,
         mappings,
         preflight,
+        pg_version: options.pg_version,
     })
 }
 
@@ -248,7 +249,13 @@ mod tests {
     fn plan_wide_rules_stay_linear_and_keep_guards_and_added_values_first() {
         let n = 2000;
         let (from, to) = (casts(n, false), casts(n, true));
-        let built = crate::build::build(&from, &to, &Mapping::empty()).expect("build");
+        let built = crate::build::build(
+            &from,
+            &to,
+            &Mapping::empty(),
+            &crate::PlanOptions::default(),
+        )
+        .expect("build");
         let steps = built.steps.len();
         assert_eq!(steps, 2 * n + 1);
         // Direct edges would be n × (n + 1) guard edges alone.

@@ -8,9 +8,9 @@
 //! - `duplicates`: the key columns, then `rows` (count of each duplicated key, at most 20);
 //! - `invalid-json`: `rows` (number of non-NULL values that do not parse as JSON, on every row)
 //!   and `example` (one such value per row, at most 5, sorted; NULL when there is none).
-//!   PostgreSQL 15 has no `IS JSON`, so its `sql` first creates a session-local helper
-//!   (`pg_temp.schemadiff_is_json`) and then selects: run it with the simple query protocol,
-//!   which takes several statements and returns the rows of the `SELECT`.
+//!   Before PostgreSQL 16 (no `pg_input_is_valid`) its `sql` first creates a session-local
+//!   helper (`pg_temp.schemadiff_is_json`) and then selects: run it with the simple query
+//!   protocol, which takes several statements and returns the rows of the `SELECT`.
 
 use crate::sqltext::{qname, quote_ident, sql_type};
 use schemadiff_model::{ColumnType, QualifiedName};
@@ -65,22 +65,36 @@ pub(crate) fn invalid_json_preflight(
     label: &str,
     check: &ColumnType,
     strict: bool,
+    pg_version: u32,
 ) -> PreflightQuery {
     let ty = sql_type(check);
     let f = format!("pg_temp.schemadiff_is_{}", ty.to_ascii_lowercase());
     let c = quote_ident(column);
     let t = qname(table);
-    let bad = format!("{c} IS NOT NULL AND NOT {f}({c}::text)");
+    // PostgreSQL 16+ checks the input without a helper (no subtransaction per row).
+    let modern = pg_version >= 16;
+    let bad = if modern {
+        format!(
+            "{c} IS NOT NULL AND NOT pg_input_is_valid({c}::text, {})",
+            crate::sqltext::quote_literal(&ty.to_ascii_lowercase())
+        )
+    } else {
+        format!("{c} IS NOT NULL AND NOT {f}({c}::text)")
+    };
+    let select = format!(
+        "SELECT n.rows, e.example FROM (SELECT count(*)::text AS rows FROM {t} WHERE {bad}) AS n LEFT JOIN (SELECT DISTINCT {c}::text AS example FROM {t} WHERE {bad} ORDER BY 1 LIMIT 5) AS e ON true ORDER BY 2"
+    );
     PreflightQuery {
         kind: PreflightKind::InvalidJson,
         description: format!(
             "text that is not valid JSON in {label} (→ {})",
             sql_type(check)
         ),
-        sql: format!(
-            "{};\nSELECT n.rows, e.example FROM (SELECT count(*)::text AS rows FROM {t} WHERE {bad}) AS n LEFT JOIN (SELECT DISTINCT {c}::text AS example FROM {t} WHERE {bad} ORDER BY 1 LIMIT 5) AS e ON true ORDER BY 2",
-            is_json_helper(&ty)
-        ),
+        sql: if modern {
+            select
+        } else {
+            format!("{};\n{select}", is_json_helper(&ty))
+        },
         null_blocks: false,
         strict,
     }

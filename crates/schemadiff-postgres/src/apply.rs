@@ -223,6 +223,19 @@ pub async fn server_version(client: &Client) -> Result<String, Error> {
         .ok_or_else(|| Error::Catalog("SHOW server_version returned nothing".into()))
 }
 
+/// The server's `server_version_num` (e.g. `150020` for 15.20, `180004` for 18.4).
+pub async fn server_version_num(client: &Client) -> Result<u32, Error> {
+    let rows = query_text(client, "SHOW server_version_num").await?;
+    let text = rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten())
+        .ok_or_else(|| Error::Catalog("SHOW server_version_num returned nothing".into()))?;
+    text.trim()
+        .parse()
+        .map_err(|_| Error::Catalog(format!("server_version_num is not a number: {text}")))
+}
+
 /// A client holding the advisory lock with the apply's timeouts set.
 struct Session<'a> {
     client: &'a Client,

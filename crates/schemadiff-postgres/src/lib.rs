@@ -40,7 +40,7 @@ mod url;
 
 pub use apply::{
     ADVISORY_LOCK_KEY, ApplyOptions, ApplyReport, Phase, Progress, SqlBatch, SqlStatement, apply,
-    apply_and_verify, query_text, server_version,
+    apply_and_verify, query_text, server_version, server_version_num,
 };
 pub use canonical::canonicalize_expressions;
 pub use connect::connect;

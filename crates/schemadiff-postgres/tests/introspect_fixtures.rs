@@ -71,3 +71,39 @@ fn introspect_fixtures() {
         run_case(&dir);
     }
 }
+
+/// `NULLS NOT DISTINCT` (PostgreSQL 15+) has no place in the model: such an index is listed as
+/// not managed, never read as a plain unique index. Older servers refuse the syntax.
+#[test]
+fn nulls_not_distinct_index_is_not_managed() {
+    let db = TestDb::create("intro_nulls_not_distinct");
+    let created = db.try_execute(
+        "CREATE TABLE t (id int PRIMARY KEY, a int); \
+         CREATE UNIQUE INDEX t_a_key ON t (a) NULLS NOT DISTINCT",
+    );
+    if schemadiff_testkit::server_major() < 15 {
+        let err = created.expect_err("NULLS NOT DISTINCT is new in PostgreSQL 15");
+        assert!(err.contains("syntax error"), "{err}");
+        return;
+    }
+    created.expect("PostgreSQL 15+ takes NULLS NOT DISTINCT");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let schema = rt.block_on(async {
+        let client = connect(&ConnectOptions::from_url(&db.url).unwrap())
+            .await
+            .unwrap();
+        introspect_with_stats(&client, &IntrospectOptions::default())
+            .await
+            .unwrap()
+            .0
+    });
+    let t = &schema.tables[&schemadiff_model::QualifiedName::public("t")];
+    assert!(t.indexes.is_empty(), "{:?}", t.indexes);
+    assert!(
+        schema.not_managed.iter().any(|n| n.kind == "index"
+            && n.name.name == "t_a_key"
+            && n.detail.contains("NULLS NOT DISTINCT")),
+        "{:?}",
+        schema.not_managed
+    );
+}

@@ -44,6 +44,7 @@ pub fn render_sql(plan: &Plan, opts: &RenderOptions) -> String {
         out.push_str("-- nothing to do: the schemas are the same\n");
         return out;
     }
+    let _ = writeln!(out, "-- planned for PostgreSQL {}", plan.pg_version);
     let _ = writeln!(
         out,
         "-- steps: {} ({})",
@@ -108,6 +109,7 @@ fn step_sql(out: &mut String, plan: &Plan, i: usize, s: &Step) {
 struct JsonPlan<'a> {
     from: &'a str,
     to: &'a str,
+    pg_version: u32,
     counts: Vec<(&'static str, usize)>,
     steps: &'a [Step],
     hazards: &'a [schemadiff_plan::Hazard],
@@ -122,6 +124,7 @@ pub fn render_json(plan: &Plan, opts: &RenderOptions) -> String {
     let j = JsonPlan {
         from: &opts.from_label,
         to: &opts.to_label,
+        pg_version: plan.pg_version,
         counts: plan
             .counts()
             .into_iter()
@@ -160,10 +163,11 @@ pub fn render_markdown(plan: &Plan, opts: &RenderOptions) -> String {
     let losing = plan.hazards.iter().filter(|h| h.loses_data).count();
     let _ = writeln!(
         out,
-        "**{} steps** · **{} hazards** ({losing} can lose data) · **{} warnings**\n",
+        "**{} steps** · **{} hazards** ({losing} can lose data) · **{} warnings** · planned for PostgreSQL {}\n",
         plan.steps.len(),
         plan.hazards.len(),
-        plan.warnings.len()
+        plan.warnings.len(),
+        plan.pg_version
     );
     out.push_str("| step kind | count |\n|---|---|\n");
     for (k, n) in plan.counts() {

@@ -1,18 +1,20 @@
 //! Every case under fixtures/diff/<case>/ (from.prisma, to.prisma, optional mapping.toml,
 //! data.sql, check.sql) on the real PostgreSQL:
 //! - plan(x, x) is empty for both sides;
-//! - the from → to script is snapshotted in expected.sql and renders identically twice;
+//! - the from → to script is snapshotted in expected.sql and renders identically twice (planned
+//!   for the PostgreSQL major version in the case's `pg_version` file, else the default);
 //! - every statement parses with sqlparser, except the listed kinds (`SqlKind::DoBlock`);
-//! - applied (with every hazard allowed) to a database created from `from` (plus data.sql),
-//!   it leaves a catalog identical to a database created from `to`;
+//! - planned for the test server's version and applied (with every hazard allowed) to a
+//!   database created from `from` (plus data.sql), it leaves a catalog identical to a database
+//!   created from `to`;
 //! - the reverse plan (to → from, no mapping) turns a fresh `to` database into `from`;
 //! - check.sql, when present, is run afterwards and its rows snapshotted in check.out.
 
 mod common;
 
 use common::*;
-use schemadiff_plan::Mapping;
-use schemadiff_testkit::{assert_file, workspace_root};
+use schemadiff_plan::{Mapping, PlanOptions};
+use schemadiff_testkit::{assert_file, server_major, workspace_root};
 use std::path::Path;
 
 fn run_case(dir: &Path) -> Result<(), String> {
@@ -36,10 +38,21 @@ fn run_case(dir: &Path) -> Result<(), String> {
             ));
         }
     }
-    let plan = schemadiff_plan::plan(&from, &to, &mapping).map_err(|e| e.to_string())?;
+    // The snapshot is planned for the case's `pg_version` file (a major version), else for the
+    // default version; what runs on the database below is planned for the server's version.
+    let snapshot_options = match std::fs::read_to_string(dir.join("pg_version")) {
+        Ok(v) => {
+            let v: u32 = v.trim().parse().map_err(|e| format!("pg_version: {e}"))?;
+            PlanOptions::for_version(v).map_err(|e| e.to_string())?
+        }
+        Err(_) => PlanOptions::default(),
+    };
+    let plan = schemadiff_plan::plan_with(&from, &to, &mapping, &snapshot_options)
+        .map_err(|e| e.to_string())?;
     let sql = schemadiff_sql::render_sql(&plan, &opts());
     let again = schemadiff_sql::render_sql(
-        &schemadiff_plan::plan(&from, &to, &mapping).map_err(|e| e.to_string())?,
+        &schemadiff_plan::plan_with(&from, &to, &mapping, &snapshot_options)
+            .map_err(|e| e.to_string())?,
         &opts(),
     );
     if sql != again {
@@ -50,13 +63,22 @@ fn run_case(dir: &Path) -> Result<(), String> {
     assert_parses(&plan);
     assert_file(dir.join("expected.sql"), &sql);
 
+    let server = PlanOptions::for_version(server_major()).map_err(|e| e.to_string())?;
+    let run =
+        schemadiff_plan::plan_with(&from, &to, &mapping, &server).map_err(|e| e.to_string())?;
+    assert_parses(&run);
     let db = create_db(&name, &from);
     if let Ok(data) = std::fs::read_to_string(dir.join("data.sql")) {
         db.try_execute(&data)
             .map_err(|e| format!("data.sql: {e}"))?;
     }
-    db.try_execute(&sql)
-        .map_err(|e| format!("applying the plan failed: {e}"))?;
+    db.try_execute(&schemadiff_sql::render_sql(&run, &opts()))
+        .map_err(|e| {
+            format!(
+                "applying the plan (for PostgreSQL {}) failed: {e}",
+                server.pg_version
+            )
+        })?;
     let fresh = create_db(&format!("{name}_to"), &to);
     let (a, b) = (db.schema_dump(), fresh.schema_dump());
     if a != b {
@@ -65,7 +87,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
         ));
     }
     // The reverse plan (no mapping, every hazard allowed) brings a fresh `to` back to `from`.
-    let back = schemadiff_plan::plan(&to, &from, &Mapping::empty())
+    let back = schemadiff_plan::plan_with(&to, &from, &Mapping::empty(), &server)
         .map_err(|e| format!("reverse plan: {e}"))?;
     assert_parses(&back);
     let rev = create_db(&format!("{name}_rev"), &to);
@@ -95,6 +117,13 @@ fn run_case(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panicked".into())
+}
+
 fn serde_json_check(json: &str) -> Result<(), String> {
     if json.trim_start().starts_with('{') && json.contains("\"steps\"") {
         Ok(())
@@ -114,17 +143,40 @@ fn every_diff_fixture() {
         .collect();
     dirs.sort();
     let only = std::env::var("CASE").ok();
-    let mut failures = Vec::new();
-    let mut ran = 0;
-    for d in &dirs {
-        if only.as_deref().is_some_and(|o| !d.ends_with(o)) {
-            continue;
+    let selected: Vec<&std::path::PathBuf> = dirs
+        .iter()
+        .filter(|d| only.as_deref().is_none_or(|o| d.ends_with(o)))
+        .collect();
+    let ran = selected.len();
+    // Cases are independent (each has its own databases); most of their time is spent waiting
+    // for the server (CREATE DATABASE, DDL, pg_dump), so a few run at once.
+    let workers = std::env::var("FIXTURE_JOBS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(4)
+        .clamp(1, 16);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(d) = selected.get(i) else { break };
+                    let result = std::panic::catch_unwind(|| run_case(d))
+                        .unwrap_or_else(|p| Err(panic_text(p.as_ref())));
+                    if let Err(e) = result {
+                        failures
+                            .lock()
+                            .unwrap()
+                            .push(format!("== {}: {e}", d.display()));
+                    }
+                }
+            });
         }
-        ran += 1;
-        if let Err(e) = run_case(d) {
-            failures.push(format!("== {}: {e}", d.display()));
-        }
-    }
+    });
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort();
     assert!(ran > 0, "no fixture ran");
     assert!(
         failures.is_empty(),

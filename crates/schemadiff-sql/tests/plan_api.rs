@@ -208,3 +208,51 @@ fn nulls_into_required_columns_need_a_default_or_a_fill() {
         "{e}"
     );
 }
+
+#[test]
+fn versions_below_13_are_refused_and_the_version_is_in_every_output() {
+    let e = schemadiff_plan::PlanOptions::for_version(12).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "PostgreSQL 12 is not supported: schemadiff plans for PostgreSQL 13 and later"
+    );
+    let bad = schemadiff_plan::PlanOptions { pg_version: 9 };
+    let (a, b) = (dsl(FROM), dsl(TO));
+    assert!(schemadiff_plan::plan_with(&a, &b, &Mapping::empty(), &bad).is_err());
+    let p17 = schemadiff_plan::plan_with(
+        &a,
+        &b,
+        &Mapping::empty(),
+        &schemadiff_plan::PlanOptions::for_version(17).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(p17.pg_version, 17);
+    let o = opts();
+    assert!(schemadiff_sql::render_sql(&p17, &o).contains("\n-- planned for PostgreSQL 17\n"));
+    assert!(schemadiff_sql::render_json(&p17, &o).contains("\"pg_version\": 17,"));
+    assert!(schemadiff_sql::render_markdown(&p17, &o).contains("planned for PostgreSQL 17"));
+    // The default is the oldest supported version.
+    let p = schemadiff_plan::plan(&a, &b, &Mapping::empty()).unwrap();
+    assert_eq!(p.pg_version, schemadiff_plan::MIN_PG_VERSION);
+}
+
+#[test]
+fn text_to_json_uses_a_helper_before_16_and_pg_input_is_valid_from_16() {
+    let from = dsl("model P {\n  id Int @id\n  meta String?\n}\n");
+    let to = dsl("model P {\n  id Int @id\n  meta Json?\n}\n");
+    for v in 13..=18 {
+        let options = schemadiff_plan::PlanOptions::for_version(v).unwrap();
+        let p = schemadiff_plan::plan_with(&from, &to, &Mapping::empty(), &options).unwrap();
+        let sql = schemadiff_sql::render_sql(&p, &opts());
+        let helper = p
+            .steps
+            .iter()
+            .any(|s| s.kind == schemadiff_plan::StepKind::CreateHelper);
+        assert_eq!(helper, v < 16, "PostgreSQL {v}:\n{sql}");
+        assert_eq!(
+            sql.contains("pg_input_is_valid"),
+            v >= 16,
+            "PostgreSQL {v}:\n{sql}"
+        );
+    }
+}

@@ -22,7 +22,10 @@ fn plan_with(mapping: &str) -> (Schema, Plan) {
     let (from, n1) = schema(FROM);
     let (to, n2) = schema(TO);
     let m = Mapping::parse(mapping, &Names(vec![&n2, &n1])).expect("mapping");
-    let plan = schemadiff_plan::plan(&from, &to, &m).expect("plan");
+    // Planned for the test server: from PostgreSQL 16 the query has no helper function.
+    let options = schemadiff_plan::PlanOptions::for_version(schemadiff_testkit::server_major())
+        .expect("supported");
+    let plan = schemadiff_plan::plan_with(&from, &to, &m, &options).expect("plan");
     (from, plan)
 }
 

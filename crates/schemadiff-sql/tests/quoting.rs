@@ -49,7 +49,7 @@ fn schema(enum_col: bool) -> Schema {
 fn run(db: &TestDb, prefix: &str) {
     let from = schema(false);
     let to = schema(true);
-    let (_, create) = script(&Schema::empty(), &from, &Mapping::empty());
+    let (_, create) = server_script(&Schema::empty(), &from, &Mapping::empty());
     db.execute(&format!("{prefix}{create}"));
     db.execute(&format!(
         "{prefix}INSERT INTO \"we\"\"ird's \\ table\" VALUES (1, 'it''s'), (2, 'say \"hi\"'), (3, E'back\\\\slash'), (4, 'sad'), (5, NULL)"
@@ -67,7 +67,7 @@ fn run(db: &TestDb, prefix: &str) {
         q("back\\slash")
     );
     let mapping = Mapping::parse(&toml, &DatabaseNames).expect("mapping");
-    let (plan, sql) = script(&from, &to, &mapping);
+    let (plan, sql) = server_script(&from, &to, &mapping);
     assert_parses(&plan);
     db.execute(&format!("{prefix}{sql}"));
     let rows = db.rows(
@@ -86,7 +86,7 @@ fn run(db: &TestDb, prefix: &str) {
         ]
     );
     let fresh = TestDb::create("quoting_fresh");
-    let (_, create_to) = script(&Schema::empty(), &to, &Mapping::empty());
+    let (_, create_to) = server_script(&Schema::empty(), &to, &Mapping::empty());
     fresh.execute(&create_to);
     assert_eq!(db.schema_dump(), fresh.schema_dump());
 }
@@ -111,10 +111,10 @@ fn weird_names_and_values_with_standard_conforming_strings_off() {
 fn guard_names_an_unmapped_weird_value() {
     let db = TestDb::create("quoting_guard");
     let from = schema(false);
-    let (_, create) = script(&Schema::empty(), &from, &Mapping::empty());
+    let (_, create) = server_script(&Schema::empty(), &from, &Mapping::empty());
     db.execute(&create);
     db.execute("INSERT INTO \"we\"\"ird's \\ table\" VALUES (1, E'o''dd\\\\ \"x\" 100%')");
-    let (_, sql) = script(&from, &schema(true), &Mapping::empty());
+    let (_, sql) = server_script(&from, &schema(true), &Mapping::empty());
     let err = db.try_execute(&sql).expect_err("unmapped value");
     assert!(
         err.contains(r#"'o''dd\ "x" 100%'"#) || err.contains(r#"E'o''dd\\ "x" 100%'"#),

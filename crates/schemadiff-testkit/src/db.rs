@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
 const ENV: &str = "SCHEMADIFF_TEST_DATABASE_URL";
+const PG_BIN_ENV: &str = "SCHEMADIFF_PG_BIN";
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 fn runtime() -> &'static tokio::runtime::Runtime {
@@ -124,6 +125,27 @@ fn free_port() -> Result<u16, String> {
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
+/// The major version of the test server (`server_version_num / 10000`: 15 for 15.20).
+///
+/// Panics, with instructions, when no server can be reached or started.
+pub fn server_major() -> u32 {
+    static MAJOR: OnceLock<u32> = OnceLock::new();
+    *MAJOR.get_or_init(|| {
+        let url = server_url();
+        let num: u32 = runtime()
+            .block_on(async {
+                let c = connect(&url).await?;
+                c.query_one("SELECT current_setting('server_version_num')::int4", &[])
+                    .await
+                    .map(|r| r.get::<_, i32>(0))
+            })
+            .unwrap_or_else(|e| panic!("cannot read the test server's version: {e}"))
+            .try_into()
+            .expect("a positive server_version_num");
+        num / 10_000
+    })
+}
+
 /// A fresh database, dropped when the value is dropped.
 pub struct TestDb {
     /// The database name (`sdt_<hint>_<pid>_<n>`, at most 63 bytes).
@@ -209,8 +231,16 @@ impl TestDb {
     /// A catalog fingerprint of the `public` schema: `pg_dump --schema-only` output without
     /// comments, settings and the dump's random `\restrict` keys. Two databases with the same
     /// tables, columns, types, defaults, constraints and indexes give the same text.
+    ///
+    /// `pg_dump` is taken from `$SCHEMADIFF_PG_BIN` when set (a directory), else from `PATH`. It
+    /// refuses servers newer than itself: for those, point `SCHEMADIFF_PG_BIN` at a newer client
+    /// (`scripts/pg-server.sh tools` installs pg_dump 18).
     pub fn schema_dump(&self) -> String {
-        let out = Command::new("pg_dump")
+        let pg_dump = match std::env::var_os(PG_BIN_ENV) {
+            Some(dir) => std::path::PathBuf::from(dir).join("pg_dump"),
+            None => "pg_dump".into(),
+        };
+        let out = Command::new(&pg_dump)
             .args([
                 "--schema-only",
                 "--no-owner",
@@ -221,11 +251,16 @@ impl TestDb {
             .arg(format!("--dbname={}", self.url))
             .output()
             .unwrap_or_else(|e| {
-                panic!("cannot run pg_dump: {e} (is PostgreSQL's client on PATH?)")
+                panic!(
+                    "cannot run {}: {e} (put PostgreSQL's client on PATH or set {PG_BIN_ENV})",
+                    pg_dump.display()
+                )
             });
         assert!(
             out.status.success(),
-            "pg_dump failed: {}",
+            "{} failed: {}(a pg_dump older than the server refuses it: set {PG_BIN_ENV} to a newer \
+             client's bin directory, e.g. the one `scripts/pg-server.sh tools` prints)",
+            pg_dump.display(),
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout)

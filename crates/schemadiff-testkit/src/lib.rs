@@ -14,5 +14,5 @@
 mod db;
 mod expect;
 
-pub use db::{TestDb, server_url};
+pub use db::{TestDb, server_major, server_url};
 pub use expect::{assert_file, workspace_root};

@@ -33,11 +33,13 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     let current = schemadiff_postgres::introspect(&client, &iopts)
         .await
         .with_context(|| format!("while introspecting {label}"))?;
+    let version = schemadiff_postgres::server_version_num(&client).await?;
     let from = Loaded {
         label: label.clone(),
         notes: source::not_managed_notes(&current),
         schema: current,
         names: None,
+        server_major: Some(version / 10_000),
     };
     for n in &from.notes {
         output::warn(n);

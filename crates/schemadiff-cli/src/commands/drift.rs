@@ -64,7 +64,8 @@ pub fn compare(db: &source::Loaded, target: &source::Loaded) -> anyhow::Result<R
         .context_radius(3)
         .header(&format!("database ({})", db.label), &target.label)
         .to_string();
-    let plan = schemadiff_plan::plan(&db.schema, &target.schema, &Mapping::empty())?;
+    let version = crate::commands::plan::target_version(db, target, None)?;
+    let plan = schemadiff_plan::plan_with(&db.schema, &target.schema, &Mapping::empty(), &version)?;
     let differences = plan.steps.iter().map(|s| s.description.clone()).collect();
     let opts = RenderOptions {
         from_label: db.label.clone(),

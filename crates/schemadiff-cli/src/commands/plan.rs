@@ -60,7 +60,35 @@ pub fn make_plan(from: &Loaded, to: &Loaded, options: &PlanOptions) -> anyhow::R
                 .with_context(|| format!("invalid mapping file {}", path.display()))?
         }
     };
-    Ok(schemadiff_plan::plan(&from.schema, &to.schema, &mapping)?)
+    let version = target_version(from, to, options.pg_version)?;
+    Ok(schemadiff_plan::plan_with(
+        &from.schema,
+        &to.schema,
+        &mapping,
+        &version,
+    )?)
+}
+
+/// The version to plan for: the database's (the `from` side first: the script runs there),
+/// else `--pg-version`, else the default. `--pg-version` contradicting a database is an error.
+pub fn target_version(
+    from: &Loaded,
+    to: &Loaded,
+    requested: Option<u32>,
+) -> anyhow::Result<schemadiff_plan::PlanOptions> {
+    let db = from
+        .server_major
+        .map(|v| (v, &from.label))
+        .or(to.server_major.map(|v| (v, &to.label)));
+    let version = match (requested, db) {
+        (Some(n), Some((v, label))) if n != v => anyhow::bail!(
+            "--pg-version {n} does not match {label}, which runs PostgreSQL {v}; leave it out to plan for the database's version"
+        ),
+        (_, Some((v, _))) => v,
+        (Some(n), None) => n,
+        (None, None) => schemadiff_plan::PlanOptions::default().pg_version,
+    };
+    Ok(schemadiff_plan::PlanOptions::for_version(version)?)
 }
 
 /// Prints every hazard the user did not allow and returns true when the plan must be refused.

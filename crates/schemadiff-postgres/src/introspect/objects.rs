@@ -102,6 +102,12 @@ pub(crate) fn add_indexes(
             if !get::<bool>(row, 8)? {
                 problems.push("invalid index (a failed concurrent build)");
             }
+            let definition = text(row, 10)?;
+            // PostgreSQL 15+; read from the definition, which every version has (the catalog
+            // column pg_index.indnullsnotdistinct exists from 15 only).
+            if definition.contains(" NULLS NOT DISTINCT") {
+                problems.push("unique index with NULLS NOT DISTINCT");
+            }
             current = Some(IndexRows {
                 table,
                 name,
@@ -109,7 +115,7 @@ pub(crate) fn add_indexes(
                 primary: get(row, 4)?,
                 method: text(row, 5)?,
                 problems,
-                definition: text(row, 10)?,
+                definition,
                 deferrable: get(row, 17)?,
                 columns: Vec::new(),
             });

@@ -4,7 +4,7 @@
 
 use schemadiff_dsl::NameMap;
 use schemadiff_model::{QualifiedName, Schema};
-use schemadiff_plan::{Mapping, NameResolver, Plan};
+use schemadiff_plan::{Mapping, NameResolver, Plan, PlanOptions};
 use schemadiff_sql::{RenderOptions, render_sql};
 use schemadiff_testkit::TestDb;
 use std::path::Path;
@@ -35,12 +35,28 @@ impl NameResolver for Names<'_> {
     }
 }
 
-/// Plans and renders the SQL script.
+/// Plans (for the default version: the one snapshots are taken for) and renders the script.
 pub fn script(from: &Schema, to: &Schema, mapping: &Mapping) -> (Plan, String) {
-    let plan =
-        schemadiff_plan::plan(from, to, mapping).unwrap_or_else(|e| panic!("plan failed: {e}"));
+    script_for(from, to, mapping, PlanOptions::default().pg_version)
+}
+
+/// Plans for PostgreSQL `pg_version` and renders the SQL script.
+pub fn script_for(
+    from: &Schema,
+    to: &Schema,
+    mapping: &Mapping,
+    pg_version: u32,
+) -> (Plan, String) {
+    let options = PlanOptions::for_version(pg_version).expect("a supported version");
+    let plan = schemadiff_plan::plan_with(from, to, mapping, &options)
+        .unwrap_or_else(|e| panic!("plan failed: {e}"));
     let sql = render_sql(&plan, &opts());
     (plan, sql)
+}
+
+/// Plans for the test server's version (what runs on it) and renders the SQL script.
+pub fn server_script(from: &Schema, to: &Schema, mapping: &Mapping) -> (Plan, String) {
+    script_for(from, to, mapping, schemadiff_testkit::server_major())
 }
 
 pub fn opts() -> RenderOptions {
@@ -53,7 +69,7 @@ pub fn opts() -> RenderOptions {
 /// A database created from `schema` with the plan from empty.
 pub fn create_db(hint: &str, schema: &Schema) -> TestDb {
     let db = TestDb::create(hint);
-    let (_, sql) = script(&Schema::empty(), schema, &Mapping::empty());
+    let (_, sql) = server_script(&Schema::empty(), schema, &Mapping::empty());
     db.execute(&sql);
     db
 }
