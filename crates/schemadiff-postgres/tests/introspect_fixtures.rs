@@ -1,6 +1,7 @@
 //! Introspection against the real PostgreSQL server, one case per directory under
 //! `fixtures/introspect/<case>/`: `setup.sql` builds the database, `expected.txt` is the
-//! reviewed `{:#?}` dump of the introspected model. An optional `options.txt` holds
+//! reviewed `{:#?}` dump of the introspected model (`expected.pgN.txt` instead on servers of
+//! major version N and later, where PostgreSQL prints a view's definition differently). An optional `options.txt` holds
 //! `schemas=a,b`, `exclude=t1,t2` and `setup=<other case>` (reuse another case's setup.sql). In setup.sql a line `-- split`
 //! separates parts run as separate transactions.
 
@@ -50,7 +51,19 @@ fn run_case(dir: &Path) {
         "{case}: {:?}",
         stats.missing_schemas
     );
-    assert_file(dir.join("expected.txt"), &format!("{schema:#?}\n"));
+    assert_file(expected_file(dir), &format!("{schema:#?}\n"));
+}
+
+/// `expected.txt`, or, where the server's own text differs between versions (a view's
+/// definition as PostgreSQL prints it), `expected.pgN.txt` with the largest N not above the
+/// server's major version.
+fn expected_file(dir: &Path) -> std::path::PathBuf {
+    let major = schemadiff_testkit::server_major();
+    (13..=major)
+        .rev()
+        .map(|v| dir.join(format!("expected.pg{v}.txt")))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| dir.join("expected.txt"))
 }
 
 #[test]

@@ -17,8 +17,12 @@ SELECT n.nspname::text AS schema_name,
        pg_get_expr(ad.adbin, ad.adrelid) AS default_expr,
        a.attidentity::text AS identity,
        a.attgenerated::text AS generated,
+       -- The sequence must be a sequence: before PostgreSQL 15 a stored generated column's
+       -- dependency on this column is also an 'a' row of pg_class (table on itself), which
+       -- the default's dependency on its own table would otherwise match.
        EXISTS (SELECT 1
                FROM pg_depend dd
+               JOIN pg_class s ON s.oid = dd.refobjid AND s.relkind = 'S'
                JOIN pg_depend od ON od.classid = 'pg_class'::regclass AND od.objid = dd.refobjid
                WHERE dd.classid = 'pg_attrdef'::regclass AND dd.objid = ad.oid
                  AND dd.refclassid = 'pg_class'::regclass

@@ -42,7 +42,11 @@ SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
        n.nspname::text,
        p.proname::text,
        NULL::text,
-       p.proname::text || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+       -- PostgreSQL 14+ writes a procedure's argument modes ("IN n integer"), 13 does not:
+       -- the IN mode (the default) is left out so that every version gives the same text.
+       p.proname::text || '(' || CASE p.prokind
+         WHEN 'p' THEN regexp_replace(pg_get_function_identity_arguments(p.oid), '(^|, )IN ', '\1', 'g')
+         ELSE pg_get_function_identity_arguments(p.oid) END || ')'
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = ANY($1::text[])
