@@ -151,8 +151,10 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// The seed plan (v1.2 → v2.0 with its mapping file) and the plan that builds v1.2 from nothing.
-fn plans() -> (schemadiff_plan::Plan, schemadiff_plan::Plan) {
+/// The seed plan (v1.2 → v2.0 with its mapping file) and the plan that builds v1.2 from nothing,
+/// both for the server's major version.
+fn plans(pg_version: u32) -> (schemadiff_plan::Plan, schemadiff_plan::Plan) {
+    let opts = schemadiff_plan::PlanOptions { pg_version };
     let from = schemadiff_dsl::load("schemas/v1.2.prisma", &read("schemas/v1.2.prisma"));
     let to = schemadiff_dsl::load("schemas/v2.0.prisma", &read("schemas/v2.0.prisma"));
     let resolver = schemadiff_cli::source::Resolver {
@@ -160,11 +162,13 @@ fn plans() -> (schemadiff_plan::Plan, schemadiff_plan::Plan) {
     };
     let mapping = schemadiff_plan::Mapping::parse(&read("schemas/v1.2-to-v2.0.toml"), &resolver)
         .expect("mapping file");
-    let upgrade = schemadiff_plan::plan(&from.schema, &to.schema, &mapping).expect("seed plan");
-    let build = schemadiff_plan::plan(
+    let upgrade =
+        schemadiff_plan::plan_with(&from.schema, &to.schema, &mapping, &opts).expect("seed plan");
+    let build = schemadiff_plan::plan_with(
         &schemadiff_model::Schema::default(),
         &from.schema,
         &schemadiff_plan::Mapping::default(),
+        &opts,
     )
     .expect("v1.2 plan");
     (upgrade, build)
@@ -319,7 +323,11 @@ async fn main() {
         args.campaigns, args.runs
     );
 
-    let (upgrade, build) = plans();
+    let major = schemadiff_postgres::server_version_num(&bench.admin)
+        .await
+        .expect("server_version_num")
+        / 10_000;
+    let (upgrade, build) = plans(major);
     exec(&bench.admin, &format!("CREATE DATABASE \"{base}\""))
         .await
         .expect("create base");
