@@ -144,6 +144,56 @@ fn validate_renames(from: &Schema, to: &Schema, m: &Mapping) -> Result<(), PlanE
                 message: format!("table {new} is not in the target schema"),
             });
         }
+        // Renames are applied one by one under their new names: a name the source still
+        // holds (a swap, a chain, or a table dropped in the same plan) would be taken twice.
+        if from.tables.contains_key(new) {
+            return Err(PlanError::UnusedMapping {
+                path: format!("renames.tables.{}", old.name),
+                message: format!(
+                    "table {new} already exists in the source schema: renaming into a name that is still in use (swapping or chaining names, or replacing a table dropped in the same plan) is not supported; do it in two plans"
+                ),
+            });
+        }
+    }
+    for (table, cols) in &m.renames.columns {
+        let source = m
+            .renames
+            .tables
+            .iter()
+            .find(|(_, n)| *n == table)
+            .map(|(o, _)| o)
+            .unwrap_or(table);
+        for (old, new) in cols {
+            let path = format!("renames.columns.{}.{old}", table.name);
+            let (Some(ft), Some(tt)) = (from.tables.get(source), to.tables.get(table)) else {
+                return Err(PlanError::UnusedMapping {
+                    path,
+                    message: format!(
+                        "table {table} is not in the target schema, or its source {source} is not in the source schema"
+                    ),
+                });
+            };
+            if ft.column(old).is_none() {
+                return Err(PlanError::UnusedMapping {
+                    path,
+                    message: format!("column {source}.{old} is not in the source schema"),
+                });
+            }
+            if tt.column(new).is_none() {
+                return Err(PlanError::UnusedMapping {
+                    path,
+                    message: format!("column {table}.{new} is not in the target schema"),
+                });
+            }
+            if ft.column(new).is_some() {
+                return Err(PlanError::UnusedMapping {
+                    path,
+                    message: format!(
+                        "column {source}.{new} already exists in the source schema: renaming into a name that is still in use (swapping or chaining names, or replacing a column dropped in the same plan) is not supported; do it in two plans"
+                    ),
+                });
+            }
+        }
     }
     Ok(())
 }

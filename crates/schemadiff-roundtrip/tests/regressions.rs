@@ -1,0 +1,97 @@
+//! Minimized shapes the random round trips found, kept as plain regression tests.
+
+use schemadiff_plan::{DatabaseNames, Mapping};
+
+fn dsl(text: &str) -> schemadiff_model::Schema {
+    let l = schemadiff_dsl::load("inline.prisma", text);
+    assert!(!l.has_errors(), "{:?}", l.diagnostics);
+    l.schema
+}
+
+fn plan_error(from: &str, to: &str, mapping: &str) -> String {
+    let m = Mapping::parse(mapping, &DatabaseNames).expect("mapping parses");
+    match schemadiff_plan::plan(&dsl(from), &dsl(to), &m) {
+        Ok(p) => panic!(
+            "the plan was made, but a declared rename cannot be applied:\n{}",
+            schemadiff_sql::render_sql(
+                &p,
+                &schemadiff_sql::RenderOptions {
+                    from_label: "from".into(),
+                    to_label: "to".into()
+                }
+            )
+        ),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Seed 1 (first run): two columns swap names. The renames were silently skipped (the new name
+/// was taken), so the plan cast each column into the other's type (`text → inet`, values in
+/// the wrong column once allowed). Now an error naming the key.
+#[test]
+fn swapped_column_names_are_refused_not_ignored() {
+    let e = plan_error(
+        "model T {\n  id Int @id\n  a  String\n  b  Int\n}\n",
+        "model T {\n  id Int @id\n  b  String\n  a  Int\n}\n",
+        "[renames.columns.T]\na = \"b\"\nb = \"a\"\n",
+    );
+    assert!(
+        e.contains("renames.columns.T.") && e.contains("already exists in the source"),
+        "{e}"
+    );
+}
+
+/// Seed 1 as well: two tables swap names; the renames were skipped and each table was altered
+/// into the other (a required column "added" to a table with rows).
+#[test]
+fn swapped_table_names_are_refused_not_ignored() {
+    let e = plan_error(
+        "model A {\n  id Int @id\n  x  String\n}\n\nmodel B {\n  id Int @id\n  y  Int\n}\n",
+        "model B {\n  id Int @id\n  x  String\n}\n\nmodel A {\n  id Int @id\n  y  Int\n}\n",
+        "[renames.tables]\nA = \"B\"\nB = \"A\"\n",
+    );
+    assert!(
+        e.contains("renames.tables.A") && e.contains("already exists in the source"),
+        "{e}"
+    );
+}
+
+/// A chain (A → B while B → C): whether it worked depended on the names' sort order.
+#[test]
+fn chained_table_renames_are_refused() {
+    let e = plan_error(
+        "model A {\n  id Int @id\n}\n\nmodel B {\n  id Int @id\n}\n",
+        "model B {\n  id Int @id\n}\n\nmodel C {\n  id Int @id\n}\n",
+        "[renames.tables]\nA = \"B\"\nB = \"C\"\n",
+    );
+    assert!(e.contains("already exists in the source"), "{e}");
+}
+
+/// A column rename naming a column that does not exist was ignored without a word, against
+/// docs/mapping.md ("every key must be used by the plan").
+#[test]
+fn renaming_a_missing_column_is_an_error() {
+    let e = plan_error(
+        "model T {\n  id Int @id\n  a  String\n}\n",
+        "model T {\n  id Int @id\n  a  String\n}\n",
+        "[renames.columns.T]\nnope = \"a\"\n",
+    );
+    assert!(
+        e.contains("renames.columns.T.nope") && e.contains("not in the source"),
+        "{e}"
+    );
+}
+
+/// The supported shapes still plan: a rename plus a new column under the old name.
+#[test]
+fn rename_and_reuse_of_the_old_name_plans() {
+    let m = Mapping::parse("[renames.columns.T]\na = \"b\"\n", &DatabaseNames).unwrap();
+    let p = schemadiff_plan::plan(
+        &dsl("model T {\n  id Int @id\n  a  String\n}\n"),
+        &dsl("model T {\n  id Int @id\n  b  String\n  a  Int?\n}\n"),
+        &m,
+    )
+    .expect("plan");
+    let kinds: Vec<&str> = p.steps.iter().map(|s| s.kind.as_str()).collect();
+    assert!(kinds.contains(&"rename-column"), "{kinds:?}");
+}
