@@ -57,3 +57,8 @@ test-pg version="all":
         echo "== PostgreSQL $v"
         SCHEMADIFF_TEST_DATABASE_URL=$(scripts/pg-server.sh start "$v") cargo nextest run --workspace --no-fail-fast
     done
+
+# Random round trips (docs/testing.md): `just roundtrip 5000 1` runs 5000 generated schema
+# pairs from seed 1 on the test PostgreSQL; CI runs 200 with the workspace tests.
+roundtrip cases="5000" seed="1":
+    SCHEMADIFF_ROUNDTRIP_CASES={{cases}} SCHEMADIFF_ROUNDTRIP_SEED={{seed}} cargo nextest run -p schemadiff-roundtrip --no-fail-fast -E 'test(shard_)'

@@ -13,7 +13,8 @@
 //!   precision or decimal digits); text → enum, and enum → enum when the enum lost a value or
 //!   the column changes enum, map each value with `[values]` first, else by name ignoring case
 //!   and all but ASCII letters and digits; text → json(b) keeps valid JSON as JSON and any other
-//!   text as a JSON string; a NULL in a column that becomes required takes the `[fill]` value,
+//!   text as a JSON string; `jsonb → text` unwraps JSON strings and keeps any other JSON's
+//!   text; integers, booleans, uuids, dates and enum labels becoming `text` keep their text; a NULL in a column that becomes required takes the `[fill]` value,
 //!   else the new literal default;
 //! - any other type change is an error of the oracle (the generator must not produce what the
 //!   oracle cannot judge).
@@ -208,6 +209,8 @@ fn widening(from: &ColumnType, to: &ColumnType) -> bool {
 /// How a paired column's values are carried over.
 enum Carry {
     Same,
+    /// `jsonb → text`: a JSON string becomes its text, any other JSON its `jsonb` text.
+    JsonToText,
     Mapped(Vec<String>),
     Json,
 }
@@ -222,9 +225,15 @@ pub fn expect(
     let m = parse_mapping(mapping)?;
     let mut out = Vec::new();
     for (qn, t) in &to.tables {
-        let old_name = m.tables.get(&qn.name).cloned().unwrap_or(qn.name.clone());
-        let fqn = QualifiedName::new(qn.schema.clone(), old_name);
-        let Some(ft) = from.tables.get(&fqn) else {
+        // The partner: the rename's source, else the same name unless that name was renamed
+        // away (then this is a new table that took the freed name).
+        let old_name = match m.tables.get(&qn.name) {
+            Some(old) => Some(old.clone()),
+            None if m.tables.values().any(|o| o == &qn.name) => None,
+            None => Some(qn.name.clone()),
+        };
+        let fqn = QualifiedName::new(qn.schema.clone(), old_name.clone().unwrap_or_default());
+        let Some(ft) = old_name.and(from.tables.get(&fqn)) else {
             out.push(TableExpect {
                 table: qn.clone(),
                 from: None,
@@ -239,13 +248,13 @@ pub fn expect(
         let n = snap.rows.len();
         let mut columns = Vec::new();
         for c in &t.columns {
-            let old = m
-                .columns
-                .get(&qn.name)
-                .and_then(|r| r.get(&c.name))
-                .cloned()
-                .unwrap_or(c.name.clone());
-            let Some(fc) = ft.column(&old) else {
+            let renamed = m.columns.get(&qn.name);
+            let old = match renamed.and_then(|r| r.get(&c.name)) {
+                Some(o) => Some(o.clone()),
+                None if renamed.is_some_and(|r| r.values().any(|o| o == &c.name)) => None,
+                None => Some(c.name.clone()),
+            };
+            let Some(fc) = old.as_deref().and_then(|o| ft.column(o)) else {
                 // A new column: its default, or NULL.
                 let cell = match &c.default {
                     None => Cell::Exact(None),
@@ -257,6 +266,7 @@ pub fn expect(
                 columns.push((c.name.clone(), vec![cell; n]));
                 continue;
             };
+            let old = fc.name.clone();
             let values = snap
                 .column(&old)
                 .ok_or_else(|| format!("no values recorded for {fqn}.{old}"))?;
@@ -290,6 +300,17 @@ pub fn expect(
                     )
                 }
                 (a, b) if a.is_textual() && b.is_json() => Carry::Json,
+                (ColumnType::Jsonb, b) if b.is_textual() => Carry::JsonToText,
+                (
+                    ColumnType::SmallInt
+                    | ColumnType::Integer
+                    | ColumnType::BigInt
+                    | ColumnType::Boolean
+                    | ColumnType::Uuid
+                    | ColumnType::Date
+                    | ColumnType::Enum(_),
+                    ColumnType::Text,
+                ) => Carry::Same,
                 (a, b) if widening(a, b) => Carry::Same,
                 (a, b) => {
                     return Err(format!(
@@ -326,6 +347,10 @@ pub fn expect(
                     },
                     Some(v) => match &carry {
                         Carry::Same => Cell::Exact(Some(v)),
+                        Carry::JsonToText => match serde_json::from_str::<serde_json::Value>(&v) {
+                            Ok(serde_json::Value::String(s)) => Cell::Exact(Some(s)),
+                            _ => Cell::Exact(Some(v)),
+                        },
                         Carry::Json => Cell::Json {
                             valid: serde_json::from_str::<serde_json::Value>(&v).is_ok(),
                             text: v,

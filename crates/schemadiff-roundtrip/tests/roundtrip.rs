@@ -67,16 +67,21 @@ fn shard_3() {
 }
 
 /// Every committed case (a failure once found, now a regression test) still passes.
+/// `SCHEMADIFF_ROUNDTRIP_DIR=/path` replays the cases saved under another directory instead
+/// (for example the temporary directory a failure report names).
 #[test]
 fn committed_cases_replay() {
-    let mut dirs: Vec<_> = std::fs::read_dir(fixture_root())
-        .expect("fixtures/roundtrip")
+    let root = std::env::var_os("SCHEMADIFF_ROUNDTRIP_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(fixture_root);
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.join("from.prisma").exists())
         .collect();
     dirs.sort();
-    assert!(!dirs.is_empty(), "no case under fixtures/roundtrip");
+    assert!(!dirs.is_empty(), "no case under {}", root.display());
     let db = TestDb::create("roundtrip_replay");
     let mut failures = Vec::new();
     for d in &dirs {
