@@ -13,7 +13,7 @@
 use crate::Rng;
 use schemadiff_model::{
     Column, ColumnType, DefaultValue, Enum, ForeignKey, Index, IndexColumn, IndexMethod,
-    PrimaryKey, QualifiedName, ReferentialAction, Schema, Table, constraint_name,
+    PrimaryKey, QualifiedName, ReferentialAction, Schema, SortOrder, Table, constraint_name,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -59,6 +59,23 @@ struct GCol {
 struct GIndex {
     cols: Vec<u32>,
     unique: bool,
+    /// The first column sorts descending (B-tree only).
+    desc: bool,
+    method: IndexMethod,
+    /// Operator class of the first column (`jsonb_path_ops` for GIN).
+    opclass: Option<String>,
+}
+
+impl GIndex {
+    fn btree(cols: Vec<u32>, unique: bool) -> GIndex {
+        GIndex {
+            cols,
+            unique,
+            desc: false,
+            method: IndexMethod::BTree,
+            opclass: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -580,10 +597,7 @@ impl Gen {
             .collect();
         if !uniq.is_empty() && self.rng.pct(35) {
             let c = *self.rng.pick(&uniq);
-            t.indexes.push(GIndex {
-                cols: vec![c],
-                unique: true,
-            });
+            t.indexes.push(GIndex::btree(vec![c], true));
             self.roles.insert(c, Role::Unique);
         }
         let idx: Vec<u32> = t
@@ -601,15 +615,61 @@ impl Gen {
                     cols.push(other);
                 }
             }
-            add_index(
-                &mut t,
-                GIndex {
-                    cols,
-                    unique: false,
-                },
-            );
+            let i = self.styled_index(&t, cols);
+            add_index(&mut t, i);
+        }
+        // A GIN index on a JSON column.
+        let gin: Vec<u32> = t
+            .cols
+            .iter()
+            .filter(|c| c.ty == ColumnType::Jsonb)
+            .map(|c| c.uid)
+            .collect();
+        if !gin.is_empty() && self.rng.pct(40) {
+            let c = *self.rng.pick(&gin);
+            let i = self.styled_index(&t, vec![c]);
+            add_index(&mut t, i);
+        }
+        // A self relation.
+        if self.rng.pct(15) && !t.has_col_name("parentId") {
+            let cuid = self.next_uid();
+            t.cols.push(GCol {
+                uid: cuid,
+                name: "parentId".into(),
+                ty: ColumnType::Integer,
+                nullable: true,
+                default: None,
+            });
+            let fk = self.random_fk(cuid, t.uid, true);
+            t.fks.push(fk);
+            self.roles.insert(cuid, Role::Ref(t.uid));
         }
         t
+    }
+
+    /// A non-unique index over `cols`: GIN (sometimes `jsonb_path_ops`) on a JSON column, else
+    /// sometimes hash (one column), sometimes descending.
+    fn styled_index(&mut self, t: &GTable, cols: Vec<u32>) -> GIndex {
+        let ty = t
+            .col(cols[0])
+            .map(|c| c.ty.clone())
+            .unwrap_or(ColumnType::Integer);
+        let mut i = GIndex::btree(cols, false);
+        if ty == ColumnType::Jsonb {
+            i.cols.truncate(1);
+            i.method = IndexMethod::Gin;
+            if self.rng.pct(50) {
+                i.opclass = Some("jsonb_path_ops".into());
+            }
+        } else if i.cols.len() == 1
+            && matches!(ty, ColumnType::Text | ColumnType::Integer)
+            && self.rng.pct(20)
+        {
+            i.method = IndexMethod::Hash;
+        } else if self.rng.pct(25) {
+            i.desc = true;
+        }
+        i
     }
 
     fn random_fk(&mut self, col: u32, parent: u32, nullable: bool) -> GFk {
@@ -968,6 +1028,13 @@ impl Gen {
                     // Indexed columns may change type (PostgreSQL rebuilds the index); a foreign
                     // key column may not (the DSL wants the referenced column's type).
                     .filter(|c| !to_t.fks.iter().any(|f| f.col == c.uid))
+                    // A GIN or hash index needs an operator class of the new type.
+                    .filter(|c| {
+                        !to_t
+                            .indexes
+                            .iter()
+                            .any(|i| i.method != IndexMethod::BTree && i.cols.contains(&c.uid))
+                    })
                     .cloned()
                     .collect();
                 if let Some(c) = pick_opt(&mut self.rng, &cands) {
@@ -1131,13 +1198,7 @@ impl Gen {
                         .cloned()
                         .collect();
                     if let Some(c) = pick_opt(&mut self.rng, &cands) {
-                        add_index(
-                            self.to_table_mut(tuid),
-                            GIndex {
-                                cols: vec![c.uid],
-                                unique: true,
-                            },
-                        );
+                        add_index(self.to_table_mut(tuid), GIndex::btree(vec![c.uid], true));
                         self.roles.insert(c.uid, Role::Unique);
                         self.note(format!("{}: add unique on {}", to_t.name, c.name));
                     }
@@ -1149,13 +1210,9 @@ impl Gen {
                         .cloned()
                         .collect();
                     if let Some(c) = pick_opt(&mut self.rng, &cands) {
-                        add_index(
-                            self.to_table_mut(tuid),
-                            GIndex {
-                                cols: vec![c.uid],
-                                unique: false,
-                            },
-                        );
+                        let t = self.to.table(tuid).expect("to").clone();
+                        let i = self.styled_index(&t, vec![c.uid]);
+                        add_index(self.to_table_mut(tuid), i);
                         self.note(format!("{}: add index on {}", to_t.name, c.name));
                     }
                 }
@@ -1208,6 +1265,39 @@ impl Gen {
                         self.to_table_mut(tuid).fks.push(fk);
                         self.note(format!("{}: add fk on {}", to_t.name, c.name));
                     }
+                }
+                // Change how an index is built (same name: dropped and created again).
+                6 if to_t.indexes.iter().any(|i| !i.unique) => {
+                    let which: Vec<usize> = (0..to_t.indexes.len())
+                        .filter(|i| !to_t.indexes[*i].unique)
+                        .collect();
+                    let i = *self.rng.pick(&which);
+                    let old = to_t.indexes[i].clone();
+                    let new = match old.method {
+                        IndexMethod::BTree => GIndex {
+                            desc: !old.desc,
+                            ..old.clone()
+                        },
+                        IndexMethod::Gin => GIndex {
+                            opclass: match old.opclass {
+                                Some(_) => None,
+                                None => Some("jsonb_path_ops".into()),
+                            },
+                            ..old.clone()
+                        },
+                        _ => GIndex::btree(old.cols.clone(), false),
+                    };
+                    self.note(format!(
+                        "{}: index #{i} {:?}/desc={}/{:?} → {:?}/desc={}/{:?}",
+                        to_t.name,
+                        old.method,
+                        old.desc,
+                        old.opclass,
+                        new.method,
+                        new.desc,
+                        new.opclass
+                    ));
+                    self.to_table_mut(tuid).indexes[i] = new;
                 }
                 _ => {}
             }
@@ -1673,9 +1763,21 @@ fn to_model(g: &GSchema) -> Schema {
             let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
             table.indexes.push(Index {
                 name: constraint_name(&t.name, &refs, if i.unique { "key" } else { "idx" }),
-                columns: cols.iter().map(IndexColumn::asc).collect(),
+                columns: cols
+                    .iter()
+                    .enumerate()
+                    .map(|(k, c)| IndexColumn {
+                        name: c.clone(),
+                        sort: if k == 0 && i.desc {
+                            SortOrder::Desc
+                        } else {
+                            SortOrder::Asc
+                        },
+                        opclass: if k == 0 { i.opclass.clone() } else { None },
+                    })
+                    .collect(),
                 unique: i.unique,
-                method: IndexMethod::BTree,
+                method: i.method,
             });
         }
         for f in &t.fks {
