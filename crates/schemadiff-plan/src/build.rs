@@ -671,15 +671,25 @@ fn recreate_enum(ctx: &mut Ctx, from: &Enum, to: &Enum, removed: &[String]) {
     ctx.push(end, enum_meta(&to.name), vec![]);
 }
 
-/// Pre-flight: duplicate keys of a new unique index or key on an existing table.
+/// Pre-flight: duplicate keys of a new unique index or key on an existing table. It runs before
+/// the plan, so it reads the table and columns under their names before the declared renames;
+/// a key over a column the plan adds has no data to check yet and gets no query.
 pub(crate) fn duplicates_preflight(
     ctx: &mut Ctx,
     table: &QualifiedName,
     cols: &[String],
     name: &str,
 ) {
-    let list = ident_list(cols);
-    let not_null: Vec<String> = cols
+    let Some(existing) = ctx.from.tables.get(table) else {
+        return;
+    };
+    if cols.iter().any(|c| existing.column(c).is_none()) {
+        return;
+    }
+    let old_table = ctx.old_names(table, "").0;
+    let old_cols: Vec<String> = cols.iter().map(|c| ctx.old_names(table, c).1).collect();
+    let list = ident_list(&old_cols);
+    let not_null: Vec<String> = old_cols
         .iter()
         .map(|c| format!("{} IS NOT NULL", quote_ident(c)))
         .collect();
@@ -688,7 +698,7 @@ pub(crate) fn duplicates_preflight(
         description: format!("duplicate keys for unique {name} on {table} ({})", cols.join(", ")),
         sql: format!(
             "SELECT {list}, count(*)::text AS rows FROM {} WHERE {} GROUP BY {list} HAVING count(*) > 1 ORDER BY {list} LIMIT 20",
-            qname(table),
+            qname(&old_table),
             not_null.join(" AND ")
         ),
         null_blocks: false,

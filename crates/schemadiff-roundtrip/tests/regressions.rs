@@ -95,3 +95,43 @@ fn rename_and_reuse_of_the_old_name_plans() {
     let kinds: Vec<&str> = p.steps.iter().map(|s| s.kind.as_str()).collect();
     assert!(kinds.contains(&"rename-column"), "{kinds:?}");
 }
+
+/// Seeds 9093, 9109, 9160, 9180: a unique index on a renamed table or column. Its pre-flight
+/// (duplicate keys) ran before the plan but named the new table and columns, so `schemadiff
+/// apply` failed with "column does not exist" before doing anything. Now it reads the old names
+/// and still finds the duplicates.
+#[test]
+fn duplicate_key_preflight_reads_the_names_before_the_renames() {
+    let from = dsl("model T {\n  id Int @id\n  a  String\n}\n");
+    let to = dsl("model U {\n  id Int @id\n  b  String @unique\n}\n");
+    let m = Mapping::parse(
+        "[renames.tables]\nT = \"U\"\n[renames.columns.U]\na = \"b\"\n",
+        &DatabaseNames,
+    )
+    .unwrap();
+    let plan = schemadiff_plan::plan(&from, &to, &m).expect("plan");
+    let opts = schemadiff_sql::RenderOptions {
+        from_label: "from".into(),
+        to_label: "to".into(),
+    };
+    let db = schemadiff_testkit::TestDb::create("regression_preflight");
+    let create =
+        schemadiff_plan::plan(&schemadiff_model::Schema::empty(), &from, &Mapping::empty())
+            .expect("create");
+    db.execute(&schemadiff_sql::render_sql(&create, &opts));
+    db.execute("INSERT INTO \"T\" VALUES (1, 'x'), (2, 'x'), (3, 'y')");
+    let queries: Vec<_> = plan
+        .preflight_queries()
+        .into_iter()
+        .filter(|q| q.kind == schemadiff_plan::PreflightKind::Duplicates)
+        .collect();
+    assert_eq!(queries.len(), 1, "{queries:?}");
+    // Panics with the server's message when the query names what does not exist yet.
+    let rows = db.rows(&queries[0].sql);
+    let outcome = queries[0].evaluate(&rows);
+    assert!(outcome.blocking, "{outcome:?}");
+    assert!(
+        outcome.lines.iter().any(|l| l.contains("'x'")),
+        "{outcome:?}"
+    );
+}
