@@ -26,6 +26,9 @@ pub struct Input {
     pub models: Option<(Schema, Schema)>,
     /// The generated changes, for the failure message.
     pub changes: Vec<String>,
+    /// Apply with the library's `apply` / `apply_and_verify` (as `schemadiff apply` does)
+    /// instead of running the rendered script.
+    pub via_library: bool,
 }
 
 impl Input {
@@ -40,6 +43,7 @@ impl Input {
             allowed: c.allowed_hazards,
             models: Some((c.from_model, c.to_model)),
             changes: c.changes,
+            via_library: seed % 2 == 1,
         }
     }
 
@@ -59,6 +63,7 @@ impl Input {
                 .collect(),
             models: None,
             changes: Vec::new(),
+            via_library: false,
         }
     }
 
@@ -205,16 +210,94 @@ pub fn run(db: &TestDb, input: &Input, after_apply: Option<&str>) -> Result<Stat
         .map(|(qn, t)| (qn.clone(), snapshot(db, qn, t)))
         .collect();
 
-    // Apply.
-    db.try_execute(&sql)
-        .map_err(|e| fail(format!("applying the plan failed: {e}"), &sql))?;
+    // Pre-flight (what `schemadiff apply` runs first): the generated data is fully mapped, so
+    // nothing may block. Then apply, through the library or as the rendered script.
+    let rt = runtime();
+    let connect = || async {
+        let o = schemadiff_postgres::ConnectOptions::resolve(Some(&db.url))?;
+        schemadiff_postgres::connect(&o).await
+    };
+    rt.block_on(async {
+        let client = connect().await.map_err(|e| e.to_string())?;
+        for q in plan.preflight_queries() {
+            let rows = schemadiff_postgres::query_text(&client, &q.sql)
+                .await
+                .map_err(|e| format!("pre-flight query failed ({}): {e}", q.description))?;
+            let outcome = q.evaluate(&rows);
+            if outcome.blocking {
+                return Err(format!(
+                    "pre-flight blocks data the plan handles: {}\n  {}",
+                    outcome.summary,
+                    outcome.lines.join("\n  ")
+                ));
+            }
+        }
+        Ok(())
+    })
+    .map_err(|e| fail(e, &sql))?;
+    if input.via_library {
+        let batches: Vec<schemadiff_postgres::SqlBatch> = plan
+            .batches()
+            .into_iter()
+            .map(|b| schemadiff_postgres::SqlBatch {
+                transactional: b.transactional,
+                statements: b
+                    .statements
+                    .into_iter()
+                    .map(|s| schemadiff_postgres::SqlStatement {
+                        description: s.description,
+                        sql: s.sql,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let iopts = schemadiff_postgres::IntrospectOptions::for_schemas(vec!["public".into()]);
+        rt.block_on(async {
+            let mut client = connect().await?;
+            let aopts = schemadiff_postgres::ApplyOptions::default();
+            let mut target = to.clone();
+            schemadiff_postgres::canonicalize_expressions(&client, &mut target).await?;
+            if let [only] = batches.as_slice()
+                && only.transactional
+            {
+                schemadiff_postgres::apply_and_verify(
+                    &mut client,
+                    &batches,
+                    &aopts,
+                    &iopts,
+                    &mut |_| {},
+                    |after| {
+                        if same(after, &target) {
+                            Ok(())
+                        } else {
+                            Err("the result differs from `to` (verification before COMMIT)".into())
+                        }
+                    },
+                )
+                .await
+                .map(|_| ())
+            } else {
+                schemadiff_postgres::apply(&mut client, &batches, &aopts, &mut |_| {})
+                    .await
+                    .map(|_| ())
+            }
+        })
+        .map_err(|e| {
+            fail(
+                format!("applying the plan (library apply) failed: {e}"),
+                &sql,
+            )
+        })?;
+    } else {
+        db.try_execute(&sql)
+            .map_err(|e| fail(format!("applying the plan failed: {e}"), &sql))?;
+    }
     if let Some(extra) = after_apply {
         db.try_execute(extra)
             .map_err(|e| fail(format!("after_apply: {e}"), &sql))?;
     }
 
     // (a) No drift: the database, introspected, is `to`.
-    let rt = runtime();
     let (live, canon_to) = rt
         .block_on(async {
             let o = schemadiff_postgres::ConnectOptions::resolve(Some(&db.url))?;
@@ -351,7 +434,7 @@ pub fn report(input: &Input, seed: Option<u64>, f: &Failure) -> String {
     format!(
         "==== round trip {} FAILED ({saved})\n{reproduce}{}\n\
          ---- changes\n{}\n---- from.prisma\n{}\n---- to.prisma\n{}\n---- mapping.toml\n{}\n\
-         ---- rows.sql\n{}\n---- allowed hazards: {:?}\n---- plan SQL\n{}\n",
+         ---- rows.sql\n{}\n---- allowed hazards: {:?}; applied {}\n---- plan SQL\n{}\n",
         input.label,
         f.message,
         input.changes.join("\n"),
@@ -360,6 +443,11 @@ pub fn report(input: &Input, seed: Option<u64>, f: &Failure) -> String {
         input.mapping,
         input.rows,
         input.allowed,
+        if input.via_library {
+            "with the library's apply (odd seed)"
+        } else {
+            "as the rendered script"
+        },
         f.sql,
     )
 }
