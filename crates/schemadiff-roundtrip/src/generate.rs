@@ -1042,8 +1042,26 @@ impl Gen {
                         Some(w) if !to_text(&c.ty) || self.rng.pct(50) => w,
                         _ => ColumnType::Text,
                     };
+                    // Sometimes the column also becomes required, its NULLs filled (the fill
+                    // goes into the cast's USING expression).
+                    let enums = self.to.enums.clone();
+                    let fill = if c.nullable && self.rng.pct(30) {
+                        fill_value(&mut self.rng, &ty, &enums)
+                    } else {
+                        None
+                    };
+                    if let Some(v) = &fill {
+                        self.fill.insert((tuid, c.uid), v.clone());
+                        self.note(format!(
+                            "{tname}.{}: nullable → required, fill {v:?}",
+                            c.name
+                        ));
+                    }
                     let col = self.to_table_mut(tuid).col_mut(c.uid).expect("col");
                     col.ty = ty.clone();
+                    if fill.is_some() {
+                        col.nullable = false;
+                    }
                     if ty == ColumnType::Text {
                         // The default follows as text (a number, boolean or enum label).
                         col.default = match col.default.take() {
