@@ -1088,17 +1088,19 @@ impl Gen {
                     .collect();
                 if let Some(c) = pick_opt(&mut self.rng, &cands) {
                     let strict = self.rng.pct(30);
+                    let ty = if self.rng.pct(30) {
+                        ColumnType::Json
+                    } else {
+                        ColumnType::Jsonb
+                    };
                     let col = self.to_table_mut(tuid).col_mut(c.uid).expect("col");
-                    col.ty = ColumnType::Jsonb;
+                    col.ty = ty.clone();
                     col.default = None;
                     if strict {
                         self.strict.insert((tuid, c.uid));
                     }
                     self.roles.insert(c.uid, Role::Json { strict });
-                    self.note(format!(
-                        "{tname}.{}: String → Jsonb strict={strict}",
-                        c.name
-                    ));
+                    self.note(format!("{tname}.{}: String → {ty} strict={strict}", c.name));
                 }
             }
         }

@@ -70,10 +70,20 @@ pub struct TableExpect {
     pub columns: Vec<(String, Vec<Cell>)>,
 }
 
-/// `SELECT` every named column as text, ordered by the primary key (else by every column).
-pub fn select_sql(table: &QualifiedName, columns: &[String], order_by: &[String]) -> String {
+/// `SELECT` every named column of `table` as text, ordered by the primary key (else by every
+/// column). A `json` column is read through `jsonb`, so that equal JSON values compare equal
+/// whatever their spacing and key order (`json` keeps the text as written).
+pub fn select_sql(table: &Table, columns: &[String]) -> String {
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let cols: Vec<String> = columns.iter().map(|c| format!("{}::text", q(c))).collect();
+    let order_by = order_columns(table);
+    let table_name = &table.name;
+    let cols: Vec<String> = columns
+        .iter()
+        .map(|c| match table.column(c).map(|x| &x.ty) {
+            Some(ColumnType::Json) => format!("{}::jsonb::text", q(c)),
+            _ => format!("{}::text", q(c)),
+        })
+        .collect();
     let order: Vec<String> = order_by.iter().map(|c| q(c)).collect();
     format!(
         "SELECT {} FROM {}.{} ORDER BY {}",
@@ -82,8 +92,8 @@ pub fn select_sql(table: &QualifiedName, columns: &[String], order_by: &[String]
         } else {
             cols.join(", ")
         },
-        q(&table.schema),
-        q(&table.name),
+        q(&table_name.schema),
+        q(&table_name.name),
         if order.is_empty() {
             "1".to_string()
         } else {

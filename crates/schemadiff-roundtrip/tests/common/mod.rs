@@ -152,9 +152,9 @@ fn fail(message: String, sql: &str) -> Failure {
     }
 }
 
-fn snapshot(db: &TestDb, qn: &QualifiedName, t: &schemadiff_model::Table) -> Snapshot {
+fn snapshot(db: &TestDb, t: &schemadiff_model::Table) -> Snapshot {
     let columns: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
-    let rows = db.rows(&oracle::select_sql(qn, &columns, &oracle::order_columns(t)));
+    let rows = db.rows(&oracle::select_sql(t, &columns));
     Snapshot { columns, rows }
 }
 
@@ -207,7 +207,7 @@ pub fn run(db: &TestDb, input: &Input, after_apply: Option<&str>) -> Result<Stat
     let before: BTreeMap<QualifiedName, Snapshot> = from
         .tables
         .iter()
-        .map(|(qn, t)| (qn.clone(), snapshot(db, qn, t)))
+        .map(|(qn, t)| (qn.clone(), snapshot(db, t)))
         .collect();
 
     // Pre-flight (what `schemadiff apply` runs first): the generated data is fully mapped, so
@@ -337,7 +337,7 @@ pub fn run(db: &TestDb, input: &Input, after_apply: Option<&str>) -> Result<Stat
         let t = &to.tables[&te.table];
         let names: Vec<String> = te.columns.iter().map(|(c, _)| c.clone()).collect();
         let order = oracle::order_columns(t);
-        let after = db.rows(&oracle::select_sql(&te.table, &names, &order));
+        let after = db.rows(&oracle::select_sql(t, &names));
         stats.tables += 1;
         if after.len() != te.rows {
             return Err(fail(
