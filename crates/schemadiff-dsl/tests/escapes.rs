@@ -84,6 +84,8 @@ proptest! {
 
     #[test]
     fn names_survive_load_print_load(s in "[\"\\\\'\\x01-\\x1f ü😀☃a-z]{1,15}") {
+        // `c` is mapped to `s`: the model's other columns `id` and `d` would collide with it.
+        prop_assume!(s != "id" && s != "d");
         let text = schema_with(&s);
         let first = schemadiff_dsl::load("t.prisma", &text);
         prop_assert!(first.diagnostics.is_empty(), "{:?}", first.diagnostics);
