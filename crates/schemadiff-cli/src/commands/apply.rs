@@ -204,7 +204,8 @@ fn warn_after_commit(report: &schemadiff_postgres::ApplyReport) {
 /// Test hook for the fault tests (`crates/schemadiff-cli/tests/faults.rs`, docs/testing.md):
 /// `SCHEMADIFF_TEST_PAUSE_AT=POINT` stops the apply at POINT, one of
 /// - `step:N`: statement N has run (inside its transaction, when it has one);
-/// - `verified`: the one-transaction apply has been checked against the target, before `COMMIT`;
+/// - `verified`: the result has been checked against the target (one transaction: before its
+///   `COMMIT`; several: after the last one);
 /// - `commit:N`: transaction N has been committed (the last one: before the final check or the
 ///   release of the lock).
 ///
