@@ -62,3 +62,35 @@ test-pg version="all":
 # pairs from seed 1 on the test PostgreSQL; CI runs 200 with the workspace tests.
 roundtrip cases="5000" seed="1":
     SCHEMADIFF_ROUNDTRIP_CASES={{cases}} SCHEMADIFF_ROUNDTRIP_SEED={{seed}} cargo nextest run -p schemadiff-roundtrip --no-fail-fast -E 'test(shard_)'
+
+# Fuzz every target (parse, mapping, pipeline) from its seeds, SECONDS each (CI: .ci/fuzz).
+fuzz-all seconds="20":
+    FUZZ_SECONDS={{seconds}} bash .ci/fuzz
+
+# Fuzz one target (parse, mapping or pipeline) from its seeds for SECONDS.
+fuzz-target target seconds="60":
+    FUZZ_SECONDS={{seconds}} bash .ci/fuzz {{target}}
+
+# Rewrite the fuzz seeds copied from fixtures/ and schemas/ (fixture-*; hand-written seeds stay).
+fuzz-seeds:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    dsl=crates/schemadiff-dsl/fuzz/seeds/parse
+    map=crates/schemadiff-plan/fuzz/seeds/mapping
+    pipe=crates/schemadiff-plan/fuzz/seeds/pipeline
+    mkdir -p "$dsl" "$map" "$pipe"
+    rm -f "$dsl"/fixture-* "$map"/fixture-* "$pipe"/fixture-*
+    for f in fixtures/dsl/ok/*.prisma fixtures/dsl/err/*.prisma schemas/*.prisma; do
+      cp "$f" "$dsl/fixture-$(basename "$(dirname "$f")")-$(basename "$f")"
+    done
+    cp schemas/v1.2-to-v2.0.toml "$map/fixture-seed.toml"
+    for f in fixtures/diff/*/mapping.toml; do
+      cp "$f" "$map/fixture-$(basename "$(dirname "$f")").toml"
+    done
+    pair() { cat "$1"; printf '\n%%%%\n'; cat "$2"; if [ -n "${3:-}" ]; then printf '\n%%%%\n'; cat "$3"; fi; }
+    pair schemas/v1.2.prisma schemas/v2.0.prisma schemas/v1.2-to-v2.0.toml > "$pipe/fixture-seed-upgrade"
+    for d in fixtures/diff/*/; do
+      m=""
+      if [ -f "$d/mapping.toml" ]; then m="$d/mapping.toml"; fi
+      pair "$d/from.prisma" "$d/to.prisma" $m > "$pipe/fixture-$(basename "$d")"
+    done

@@ -64,6 +64,29 @@ fn err(path: impl Into<String>, message: impl Into<String>) -> MappingError {
     }
 }
 
+/// A key as one segment of a key path: bare when TOML allows it bare, else quoted, so that a
+/// path is never empty or ambiguous (`""`, `"a.b"`).
+fn seg(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return key.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in key.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 fn table_of(v: &toml::Value, path: &str) -> Result<toml::Table, MappingError> {
     v.as_table()
         .cloned()
@@ -100,9 +123,9 @@ impl Mapping {
             match key.as_str() {
                 "values" => {
                     for (model, fields) in table_of(value, "values")? {
-                        let p = format!("values.{model}");
+                        let p = format!("values.{}", seg(&model));
                         for (field, entries) in table_of(&fields, &p)? {
-                            let p = format!("values.{model}.{field}");
+                            let p = format!("values.{}.{}", seg(&model), seg(&field));
                             let k = col(&model, &field, &p)?;
                             let mut map = BTreeMap::new();
                             for (legacy, v) in table_of(&entries, &p)? {
@@ -118,9 +141,9 @@ impl Mapping {
                 }
                 "fill" => {
                     for (model, fields) in table_of(value, "fill")? {
-                        let p = format!("fill.{model}");
+                        let p = format!("fill.{}", seg(&model));
                         for (field, v) in table_of(&fields, &p)? {
-                            let p = format!("fill.{model}.{field}");
+                            let p = format!("fill.{}.{}", seg(&model), seg(&field));
                             let k = col(&model, &field, &p)?;
                             m.fills.insert(k, string_of(&v, &p)?);
                         }
@@ -131,7 +154,7 @@ impl Mapping {
                         match kind.as_str() {
                             "tables" => {
                                 for (old, new) in table_of(&entries, "renames.tables")? {
-                                    let p = format!("renames.tables.{old}");
+                                    let p = format!("renames.tables.{}", seg(&old));
                                     let new = string_of(&new, &p)?;
                                     let o = resolve
                                         .table(&old)
@@ -144,12 +167,12 @@ impl Mapping {
                             }
                             "columns" => {
                                 for (model, cols) in table_of(&entries, "renames.columns")? {
-                                    let p = format!("renames.columns.{model}");
+                                    let p = format!("renames.columns.{}", seg(&model));
                                     let t = resolve.table(&model).ok_or_else(|| {
                                         err(&p, format!("unknown model `{model}`"))
                                     })?;
                                     for (old, new) in table_of(&cols, &p)? {
-                                        let p = format!("{p}.{old}");
+                                        let p = format!("{p}.{}", seg(&old));
                                         let new = string_of(&new, &p)?;
                                         let o = resolve.column(&model, &old).unwrap_or(old.clone());
                                         let n = resolve.column(&model, &new).unwrap_or(new.clone());
@@ -163,7 +186,7 @@ impl Mapping {
                             }
                             other => {
                                 return Err(err(
-                                    format!("renames.{other}"),
+                                    format!("renames.{}", seg(other)),
                                     "unknown key (expected `tables` or `columns`)",
                                 ));
                             }
@@ -199,7 +222,7 @@ impl Mapping {
                             }
                             other => {
                                 return Err(err(
-                                    format!("json.{other}"),
+                                    format!("json.{}", seg(other)),
                                     "unknown key (expected `strict` or `strict_columns`)",
                                 ));
                             }
@@ -208,7 +231,7 @@ impl Mapping {
                 }
                 other => {
                     return Err(err(
-                        other,
+                        seg(other),
                         "unknown section (expected `values`, `fill`, `renames` or `json`)",
                     ));
                 }
@@ -234,6 +257,31 @@ impl Mapping {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `mapping` fuzz target: a top-level key `""` gave an error with an empty
+    /// key path (`mapping file: : unknown section`).
+    #[test]
+    fn key_paths_are_never_empty_or_ambiguous() {
+        let e = Mapping::parse("\"\" = \"Z\"\n", &DatabaseNames).unwrap_err();
+        assert_eq!(e.path, r#""""#);
+        assert!(e.message.starts_with("unknown section"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            r#"mapping file: "": unknown section (expected `values`, `fill`, `renames` or `json`)"#
+        );
+        let e = Mapping::parse("[json]\n\"a.b\" = 1\n", &DatabaseNames).unwrap_err();
+        assert_eq!(e.path, r#"json."a.b""#);
+        let e = Mapping::parse("[renames.\"x\\\"y\"]\n", &DatabaseNames).unwrap_err();
+        assert_eq!(e.path, r#"renames."x\"y""#);
+        let m = Mapping::parse(
+            "[values.\"My Model\".\"a.b\"]\n\"x\" = \"Y\"\n",
+            &DatabaseNames,
+        )
+        .unwrap();
+        let k = (QualifiedName::public("My Model"), "a.b".to_string());
+        assert_eq!(m.path_of(&k), r#"values."My Model"."a.b""#);
+        assert_eq!(seg("Campaign"), "Campaign");
+    }
 
     #[test]
     fn parses_every_section() {

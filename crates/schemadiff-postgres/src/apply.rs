@@ -10,6 +10,10 @@
 //!   refuses inside a transaction: `CREATE INDEX CONCURRENTLY`, enum `ADD VALUE` before use…).
 //! - [`apply_and_verify`] runs everything in ONE transaction, introspects the result inside
 //!   that transaction and commits only if the caller's check accepts it.
+//! - Once a `COMMIT` has gone through, a later failure to reset the settings or release the lock
+//!   (the connection was lost) does not fail the apply: the changes are in, and the server
+//!   releases a session's lock when the session ends. It is reported in
+//!   [`ApplyReport::after_commit_error`].
 
 use crate::error::{Error, ServerMessage};
 use crate::introspect::{IntrospectOptions, introspect};
@@ -71,19 +75,23 @@ impl Default for ApplyOptions {
     }
 }
 
-/// Whether a progress event comes before or after its statement.
+/// Whether a progress event comes before or after its statement, or after a `COMMIT`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// About to run the statement.
     Started,
     /// The statement succeeded.
     Finished,
+    /// A transaction was committed; `step` is the last statement it holds and `description`
+    /// says which transaction (`transaction 1 of 2`).
+    Committed,
 }
 
-/// A progress event, sent before and after each statement.
+/// A progress event, sent before and after each statement and after each `COMMIT`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
-    /// 1-based position of the statement in the whole apply.
+    /// 1-based position of the statement in the whole apply (for `Committed`, the last
+    /// statement of the committed transaction).
     pub step: usize,
     /// Number of statements in the apply.
     pub total: usize,
@@ -106,6 +114,9 @@ pub struct ApplyReport {
     pub elapsed: Duration,
     /// Time of each statement, in order.
     pub durations: Vec<Duration>,
+    /// An error after the last `COMMIT` (resetting the settings, releasing the lock: the
+    /// connection was lost). The changes are committed; the server released the lock.
+    pub after_commit_error: Option<String>,
 }
 
 /// Applies the batches in order under the advisory lock (see the module docs).
@@ -120,7 +131,10 @@ pub async fn apply(
     let result = run_batches(&mut session, batches, progress).await;
     let closed = session.close().await;
     let mut report = result?;
-    closed?;
+    if let Err(e) = closed {
+        // Every batch ran: each transactional one committed and each other statement is in.
+        report.after_commit_error = Some(e.to_string());
+    }
     report.elapsed = started.elapsed();
     Ok(report)
 }
@@ -179,12 +193,20 @@ pub async fn apply_and_verify(
             return Err(Error::VerifyFailed(why));
         }
         session.simple("COMMIT", "commit").await?;
+        progress(Progress {
+            step: total,
+            total,
+            description: "transaction 1 of 1".into(),
+            elapsed: Duration::ZERO,
+            phase: Phase::Committed,
+        });
         Ok((
             ApplyReport {
                 statements: total,
                 transactions: 1,
                 elapsed: Duration::ZERO,
                 durations,
+                after_commit_error: None,
             },
             schema,
         ))
@@ -192,7 +214,9 @@ pub async fn apply_and_verify(
     .await;
     let closed = session.close().await;
     let (mut report, schema) = result?;
-    closed?;
+    if let Err(e) = closed {
+        report.after_commit_error = Some(e.to_string());
+    }
     report.elapsed = started.elapsed();
     Ok((report, schema))
 }
@@ -316,6 +340,7 @@ async fn run_batches(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ApplyReport, Error> {
     let total = batches.iter().map(|b| b.statements.len()).sum();
+    let transactions = batches.iter().filter(|b| b.transactional).count();
     let mut report = ApplyReport::default();
     let mut offset = 0;
     for batch in batches {
@@ -333,6 +358,13 @@ async fn run_batches(
                 return Err(e);
             }
             report.transactions += 1;
+            progress(Progress {
+                step: offset + batch.statements.len(),
+                total,
+                description: format!("transaction {} of {transactions}", report.transactions),
+                elapsed: Duration::ZERO,
+                phase: Phase::Committed,
+            });
         } else {
             report
                 .durations

@@ -90,6 +90,7 @@ fn statements_run_in_order_with_progress() {
     assert_eq!(report.statements, 4);
     assert_eq!(report.transactions, 2);
     assert_eq!(report.durations.len(), 4);
+    assert_eq!(report.after_commit_error, None);
     let seen: Vec<(usize, usize, &str, Phase)> = events
         .iter()
         .map(|p| (p.step, p.total, p.description.as_str(), p.phase))
@@ -101,10 +102,12 @@ fn statements_run_in_order_with_progress() {
             (1, 4, "create table t", Phase::Finished),
             (2, 4, "insert first row", Phase::Started),
             (2, 4, "insert first row", Phase::Finished),
+            (2, 4, "transaction 1 of 2", Phase::Committed),
             (3, 4, "create index concurrently", Phase::Started),
             (3, 4, "create index concurrently", Phase::Finished),
             (4, 4, "insert second row", Phase::Started),
             (4, 4, "insert second row", Phase::Finished),
+            (4, 4, "transaction 2 of 2", Phase::Committed),
         ]
     );
     assert!(

@@ -6,6 +6,10 @@
 //! 4. check that the database now matches the target; otherwise roll back and say why.
 //!
 //! `--dry-run` stops after the pre-flight and the printed plan.
+//!
+//! Test hook: with `SCHEMADIFF_TEST_PAUSE_AT` set, the apply stops at that point, says so on
+//! stderr and waits for a line (or the end) on stdin; see [`TestPause`]. Unset (always, outside
+//! the fault tests), it does nothing.
 
 use crate::cli::ApplyArgs;
 use crate::commands::{drift::same_schema, plan as plan_cmd};
@@ -21,6 +25,7 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
     let label = conn.redacted();
     let mut client = schemadiff_postgres::connect(&conn).await?;
+    let pause = TestPause::from_env(&client).await?;
     let mut to = source::load(&args.to, &[])
         .await
         .context("cannot read --to")?;
@@ -96,13 +101,15 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         wait_for_lock: args.wait,
     };
     let target = to.schema.clone();
-    let verify = move |after: &schemadiff_model::Schema| -> Result<(), String> {
+    let verify = |after: &schemadiff_model::Schema| -> Result<(), String> {
         if same_schema(after, &target) {
+            pause.at("verified", "");
             Ok(())
         } else {
             Err(describe_drift(after, &target))
         }
     };
+    let mut committed = 0;
     let mut progress = |p: schemadiff_postgres::Progress| match p.phase {
         schemadiff_postgres::Phase::Started => {
             eprintln!("[{}/{}] {} …", p.step, p.total, p.description)
@@ -113,7 +120,13 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
                 p.step,
                 p.total,
                 p.elapsed.as_secs_f64() * 1000.0
-            )
+            );
+            pause.at(&format!("step:{}", p.step), &format!(" of {}", p.total));
+        }
+        schemadiff_postgres::Phase::Committed => {
+            committed += 1;
+            eprintln!("[{}/{}] committed {}", p.step, p.total, p.description);
+            pause.at(&format!("commit:{committed}"), "");
         }
     };
     // One batch: one transaction, verified before COMMIT. Several batches exist only where
@@ -132,6 +145,7 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         )
         .await
         .with_context(|| format!("apply to {label} failed; nothing was changed"))?;
+        warn_after_commit(&report);
         eprintln!(
             "applied {} statement(s) in one transaction in {:.1} ms: {label} now matches {}",
             report.statements,
@@ -145,10 +159,28 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     output::warn(
         "this plan needs more than one transaction; a failure rolls back only the failing batch",
     );
-    let report = schemadiff_postgres::apply(&mut client, &batches, &aopts, &mut progress)
+    let transactions = batches.iter().filter(|b| b.transactional).count();
+    let all_transactional = batches.iter().all(|b| b.transactional);
+    let applied = schemadiff_postgres::apply(&mut client, &batches, &aopts, &mut progress).await;
+    let report = applied.with_context(|| {
+        if committed == 0 && all_transactional {
+            format!("apply to {label} failed; nothing was changed")
+        } else {
+            format!(
+                "apply to {label} failed after {committed} of {transactions} transaction(s) \
+                 committed: each transaction is all or nothing; run apply again to finish"
+            )
+        }
+    })?;
+    warn_after_commit(&report);
+    let after = schemadiff_postgres::introspect(&client, &iopts)
         .await
-        .with_context(|| format!("apply to {label} failed"))?;
-    let after = schemadiff_postgres::introspect(&client, &iopts).await?;
+        .with_context(|| {
+            format!(
+                "every transaction was committed, but {label} could not be read back to check \
+                 it; run `schemadiff drift` or apply again"
+            )
+        })?;
     if let Err(why) = verify(&after) {
         bail!("{why}");
     }
@@ -157,6 +189,64 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         report.statements, report.transactions, to.label
     );
     Ok(0)
+}
+
+/// The changes are committed, but the connection failed afterwards (releasing the lock).
+fn warn_after_commit(report: &schemadiff_postgres::ApplyReport) {
+    if let Some(e) = &report.after_commit_error {
+        output::warn(&format!(
+            "the changes are committed; afterwards the connection failed ({e}); \
+             the server releases the advisory lock with the session"
+        ));
+    }
+}
+
+/// Test hook for the fault tests (`crates/schemadiff-cli/tests/faults.rs`, docs/testing.md):
+/// `SCHEMADIFF_TEST_PAUSE_AT=POINT` stops the apply at POINT, one of
+/// - `step:N`: statement N has run (inside its transaction, when it has one);
+/// - `verified`: the result has been checked against the target (one transaction: before its
+///   `COMMIT`; several: after the last one);
+/// - `commit:N`: transaction N has been committed (the last one: before the final check or the
+///   release of the lock).
+///
+/// There it prints `schemadiff test hook: paused at POINT … (backend pid PID)` on stderr and
+/// waits until a line or the end of input arrives on stdin, so that a test can kill this
+/// process or terminate the server backend `PID` at exactly that point. The variable is not
+/// meant for users; without it (or when it names no point reached) nothing happens.
+struct TestPause {
+    point: Option<(String, i32)>,
+}
+
+impl TestPause {
+    const VAR: &str = "SCHEMADIFF_TEST_PAUSE_AT";
+
+    async fn from_env(client: &schemadiff_postgres::Client) -> anyhow::Result<TestPause> {
+        let Ok(point) = std::env::var(Self::VAR) else {
+            return Ok(TestPause { point: None });
+        };
+        let rows = schemadiff_postgres::query_text(client, "SELECT pg_backend_pid()").await?;
+        let pid = rows
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .and_then(|p| p.parse().ok())
+            .context("SELECT pg_backend_pid() returned nothing")?;
+        Ok(TestPause {
+            point: Some((point, pid)),
+        })
+    }
+
+    fn at(&self, point: &str, detail: &str) {
+        let Some((wanted, pid)) = &self.point else {
+            return;
+        };
+        if wanted != point {
+            return;
+        }
+        eprintln!("schemadiff test hook: paused at {point}{detail} (backend pid {pid})");
+        std::io::stderr().flush().ok();
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+    }
 }
 
 fn describe_drift(after: &schemadiff_model::Schema, target: &schemadiff_model::Schema) -> String {

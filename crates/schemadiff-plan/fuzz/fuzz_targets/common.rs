@@ -1,0 +1,58 @@
+//! Shared by the planner's fuzz targets: mapping keys resolved the way the CLI resolves them,
+//! and every output of a plan produced and checked.
+
+use schemadiff_dsl::NameMap;
+use schemadiff_model::{QualifiedName, Schema};
+use schemadiff_plan::{Mapping, NameResolver, Plan};
+use schemadiff_sql::RenderOptions;
+
+/// DSL names of the `to` schema, then of the `from` schema, else database names in `public`
+/// (the CLI's rule, see docs/mapping.md).
+pub struct Names<'a>(pub [&'a NameMap; 2]);
+
+impl NameResolver for Names<'_> {
+    fn table(&self, model: &str) -> Option<QualifiedName> {
+        self.0
+            .iter()
+            .find_map(|m| m.table(model).cloned())
+            .or_else(|| Some(QualifiedName::public(model)))
+    }
+    fn column(&self, model: &str, field: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find_map(|m| m.column(model, field).map(str::to_string))
+            .or_else(|| Some(field.to_string()))
+    }
+}
+
+/// Plans `from` → `to`, then renders every format and reads everything `apply` would read.
+/// Checks: the plan is deterministic, the JSON is valid, a plan error has a message.
+pub fn plan_and_render(from: &Schema, to: &Schema, mapping: &Mapping) -> Option<Plan> {
+    let plan = match schemadiff_plan::plan(from, to, mapping) {
+        Ok(p) => p,
+        Err(e) => {
+            assert!(!e.to_string().is_empty(), "a plan error without a message");
+            return None;
+        }
+    };
+    let again =
+        schemadiff_plan::plan(from, to, mapping).expect("planned once, fails the second time");
+    assert_eq!(plan, again, "the plan is not deterministic");
+    let opts = RenderOptions {
+        from_label: "from".into(),
+        to_label: "to".into(),
+    };
+    let sql = schemadiff_sql::render_sql(&plan, &opts);
+    assert_eq!(sql, schemadiff_sql::render_sql(&again, &opts));
+    let json = schemadiff_sql::render_json(&plan, &opts);
+    if let Err(e) = serde_json::from_str::<serde_json::Value>(&json) {
+        panic!("render_json produced invalid JSON ({e}):\n{json}");
+    }
+    let _ = schemadiff_sql::render_markdown(&plan, &opts);
+    let _ = plan.batches();
+    let _ = plan.refused(&[]);
+    for q in plan.preflight_queries() {
+        let _ = q.evaluate(&[]);
+    }
+    Some(plan)
+}
