@@ -13,7 +13,8 @@
 # Debian client here is 15). Everything lives in a cache directory outside the repository and is
 # reused: ${SCHEMADIFF_PG_CACHE:-$XDG_CACHE_HOME/schemadiff/pg} (as root: /var/cache/schemadiff/pg,
 # because the server runs as an unprivileged user that must reach it, and initdb refuses root).
-# Each major listens on 127.0.0.1:(54300 + MAJOR) with trust auth for user postgres.
+# Each major listens on 127.0.0.1:(25400 + MAJOR), below the kernel's ephemeral port range (32768 and up),
+# so that no client connection's local port can hold it with trust auth for user postgres.
 set -euo pipefail
 
 declare -A PKG=(
@@ -47,7 +48,7 @@ major_arg() {
   echo "$m"
 }
 
-port_of() { echo $((54300 + $1)); }
+port_of() { echo $((25400 + $1)); }
 url_of() { echo "postgres://postgres@127.0.0.1:$(port_of "$1")/postgres"; }
 
 install_server() {
@@ -89,6 +90,11 @@ start() {
     mkdir -p "$dir/data"
     chown "$RUN_AS" "$dir/data"
     as_server "$native/bin/initdb" -A trust -U postgres -E UTF8 --locale=C.UTF-8 -D "$dir/data" >&2
+  fi
+  # A server left running on another port (an older version of this script) is restarted.
+  if as_server "$native/bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1 \
+      && ! grep -qx "$port" <(sed -n 4p "$dir/data/postmaster.pid" 2>/dev/null); then
+    as_server "$native/bin/pg_ctl" -D "$dir/data" -m fast -w stop >&2
   fi
   if ! as_server "$native/bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     touch "$dir/log" && chown "$RUN_AS" "$dir/log"
