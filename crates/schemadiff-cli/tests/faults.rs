@@ -172,7 +172,18 @@ fn prepare(s: &Scenario) -> Prepared {
             schemadiff_plan::Mapping::parse(&read(m), &resolver).unwrap()
         }
     };
-    let plan = schemadiff_plan::plan(&from.schema, &to.schema, &mapping).unwrap();
+    // Planned for the test server's major version, as apply plans it (16+ needs no JSON helper,
+    // so the seed plan has one statement less there).
+    let probe = TestDb::create("fault_version");
+    let version_num: u32 = probe.rows("SHOW server_version_num")[0][0]
+        .as_deref()
+        .and_then(|v| v.parse().ok())
+        .expect("server_version_num");
+    drop(probe);
+    let opts = schemadiff_plan::PlanOptions {
+        pg_version: version_num / 10_000,
+    };
+    let plan = schemadiff_plan::plan_with(&from.schema, &to.schema, &mapping, &opts).unwrap();
     let batches = plan.batches();
     let mut batch_ends = Vec::new();
     let mut end = 0;
