@@ -36,15 +36,17 @@ mod canonical;
 mod connect;
 mod error;
 mod introspect;
+mod readonly;
 mod url;
 
 pub use apply::{
     ADVISORY_LOCK_KEY, ApplyOptions, ApplyReport, Phase, Progress, SqlBatch, SqlStatement, apply,
-    apply_and_verify, query_text, server_version, server_version_num,
+    apply_and_verify, apply_and_verify_target, query_text, server_version, server_version_num,
 };
 pub use canonical::canonicalize_expressions;
 pub use connect::connect;
 pub use error::{Error, ServerMessage};
 pub use introspect::{IntrospectOptions, IntrospectStats, introspect, introspect_with_stats};
+pub use readonly::{ReadOnly, preflight_rows};
 pub use tokio_postgres::Client;
 pub use url::{ConnectOptions, DEFAULT_CONNECT_TIMEOUT_SECS, SslMode, redact_url};

@@ -29,16 +29,20 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     let mut to = source::load(&args.to, &[])
         .await
         .context("cannot read --to")?;
-    schemadiff_postgres::canonicalize_expressions(&client, &mut to.schema).await?;
     // Hold the advisory lock from the first read to the last check, so that a concurrent
     // apply cannot change the database between introspection, pre-flight and apply.
     // Session advisory locks nest: the apply below takes it once more and releases it once.
     hold_lock(&client, args.wait).await?;
     let iopts = source::introspect_options(&conn, &source::namespaces(&to.schema));
-    let current = schemadiff_postgres::introspect(&client, &iopts)
+    // Everything up to the confirmation only reads: one READ ONLY transaction.
+    let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
+    let current = schemadiff_postgres::introspect(ro.client(), &iopts)
         .await
         .with_context(|| format!("while introspecting {label}"))?;
-    let version = schemadiff_postgres::server_version_num(&client).await?;
+    schemadiff_postgres::canonicalize_expressions(&ro, &mut to.schema, &current)
+        .await
+        .with_context(|| format!("while comparing default expressions through {label}"))?;
+    let version = schemadiff_postgres::server_version_num(ro.client()).await?;
     let from = Loaded {
         label: label.clone(),
         notes: source::not_managed_notes(&current),
@@ -50,13 +54,15 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         output::warn(n);
     }
     if same_schema(&from.schema, &to.schema) {
+        ro.finish().await?;
         eprintln!("{label} already matches {}: nothing to do", to.label);
         return Ok(0);
     }
     let plan = plan_cmd::make_plan(&from, &to, &args.options)?;
 
     eprintln!("== pre-flight on {label}");
-    let blockers = preflight(&client, &plan).await?;
+    let blockers = preflight(&ro, &plan).await?;
+    ro.finish().await?;
     let opts = RenderOptions {
         from_label: label.clone(),
         to_label: to.label.clone(),
@@ -135,11 +141,12 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     if let [only] = batches.as_slice()
         && only.transactional
     {
-        let (report, _) = schemadiff_postgres::apply_and_verify(
+        let (report, _) = schemadiff_postgres::apply_and_verify_target(
             &mut client,
             &batches,
             &aopts,
             &iopts,
+            &to.schema,
             &mut progress,
             verify,
         )
@@ -173,14 +180,19 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         }
     })?;
     warn_after_commit(&report);
-    let after = schemadiff_postgres::introspect(&client, &iopts)
-        .await
-        .with_context(|| {
-            format!(
-                "every transaction was committed, but {label} could not be read back to check \
-                 it; run `schemadiff drift` or apply again"
-            )
-        })?;
+    let read_back = async {
+        let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
+        let mut after = schemadiff_postgres::introspect(ro.client(), &iopts).await?;
+        schemadiff_postgres::canonicalize_expressions(&ro, &mut after, &to.schema).await?;
+        ro.finish().await?;
+        Ok::<_, schemadiff_postgres::Error>(after)
+    };
+    let after = read_back.await.with_context(|| {
+        format!(
+            "every transaction was committed, but {label} could not be read back to check \
+             it; run `schemadiff drift` or apply again"
+        )
+    })?;
     if let Err(why) = verify(&after) {
         bail!("{why}");
     }
@@ -263,12 +275,12 @@ fn describe_drift(after: &schemadiff_model::Schema, target: &schemadiff_model::S
 }
 
 async fn preflight(
-    client: &schemadiff_postgres::Client,
+    ro: &schemadiff_postgres::ReadOnly<'_>,
     plan: &schemadiff_plan::Plan,
 ) -> anyhow::Result<usize> {
     let mut blockers = 0;
     for q in plan.preflight_queries() {
-        let rows = schemadiff_postgres::query_text(client, &q.sql)
+        let rows = schemadiff_postgres::preflight_rows(ro, &q.sql)
             .await
             .with_context(|| format!("pre-flight: {}", q.description))?;
         let outcome = q.evaluate(&rows);
