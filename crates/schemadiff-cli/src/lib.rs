@@ -7,6 +7,7 @@
 //! schemas, plans and SQL is made in the library crates.
 
 pub mod cli;
+pub mod interrupt;
 pub mod commands;
 pub mod output;
 pub mod source;

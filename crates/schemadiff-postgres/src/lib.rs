@@ -44,9 +44,9 @@ pub use apply::{
     apply_and_verify, apply_and_verify_target, query_text, server_version, server_version_num,
 };
 pub use canonical::canonicalize_expressions;
-pub use connect::connect;
+pub use connect::{cancel_running, connect};
 pub use error::{Error, ServerMessage};
 pub use introspect::{IntrospectOptions, IntrospectStats, introspect, introspect_with_stats};
 pub use readonly::{ReadOnly, preflight_rows};
-pub use tokio_postgres::Client;
+pub use tokio_postgres::{CancelToken, Client};
 pub use url::{ConnectOptions, DEFAULT_CONNECT_TIMEOUT_SECS, SslMode, redact_url};

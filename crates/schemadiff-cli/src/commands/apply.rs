@@ -141,17 +141,25 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     if let [only] = batches.as_slice()
         && only.transactional
     {
-        let (report, _) = schemadiff_postgres::apply_and_verify_target(
-            &mut client,
-            &batches,
-            &aopts,
-            &iopts,
-            &to.schema,
-            &mut progress,
-            verify,
+        let token = client.cancel_token();
+        let (result, interrupted) = crate::interrupt::run_cancellable(
+            schemadiff_postgres::apply_and_verify_target(
+                &mut client,
+                &batches,
+                &aopts,
+                &iopts,
+                &to.schema,
+                &mut progress,
+                verify,
+            ),
+            schemadiff_postgres::cancel_running(&conn, &token),
         )
-        .await
-        .with_context(|| format!("apply to {label} failed; nothing was changed"))?;
+        .await;
+        if let Some(sig) = interrupted {
+            return Ok(interrupted_one(sig, result.as_ref().err(), &label));
+        }
+        let (report, _) =
+            result.with_context(|| format!("apply to {label} failed; nothing was changed"))?;
         warn_after_commit(&report);
         eprintln!(
             "applied {} statement(s) in one transaction in {:.1} ms: {label} now matches {}",
@@ -168,7 +176,31 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     );
     let transactions = batches.iter().filter(|b| b.transactional).count();
     let all_transactional = batches.iter().all(|b| b.transactional);
-    let applied = schemadiff_postgres::apply(&mut client, &batches, &aopts, &mut progress).await;
+    let token = client.cancel_token();
+    let (applied, interrupted) = crate::interrupt::run_cancellable(
+        schemadiff_postgres::apply(&mut client, &batches, &aopts, &mut progress),
+        schemadiff_postgres::cancel_running(&conn, &token),
+    )
+    .await;
+    if let Some(sig) = interrupted {
+        let state = match &applied {
+            Ok(_) => format!(
+                "every transaction had already been committed ({transactions} of {transactions}); run `schemadiff drift` to check {label}"
+            ),
+            Err(e) if committed == 0 && all_transactional => {
+                format!("nothing was changed ({e})")
+            }
+            Err(e) => format!(
+                "{committed} of {transactions} transaction(s) committed, the running one was rolled back ({e}); run apply again to finish"
+            ),
+        };
+        output::print_error(
+            &mut std::io::stderr(),
+            &anyhow::anyhow!("apply to {label} interrupted by {sig}: {state}"),
+        )
+        .ok();
+        return Ok(sig.exit_code());
+    }
     let report = applied.with_context(|| {
         if committed == 0 && all_transactional {
             format!("apply to {label} failed; nothing was changed")
@@ -201,6 +233,26 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         report.statements, report.transactions, to.label
     );
     Ok(0)
+}
+
+/// Says what an interrupted one-transaction apply left behind; returns the exit code.
+fn interrupted_one(
+    sig: crate::interrupt::Interrupt,
+    error: Option<&schemadiff_postgres::Error>,
+    label: &str,
+) -> u8 {
+    let state = match error {
+        Some(e) => format!("its transaction was rolled back: nothing was changed ({e})"),
+        None => format!(
+            "the signal came after the COMMIT: the plan is applied and {label} was verified"
+        ),
+    };
+    output::print_error(
+        &mut std::io::stderr(),
+        &anyhow::anyhow!("apply to {label} interrupted by {sig}: {state}"),
+    )
+    .ok();
+    sig.exit_code()
 }
 
 /// The changes are committed, but the connection failed afterwards (releasing the lock).
