@@ -7,8 +7,8 @@
 //! schemas, plans and SQL is made in the library crates.
 
 pub mod cli;
-pub mod interrupt;
 pub mod commands;
+pub mod interrupt;
 pub mod output;
 pub mod source;
 
