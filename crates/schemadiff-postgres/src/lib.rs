@@ -7,6 +7,11 @@
 //! - [`apply`] / [`apply_and_verify`]: planned SQL batches under an advisory lock, with
 //!   timeouts, per-batch transactions and progress events.
 //!
+//! - [`ReadOnly`] / [`query_text`]: every query is one statement through the extended
+//!   protocol; work that only reads runs in a `READ ONLY` transaction ([`preflight_rows`] for
+//!   the planner's pre-flight queries, [`canonicalize_expressions`] for `dbgenerated` text).
+//! - [`cancel_running`]: a cancel request for the statement an interrupted apply is running.
+//!
 //! Passwords never appear in an error or a `Debug` output: see [`redact_url`].
 //!
 //! ## Representation choices (what the model cannot say directly)

@@ -222,20 +222,29 @@ pub fn run(db: &TestDb, input: &Input, after_apply: Option<&str>) -> Result<Stat
         let ro = schemadiff_postgres::ReadOnly::begin(&client)
             .await
             .map_err(|e| e.to_string())?;
+        let mut result = Ok(());
         for q in plan.preflight_queries() {
-            let rows = schemadiff_postgres::preflight_rows(&ro, &q.sql)
-                .await
-                .map_err(|e| format!("pre-flight query failed ({}): {e}", q.description))?;
+            let rows = match schemadiff_postgres::preflight_rows(&ro, &q.sql).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    result = Err(format!("pre-flight query failed ({}): {e}", q.description));
+                    break;
+                }
+            };
             let outcome = q.evaluate(&rows);
             if outcome.blocking {
-                return Err(format!(
+                result = Err(format!(
                     "pre-flight blocks data the plan handles: {}\n  {}",
                     outcome.summary,
                     outcome.lines.join("\n  ")
                 ));
+                break;
             }
         }
-        Ok(())
+        // End the read-only transaction now: a dropped client's connection task may never run
+        // again on this runtime, and its open snapshot would hold locks the apply waits for.
+        ro.finish().await.map_err(|e| e.to_string())?;
+        result
     })
     .map_err(|e| fail(e, &sql))?;
     if input.via_library {
