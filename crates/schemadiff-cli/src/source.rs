@@ -207,8 +207,9 @@ fn load_sql(path: &Path) -> anyhow::Result<Loaded> {
 
 /// Reads a live database (URL argument, else `DATABASE_URL`, else `.env`), in the namespaces
 /// of its URL plus `also`. When `file_side` is given (the schema from a file it is compared
-/// with), that schema's `dbgenerated` expressions are rewritten on the same connection into the
-/// form this server stores them in, so that the comparison shows real differences only.
+/// with), that schema's `dbgenerated` expressions that this server says are the same as the
+/// stored ones take the stored text, so that the comparison shows real differences only.
+/// Everything runs in one READ ONLY transaction.
 pub async fn load_database(
     url: Option<&str>,
     also: &[String],
@@ -218,18 +219,21 @@ pub async fn load_database(
     let label = opts.redacted();
     let client = schemadiff_postgres::connect(&opts).await?;
     let iopts = introspect_options(&opts, also);
-    let schema = schemadiff_postgres::introspect(&client, &iopts)
+    // Read-only: every statement runs inside a READ ONLY transaction, one per round trip.
+    let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
+    let schema = schemadiff_postgres::introspect(ro.client(), &iopts)
         .await
         .with_context(|| format!("while introspecting {label}"))?;
     if let Some(file_schema) = file_side {
-        schemadiff_postgres::canonicalize_expressions(&client, file_schema)
+        schemadiff_postgres::canonicalize_expressions(&ro, file_schema, &schema)
             .await
-            .with_context(|| format!("while reading default expressions through {label}"))?;
+            .with_context(|| format!("while comparing default expressions through {label}"))?;
     }
     let notes = not_managed_notes(&schema);
-    let version = schemadiff_postgres::server_version_num(&client)
+    let version = schemadiff_postgres::server_version_num(ro.client())
         .await
         .with_context(|| format!("while reading the server version of {label}"))?;
+    ro.finish().await?;
     Ok(Loaded {
         label,
         schema,

@@ -7,6 +7,11 @@
 //! - [`apply`] / [`apply_and_verify`]: planned SQL batches under an advisory lock, with
 //!   timeouts, per-batch transactions and progress events.
 //!
+//! - [`ReadOnly`] / [`query_text`]: every query is one statement through the extended
+//!   protocol; work that only reads runs in a `READ ONLY` transaction ([`preflight_rows`] for
+//!   the planner's pre-flight queries, [`canonicalize_expressions`] for `dbgenerated` text).
+//! - [`cancel_running`]: a cancel request for the statement an interrupted apply is running.
+//!
 //! Passwords never appear in an error or a `Debug` output: see [`redact_url`].
 //!
 //! ## Representation choices (what the model cannot say directly)
@@ -36,15 +41,17 @@ mod canonical;
 mod connect;
 mod error;
 mod introspect;
+mod readonly;
 mod url;
 
 pub use apply::{
     ADVISORY_LOCK_KEY, ApplyOptions, ApplyReport, Phase, Progress, SqlBatch, SqlStatement, apply,
-    apply_and_verify, query_text, server_version, server_version_num,
+    apply_and_verify, apply_and_verify_target, query_text, server_version, server_version_num,
 };
 pub use canonical::canonicalize_expressions;
-pub use connect::connect;
+pub use connect::{cancel_running, connect};
 pub use error::{Error, ServerMessage};
 pub use introspect::{IntrospectOptions, IntrospectStats, introspect, introspect_with_stats};
-pub use tokio_postgres::Client;
+pub use readonly::{ReadOnly, preflight_rows};
+pub use tokio_postgres::{CancelToken, Client};
 pub use url::{ConnectOptions, DEFAULT_CONNECT_TIMEOUT_SECS, SslMode, redact_url};

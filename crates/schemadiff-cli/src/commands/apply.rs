@@ -29,16 +29,20 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     let mut to = source::load(&args.to, &[])
         .await
         .context("cannot read --to")?;
-    schemadiff_postgres::canonicalize_expressions(&client, &mut to.schema).await?;
     // Hold the advisory lock from the first read to the last check, so that a concurrent
     // apply cannot change the database between introspection, pre-flight and apply.
     // Session advisory locks nest: the apply below takes it once more and releases it once.
     hold_lock(&client, args.wait).await?;
     let iopts = source::introspect_options(&conn, &source::namespaces(&to.schema));
-    let current = schemadiff_postgres::introspect(&client, &iopts)
+    // Everything up to the confirmation only reads: one READ ONLY transaction.
+    let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
+    let current = schemadiff_postgres::introspect(ro.client(), &iopts)
         .await
         .with_context(|| format!("while introspecting {label}"))?;
-    let version = schemadiff_postgres::server_version_num(&client).await?;
+    schemadiff_postgres::canonicalize_expressions(&ro, &mut to.schema, &current)
+        .await
+        .with_context(|| format!("while comparing default expressions through {label}"))?;
+    let version = schemadiff_postgres::server_version_num(ro.client()).await?;
     let from = Loaded {
         label: label.clone(),
         notes: source::not_managed_notes(&current),
@@ -50,13 +54,15 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         output::warn(n);
     }
     if same_schema(&from.schema, &to.schema) {
+        ro.finish().await?;
         eprintln!("{label} already matches {}: nothing to do", to.label);
         return Ok(0);
     }
     let plan = plan_cmd::make_plan(&from, &to, &args.options)?;
 
     eprintln!("== pre-flight on {label}");
-    let blockers = preflight(&client, &plan).await?;
+    let blockers = preflight(&ro, &plan).await?;
+    ro.finish().await?;
     let opts = RenderOptions {
         from_label: label.clone(),
         to_label: to.label.clone(),
@@ -135,16 +141,25 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     if let [only] = batches.as_slice()
         && only.transactional
     {
-        let (report, _) = schemadiff_postgres::apply_and_verify(
-            &mut client,
-            &batches,
-            &aopts,
-            &iopts,
-            &mut progress,
-            verify,
+        let token = client.cancel_token();
+        let (result, interrupted) = crate::interrupt::run_cancellable(
+            schemadiff_postgres::apply_and_verify_target(
+                &mut client,
+                &batches,
+                &aopts,
+                &iopts,
+                &to.schema,
+                &mut progress,
+                verify,
+            ),
+            schemadiff_postgres::cancel_running(&conn, &token),
         )
-        .await
-        .with_context(|| format!("apply to {label} failed; nothing was changed"))?;
+        .await;
+        if let Some(sig) = interrupted {
+            return Ok(interrupted_one(sig, result.as_ref().err(), &label));
+        }
+        let (report, _) =
+            result.with_context(|| format!("apply to {label} failed; nothing was changed"))?;
         warn_after_commit(&report);
         eprintln!(
             "applied {} statement(s) in one transaction in {:.1} ms: {label} now matches {}",
@@ -161,7 +176,31 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     );
     let transactions = batches.iter().filter(|b| b.transactional).count();
     let all_transactional = batches.iter().all(|b| b.transactional);
-    let applied = schemadiff_postgres::apply(&mut client, &batches, &aopts, &mut progress).await;
+    let token = client.cancel_token();
+    let (applied, interrupted) = crate::interrupt::run_cancellable(
+        schemadiff_postgres::apply(&mut client, &batches, &aopts, &mut progress),
+        schemadiff_postgres::cancel_running(&conn, &token),
+    )
+    .await;
+    if let Some(sig) = interrupted {
+        let state = match &applied {
+            Ok(_) => format!(
+                "every transaction had already been committed ({transactions} of {transactions}); run `schemadiff drift` to check {label}"
+            ),
+            Err(e) if committed == 0 && all_transactional => {
+                format!("nothing was changed ({e})")
+            }
+            Err(e) => format!(
+                "{committed} of {transactions} transaction(s) committed, the running one was rolled back ({e}); run apply again to finish"
+            ),
+        };
+        output::print_error(
+            &mut std::io::stderr(),
+            &anyhow::anyhow!("apply to {label} interrupted by {sig}: {state}"),
+        )
+        .ok();
+        return Ok(sig.exit_code());
+    }
     let report = applied.with_context(|| {
         if committed == 0 && all_transactional {
             format!("apply to {label} failed; nothing was changed")
@@ -173,14 +212,19 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         }
     })?;
     warn_after_commit(&report);
-    let after = schemadiff_postgres::introspect(&client, &iopts)
-        .await
-        .with_context(|| {
-            format!(
-                "every transaction was committed, but {label} could not be read back to check \
-                 it; run `schemadiff drift` or apply again"
-            )
-        })?;
+    let read_back = async {
+        let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
+        let mut after = schemadiff_postgres::introspect(ro.client(), &iopts).await?;
+        schemadiff_postgres::canonicalize_expressions(&ro, &mut after, &to.schema).await?;
+        ro.finish().await?;
+        Ok::<_, schemadiff_postgres::Error>(after)
+    };
+    let after = read_back.await.with_context(|| {
+        format!(
+            "every transaction was committed, but {label} could not be read back to check \
+             it; run `schemadiff drift` or apply again"
+        )
+    })?;
     if let Err(why) = verify(&after) {
         bail!("{why}");
     }
@@ -189,6 +233,26 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         report.statements, report.transactions, to.label
     );
     Ok(0)
+}
+
+/// Says what an interrupted one-transaction apply left behind; returns the exit code.
+fn interrupted_one(
+    sig: crate::interrupt::Interrupt,
+    error: Option<&schemadiff_postgres::Error>,
+    label: &str,
+) -> u8 {
+    let state = match error {
+        Some(e) => format!("its transaction was rolled back: nothing was changed ({e})"),
+        None => format!(
+            "the signal came after the COMMIT: the plan is applied and {label} was verified"
+        ),
+    };
+    output::print_error(
+        &mut std::io::stderr(),
+        &anyhow::anyhow!("apply to {label} interrupted by {sig}: {state}"),
+    )
+    .ok();
+    sig.exit_code()
 }
 
 /// The changes are committed, but the connection failed afterwards (releasing the lock).
@@ -263,12 +327,12 @@ fn describe_drift(after: &schemadiff_model::Schema, target: &schemadiff_model::S
 }
 
 async fn preflight(
-    client: &schemadiff_postgres::Client,
+    ro: &schemadiff_postgres::ReadOnly<'_>,
     plan: &schemadiff_plan::Plan,
 ) -> anyhow::Result<usize> {
     let mut blockers = 0;
     for q in plan.preflight_queries() {
-        let rows = schemadiff_postgres::query_text(client, &q.sql)
+        let rows = schemadiff_postgres::preflight_rows(ro, &q.sql)
             .await
             .with_context(|| format!("pre-flight: {}", q.description))?;
         let outcome = q.evaluate(&rows);
