@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod commands;
 pub mod output;
+pub mod schema_folder;
 pub mod source;
 
 use cli::{Cli, Command};
