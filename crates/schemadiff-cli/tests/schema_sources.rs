@@ -41,7 +41,11 @@ fn diagnostics_of_a_folder_name_the_file_line_and_column() {
     );
     // plan refuses it with the same diagnostics.
     let plan = schemadiff(&["plan", "--from", "empty", "--to", BROKEN]).expect_code(1);
-    assert!(plan.stderr.contains("models/b.prisma:5:12"), "{}", plan.stderr);
+    assert!(
+        plan.stderr.contains("models/b.prisma:5:12"),
+        "{}",
+        plan.stderr
+    );
 }
 
 #[test]
@@ -54,15 +58,28 @@ fn a_schema_folder_plans_like_the_same_schema_in_one_file() {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    assert!(folder.stdout.contains("CREATE TABLE \"Order\""), "{}", folder.stdout);
-    assert!(folder.stdout.contains("\"Order_customerId_idx\""), "{}", folder.stdout);
+    assert!(
+        folder.stdout.contains("CREATE TABLE \"public\".\"Order\""),
+        "{}",
+        folder.stdout
+    );
+    assert!(
+        folder.stdout.contains("\"Order_customerId_idx\""),
+        "{}",
+        folder.stdout
+    );
     assert_eq!(body(&folder.stdout), body(&file.stdout));
     let between = schemadiff(&[
         "plan", "--from", SHOP_FILE, "--to", SHOP, "--format", "json",
     ])
     .expect_code(0);
     let v: serde_json::Value = serde_json::from_str(&between.stdout).unwrap();
-    assert_eq!(v["steps"].as_array().map(Vec::len), Some(0), "{}", between.stdout);
+    assert_eq!(
+        v["steps"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        between.stdout
+    );
 }
 
 #[test]
@@ -72,7 +89,14 @@ fn drift_and_apply_read_a_schema_folder() {
     db.execute(r#"ALTER TABLE "Order" ADD COLUMN "note" text"#);
     schemadiff(&["drift", "--schema", SHOP, "--db", &db.url]).expect_code(2);
     schemadiff(&[
-        "apply", "--db", &db.url, "--to", SHOP, "--yes", "--allow-hazard", "drop-column",
+        "apply",
+        "--db",
+        &db.url,
+        "--to",
+        SHOP,
+        "--yes",
+        "--allow-hazard",
+        "drop-column",
     ])
     .expect_code(0);
     schemadiff(&["drift", "--schema", SHOP, "--db", &db.url]).expect_code(0);
@@ -171,13 +195,24 @@ fn shadow_replay_is_exact_where_the_offline_reader_is_not() {
         offline.reports
     );
     let shadow = replay(case).unwrap();
-    let item = shadow.tables.values().find(|t| t.name.name == "item").unwrap();
+    let item = shadow
+        .tables
+        .values()
+        .find(|t| t.name.name == "item")
+        .unwrap();
     // The rename inside the DO block happened; the query-shaped table exists with its columns.
     assert!(item.index("item_sku_unique").is_some(), "{item:#?}");
     assert!(item.index("item_sku_key").is_none());
-    let copy = shadow.tables.values().find(|t| t.name.name == "item_copy").unwrap();
+    let copy = shadow
+        .tables
+        .values()
+        .find(|t| t.name.name == "item_copy")
+        .unwrap();
     assert_eq!(
-        copy.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        copy.columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
         ["id", "sku"]
     );
     // Through the binary: offline refuses with the statement's place, the shadow way plans.
@@ -189,10 +224,22 @@ fn shadow_replay_is_exact_where_the_offline_reader_is_not() {
     );
     let server = server_url();
     let (run, pid) = schemadiff_with_pid(&[
-        "plan", "--from", case, "--to", "empty", "--shadow-db", &server, "--allow-hazard", "all",
+        "plan",
+        "--from",
+        case,
+        "--to",
+        "empty",
+        "--shadow-db",
+        &server,
+        "--allow-hazard",
+        "all",
     ]);
     let run = run.expect_code(0);
-    assert!(run.stdout.contains("DROP TABLE \"item_copy\""), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("DROP TABLE \"public\".\"item_copy\""),
+        "{}",
+        run.stdout
+    );
     assert_eq!(leftover_shadow_databases(pid), NONE_LEFT);
     assert_eq!(leftover_shadow_databases(std::process::id()), NONE_LEFT);
 }
@@ -210,8 +257,15 @@ fn a_failing_migration_names_its_script_and_leaves_no_scratch_database() {
     .unwrap();
     let src = dir.to_str().unwrap();
     let server = server_url();
-    let (run, pid) =
-        schemadiff_with_pid(&["plan", "--from", src, "--to", "empty", "--shadow-db", &server]);
+    let (run, pid) = schemadiff_with_pid(&[
+        "plan",
+        "--from",
+        src,
+        "--to",
+        "empty",
+        "--shadow-db",
+        &server,
+    ]);
     let run = run.expect_code(1);
     assert!(
         run.stderr.contains("002_bad/migration.sql") && run.stderr.contains("missing"),

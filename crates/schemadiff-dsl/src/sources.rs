@@ -62,7 +62,10 @@ impl Sources {
         if self.files.is_empty() {
             return None;
         }
-        let i = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let i = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
         let local = (offset - self.starts[i]).min(self.files[i].text.len());
         Some((i, local))
     }

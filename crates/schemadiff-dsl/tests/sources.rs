@@ -29,7 +29,12 @@ fn folder(rel: &str) -> Sources {
     Sources::new(
         paths
             .into_iter()
-            .map(|p| file(&p.display().to_string(), &std::fs::read_to_string(&p).unwrap()))
+            .map(|p| {
+                file(
+                    &p.display().to_string(),
+                    &std::fs::read_to_string(&p).unwrap(),
+                )
+            })
             .collect(),
     )
 }
@@ -40,8 +45,8 @@ fn a_folder_gives_the_model_of_the_same_schema_in_one_file() {
     assert_eq!(sources.files().len(), 3);
     let many = sources.load();
     assert!(many.diagnostics.is_empty(), "{:#?}", many.diagnostics);
-    let text = std::fs::read_to_string(workspace_root().join("fixtures/dsl/folders/shop.prisma"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(workspace_root().join("fixtures/dsl/folders/shop.prisma")).unwrap();
     let one = schemadiff_dsl::load("shop.prisma", &text);
     assert!(one.diagnostics.is_empty());
     assert_eq!(many.schema, one.schema);
@@ -52,7 +57,10 @@ fn a_folder_gives_the_model_of_the_same_schema_in_one_file() {
 #[test]
 fn diagnostics_are_located_in_their_own_file() {
     let sources = Sources::new(vec![
-        file("a.prisma", "datasource db {\n  provider = \"postgresql\"\n}"),
+        file(
+            "a.prisma",
+            "datasource db {\n  provider = \"postgresql\"\n}",
+        ),
         file("b.prisma", "model A {\n  id Int @id\n  b  Strng\n}\n"),
         file("c.prisma", "model C {\n  id Int @id\n}\n"),
     ]);
@@ -61,11 +69,17 @@ fn diagnostics_are_located_in_their_own_file() {
     let d = &l.diagnostics[0];
     let (i, local) = sources.locate(d.span.start).unwrap();
     assert_eq!(sources.files()[i].path, "b.prisma");
-    assert_eq!(schemadiff_dsl::line_col(&sources.files()[i].text, local), (3, 6));
+    assert_eq!(
+        schemadiff_dsl::line_col(&sources.files()[i].text, local),
+        (3, 6)
+    );
     let out = sources.render(&l.diagnostics, false);
     assert!(out.contains("--> b.prisma:3:6"), "{out}");
     assert!(out.contains(" 3 |   b  Strng"), "{out}");
-    assert!(!out.contains("a.prisma") && !out.contains("c.prisma"), "{out}");
+    assert!(
+        !out.contains("a.prisma") && !out.contains("c.prisma"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -88,7 +102,10 @@ fn a_file_without_a_final_newline_does_not_swallow_the_next_one() {
         .iter()
         .find(|d| d.code == "unclosed-block")
         .unwrap_or_else(|| panic!("{:#?}", l.diagnostics));
-    assert_eq!(open.files()[open.locate(d.span.start).unwrap().0].path, "a.prisma");
+    assert_eq!(
+        open.files()[open.locate(d.span.start).unwrap().0].path,
+        "a.prisma"
+    );
 }
 
 #[test]

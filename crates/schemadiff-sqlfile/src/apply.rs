@@ -78,7 +78,10 @@ fn temp_table_name(text: &str) -> Option<String> {
         return None;
     }
     i += 1;
-    if upper.get(i..i + 3).is_some_and(|w| w == ["IF", "NOT", "EXISTS"]) {
+    if upper
+        .get(i..i + 3)
+        .is_some_and(|w| w == ["IF", "NOT", "EXISTS"])
+    {
         i += 3;
     }
     let name = words.get(i)?;

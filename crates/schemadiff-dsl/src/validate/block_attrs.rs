@@ -273,13 +273,15 @@ fn fields_and_map(
 
 /// The value of a named string argument (`name: "x"`), if present and well formed.
 fn named_string(a: &Attribute, arg: &str) -> Option<String> {
-    a.arguments().iter().find_map(|x| match (&x.name, &x.value) {
-        (Some(n), Expr::String(s, _)) if n.name == arg && !s.is_empty() => {
-            let v = string_value(s).into_owned();
-            (v.len() <= schemadiff_model::MAX_IDENTIFIER_LEN).then_some(v)
-        }
-        _ => None,
-    })
+    a.arguments()
+        .iter()
+        .find_map(|x| match (&x.name, &x.value) {
+            (Some(n), Expr::String(s, _)) if n.name == arg && !s.is_empty() => {
+                let v = string_value(s).into_owned();
+                (v.len() <= schemadiff_model::MAX_IDENTIFIER_LEN).then_some(v)
+            }
+            _ => None,
+        })
 }
 
 /// `JsonbPathOps` → `jsonb_path_ops`.
