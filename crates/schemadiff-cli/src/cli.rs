@@ -10,7 +10,7 @@ use std::path::PathBuf;
     name = "schemadiff",
     version,
     about = "Declarative schema diff for PostgreSQL: plan migrations that keep every row, detect drift, apply safely",
-    after_help = "Exit codes: 0 success; 1 error, invalid input, usage error or refused hazard; 2 drift found (drift only); 130/143 apply interrupted (SIGINT/SIGTERM).\nSOURCE: a schema file, `empty`, a postgres:// URL, or a .sql file / directory of SQL migrations.\nDocs: README.md and docs/ in the repository.",
+    after_help = "Exit codes: 0 success; 1 error, invalid input, usage error or refused hazard; 2 drift found (drift only); 130/143 apply interrupted (SIGINT/SIGTERM).\nSOURCE: a schema file or folder of .prisma files, `empty`, a postgres:// URL, or a .sql file / directory of SQL migrations.\nDocs: README.md and docs/ in the repository.",
     propagate_version = true
 )]
 pub struct Cli {
@@ -39,7 +39,7 @@ pub enum Command {
 /// `schemadiff validate`
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Schema files to check.
+    /// Schema files to check (a folder of `.prisma` files is one multi-file schema).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 }
@@ -50,7 +50,7 @@ pub struct FmtArgs {
     /// Do not write; exit 1 when a file would change.
     #[arg(long)]
     pub check: bool,
-    /// Schema files to format.
+    /// Schema files to format (a folder: each of its `.prisma` files).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 }
@@ -79,6 +79,10 @@ pub struct PlanOptions {
     /// script runs on every supported version). A database side gives its own version.
     #[arg(long = "pg-version", value_name = "N", value_parser = parse_pg_version)]
     pub pg_version: Option<u32>,
+    /// Read SQL migration sources by replaying them into a scratch database created (and
+    /// always dropped) on this server, instead of with the offline reader.
+    #[arg(long = "shadow-db", value_name = "URL")]
+    pub shadow_db: Option<String>,
 }
 
 /// `schemadiff plan`
@@ -126,8 +130,8 @@ pub enum DriftFormat {
 /// `schemadiff drift`
 #[derive(Debug, Args)]
 pub struct DriftArgs {
-    /// The schema the database should match.
-    #[arg(long, value_name = "FILE")]
+    /// The schema the database should match (a schema file or folder, or any other SOURCE).
+    #[arg(long, value_name = "SOURCE")]
     pub schema: String,
     /// Database URL (else DATABASE_URL, else .env).
     #[arg(long, value_name = "URL")]
@@ -135,6 +139,10 @@ pub struct DriftArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: DriftFormat,
+    /// When --schema is a SQL migrations source: replay it into a scratch database created
+    /// (and always dropped) on this server, instead of reading it offline.
+    #[arg(long = "shadow-db", value_name = "URL")]
+    pub shadow_db: Option<String>,
 }
 
 /// `schemadiff apply`

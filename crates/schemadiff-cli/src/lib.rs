@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod interrupt;
 pub mod output;
+pub mod schema_folder;
 pub mod source;
 
 use cli::{Cli, Command};

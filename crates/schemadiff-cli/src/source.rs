@@ -30,6 +30,9 @@ pub fn classify(arg: &str) -> SourceKind {
         return SourceKind::Database(arg.to_string());
     }
     let path = PathBuf::from(arg);
+    if crate::schema_folder::is_schema_folder(&path) {
+        return SourceKind::Dsl(path);
+    }
     if path.is_dir() || path.extension().is_some_and(|e| e == "sql") {
         SourceKind::Sql(path)
     } else {
@@ -51,12 +54,12 @@ pub struct Loaded {
     pub server_major: Option<u32>,
 }
 
-/// Reads a DSL file; prints its diagnostics and fails when it has errors.
+/// Reads a DSL file or a folder of them (a multi-file schema); prints its diagnostics and
+/// fails when it has errors.
 pub fn load_dsl(path: &Path) -> anyhow::Result<Loaded> {
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read schema file {label}"))?;
-    let lowered = schemadiff_dsl::load(&label, &text);
+    let sources = crate::schema_folder::read(path)?;
+    let lowered = sources.load();
     let errors = lowered
         .diagnostics
         .iter()
@@ -65,12 +68,7 @@ pub fn load_dsl(path: &Path) -> anyhow::Result<Loaded> {
     if !lowered.diagnostics.is_empty() {
         eprint!(
             "{}",
-            schemadiff_dsl::render_diagnostics(
-                &lowered.diagnostics,
-                &label,
-                &text,
-                output::stderr_color()
-            )
+            sources.render(&lowered.diagnostics, output::stderr_color())
         );
     }
     if errors > 0 {
@@ -79,11 +77,16 @@ pub fn load_dsl(path: &Path) -> anyhow::Result<Loaded> {
             if errors == 1 { "" } else { "s" }
         );
     }
+    let notes = lowered
+        .not_managed
+        .iter()
+        .map(|n| format!("not managed: {} {} ({})", n.kind, n.name, n.detail))
+        .collect();
     Ok(Loaded {
         label,
         schema: lowered.schema,
         names: Some(lowered.names),
-        notes: Vec::new(),
+        notes,
         server_major: None,
     })
 }
@@ -100,7 +103,10 @@ pub async fn load(arg: &str, also: &[String]) -> anyhow::Result<Loaded> {
             server_major: None,
         }),
         SourceKind::Dsl(p) => load_dsl(&p),
-        SourceKind::Sql(p) => load_sql(&p),
+        SourceKind::Sql(p) => match shadow_db() {
+            Some(url) => load_sql_shadow(&p, &url, also).await,
+            None => load_sql(&p),
+        },
         SourceKind::Database(url) => load_database(Some(&url), also, None).await,
     }
 }
@@ -166,6 +172,51 @@ pub fn introspect_options(
         }
     }
     schemadiff_postgres::IntrospectOptions::for_schemas(schemas)
+}
+
+static SHADOW_DB: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Sets the server on which SQL migration sources are replayed (`--shadow-db URL`) for the
+/// rest of the command; `None` reads them offline.
+pub fn set_shadow_db(url: Option<String>) {
+    *SHADOW_DB.lock().unwrap_or_else(|e| e.into_inner()) = url;
+}
+
+fn shadow_db() -> Option<String> {
+    SHADOW_DB.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Reads SQL migrations by replaying them into a scratch database on the `--shadow-db` server
+/// (created and always dropped by `schemadiff_postgres::replay_migrations`), then introspecting
+/// it in `public` plus `also`.
+async fn load_sql_shadow(path: &Path, url: &str, also: &[String]) -> anyhow::Result<Loaded> {
+    let label = path.display().to_string();
+    let files = schemadiff_sqlfile::migration_scripts(path)
+        .with_context(|| format!("cannot read SQL migrations {label}"))?;
+    let mut scripts = Vec::with_capacity(files.len());
+    for (name, file) in files {
+        let sql = std::fs::read_to_string(&file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        scripts.push(schemadiff_postgres::Script { name, sql });
+    }
+    let opts = schemadiff_postgres::ConnectOptions::from_url(url)?;
+    let schemas = introspect_options(&opts, also).schemas;
+    let schema = schemadiff_postgres::replay_migrations(&opts, &scripts, schemas)
+        .await
+        .with_context(|| {
+            format!(
+                "while replaying {label} on the shadow server {}",
+                opts.redacted()
+            )
+        })?;
+    let notes = not_managed_notes(&schema);
+    Ok(Loaded {
+        label,
+        schema,
+        names: None,
+        notes,
+        server_major: None,
+    })
 }
 
 fn load_sql(path: &Path) -> anyhow::Result<Loaded> {

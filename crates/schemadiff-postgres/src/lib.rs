@@ -4,6 +4,8 @@
 //!   `DATABASE_URL`, or `.env`), Prisma's `?schema=`, TLS per `sslmode` with rustls.
 //! - [`introspect`]: the catalog → [`schemadiff_model::Schema`], in a fixed number of queries,
 //!   following docs/model.md; what the model cannot hold goes to `Schema.not_managed`.
+//! - [`replay_migrations`]: SQL migrations replayed into a scratch (shadow) database on a
+//!   server, then introspected; the scratch database is always dropped.
 //! - [`apply`] / [`apply_and_verify`]: planned SQL batches under an advisory lock, with
 //!   timeouts, per-batch transactions and progress events.
 //!
@@ -42,6 +44,7 @@ mod connect;
 mod error;
 mod introspect;
 mod readonly;
+mod shadow;
 mod url;
 
 pub use apply::{
@@ -53,5 +56,6 @@ pub use connect::{cancel_running, connect};
 pub use error::{Error, ServerMessage};
 pub use introspect::{IntrospectOptions, IntrospectStats, introspect, introspect_with_stats};
 pub use readonly::{ReadOnly, preflight_rows};
+pub use shadow::{Script, replay_migrations};
 pub use tokio_postgres::{CancelToken, Client};
 pub use url::{ConnectOptions, DEFAULT_CONNECT_TIMEOUT_SECS, SslMode, redact_url};

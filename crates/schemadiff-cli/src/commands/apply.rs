@@ -22,6 +22,7 @@ use std::io::{IsTerminal, Write};
 
 /// Runs the command.
 pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
+    source::set_shadow_db(args.options.shadow_db.clone());
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
     let label = conn.redacted();
     let mut client = schemadiff_postgres::connect(&conn).await?;

@@ -16,6 +16,7 @@ pub const DRIFTED: u8 = 2;
 
 /// Runs the command.
 pub async fn run(args: &DriftArgs) -> anyhow::Result<u8> {
+    source::set_shadow_db(args.shadow_db.clone());
     let mut target = source::load(&args.schema, &[]).await?;
     let ns = source::namespaces(&target.schema);
     let db = source::load_database(args.db.as_deref(), &ns, Some(&mut target.schema)).await?;

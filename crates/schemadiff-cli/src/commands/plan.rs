@@ -10,6 +10,7 @@ use schemadiff_sql::RenderOptions;
 
 /// Runs the command.
 pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
+    source::set_shadow_db(args.options.shadow_db.clone());
     let (from, to) = source::load_pair(&args.from, &args.to).await?;
     let plan = make_plan(&from, &to, &args.options)?;
     let mut notes: Vec<&String> = Vec::new();
