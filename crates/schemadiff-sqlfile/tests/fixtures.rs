@@ -134,3 +134,33 @@ fn every_prefix_of_every_fixture_loads_without_panicking() {
     }
     assert!(runs > 500, "only {runs} prefixes tried");
 }
+
+/// The cases this file checks, one test each above.
+const CASES: [&str; 5] = [
+    "prisma_app",
+    "handwritten",
+    "unsupported",
+    "errors",
+    "pg_dump_style",
+];
+
+/// Every file under fixtures/sqlfile belongs to a case a test above names: its source
+/// (`migration.sql` or `migrations/`), its `expected.txt`, or the `schema.prisma` that
+/// `tests/dsl.rs` and `tests/postgres.rs` compare it with.
+#[test]
+fn no_orphan_files() {
+    let root = schemadiff_testkit::workspace_root().join("fixtures/sqlfile");
+    let orphans = schemadiff_testkit::cases::orphans(&root, |rel| {
+        let mut parts = rel.components().map(|c| c.as_os_str().to_string_lossy());
+        let (Some(case), Some(file)) = (parts.next(), parts.next()) else {
+            return false;
+        };
+        CASES.contains(&case.as_ref())
+            && (file == "migrations"
+                || (parts.next().is_none()
+                    && ["migration.sql", "expected.txt", "schema.prisma"].contains(&file.as_ref())))
+    });
+    if let Err(e) = schemadiff_testkit::cases::no_orphans(&root, orphans) {
+        panic!("{e}");
+    }
+}
