@@ -106,7 +106,7 @@ pub fn differences(left: &Catalog, right: &Catalog) -> Vec<String> {
     for (k, v) in left {
         match right.get(k) {
             None => out.push(format!("extra {k}")),
-            Some(w) if w != v => out.push(format!("{k}: `{v}`, expected `{w}`")),
+            Some(w) if w != v => out.push(format!("changed {k}: `{v}`, expected `{w}`")),
             _ => {}
         }
     }

@@ -280,7 +280,8 @@ pub struct Answers {
     /// A mapping file's text (docs/mapping.md), passed as `--map`.
     #[serde(default)]
     pub mapping: Option<String>,
-    /// Why these answers are right (for the reviewer; not used).
+    /// Why these answers are right (for the reviewer; the runner does not read it).
+    #[allow(dead_code)]
     #[serde(default)]
     pub why: Option<String>,
 }
@@ -333,7 +334,10 @@ pub fn upgrade(ctx: &Ctx, server: &mut Server, p: &Project, old: &Version, new: 
         let mut touched: BTreeSet<String> = catalog::differences(&before, &want)
             .iter()
             .filter_map(|d| {
-                let key = d.strip_prefix("extra ").or(d.strip_prefix("missing ")).unwrap_or(d);
+                let key = ["extra ", "missing ", "changed "]
+                    .iter()
+                    .find_map(|p| d.strip_prefix(p))
+                    .unwrap_or(d);
                 let key = key.split(": `").next().unwrap_or(key);
                 table_of(key)
             })
@@ -353,7 +357,7 @@ pub fn upgrade(ctx: &Ctx, server: &mut Server, p: &Project, old: &Version, new: 
                 touched.extend(table_of(k));
             }
         }
-        crate::fill::fill(server, &db, &touched)?;
+        crate::fill::fill(server, &db, &touched, &reference)?;
         let counts = catalog::row_counts(server, &db, &before)?;
         let url = server.url_of(&db);
         let schema = path_str(&new.schema());

@@ -170,9 +170,32 @@ fn closure(tables: &BTreeMap<String, Table>, touched: &BTreeSet<String>) -> BTre
 }
 
 /// Fills `touched` (and their required parents) with [`ROWS`] rows each. Returns the tables
-/// filled, in insertion order.
-pub fn fill(server: &Server, db: &str, touched: &BTreeSet<String>) -> Result<Vec<String>, String> {
-    let tables = read_tables(server, db)?;
+/// filled, in insertion order. Foreign keys of the `target` database (the new version) count
+/// too where their columns already exist, so that data written for the old version is what a
+/// real application holds: a column that only gets its foreign key in the upgrade holds parent
+/// keys already.
+pub fn fill(
+    server: &Server,
+    db: &str,
+    touched: &BTreeSet<String>,
+    target: &str,
+) -> Result<Vec<String>, String> {
+    let mut tables = read_tables(server, db)?;
+    for (name, t) in read_tables(server, target)? {
+        for fk in t.fks {
+            let exists = |table: &str, cols: &[String]| {
+                tables.get(table).is_some_and(|t| {
+                    cols.iter().all(|c| t.columns.iter().any(|k| &k.name == c))
+                })
+            };
+            if exists(&name, &fk.columns)
+                && exists(&fk.parent, &fk.parent_columns)
+                && !tables[&name].fks.iter().any(|f| f.columns == fk.columns)
+            {
+                tables.get_mut(&name).unwrap().fks.push(fk);
+            }
+        }
+    }
     let todo = closure(&tables, touched);
     let mut done: Vec<String> = Vec::new();
     let mut left: BTreeSet<String> = todo.clone();
@@ -204,7 +227,7 @@ fn insert_rows(
     filled: &[String],
 ) -> Result<(), String> {
     // Parent keys, read back as text, per foreign key whose parent holds rows.
-    let mut fk_values: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
+    let mut fk_values: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut fk_rows: Vec<(&ForeignKey, Vec<Vec<Option<String>>>)> = Vec::new();
     for fk in &t.fks {
         if !filled.contains(&fk.parent) {
@@ -230,17 +253,14 @@ fn insert_rows(
             }
             let row = &rows[i % rows.len()];
             for (c, v) in fk.columns.iter().zip(row) {
-                fk_values
-                    .entry(c.clone())
-                    .or_default()
-                    .push((c.clone(), v.clone()));
+                fk_values.entry(c.clone()).or_insert_with(|| v.clone());
             }
         }
         let mut names = Vec::new();
         let mut values = Vec::new();
         for c in &t.columns {
-            let v = if let Some(vs) = fk_values.get(&c.name) {
-                match &vs[0].1 {
+            let v = if let Some(v) = fk_values.get(&c.name) {
+                match v {
                     Some(v) => format!("{}::{}", literal(v), c.ty),
                     None => "NULL".to_string(),
                 }

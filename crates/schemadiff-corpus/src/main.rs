@@ -323,8 +323,13 @@ fn report(
     ok
 }
 
-/// A coarse kind of failure, for the summary: the check and the reason's first words.
+/// A coarse kind of failure, for the summary: the check and the reason's first words (for a
+/// catalog difference, the first difference's kind: `extra constraint`, `changed column`, …).
 fn reason_kind(check: &str, why: &str) -> String {
+    if let Some((_, first)) = why.split_once("catalog difference(s): ") {
+        let kind: Vec<&str> = first.split_whitespace().take(2).collect();
+        return format!("{check}: catalog: {}", kind.join(" "));
+    }
     let head: String = why
         .split(|c: char| c == ':' || c == '(' || c == '`')
         .next()
