@@ -52,19 +52,30 @@ struct Run {
 }
 
 impl Run {
-    /// The first error line of stderr (else stdout), shortened.
+    /// The first error line (else the first line that is not a warning), plus the server's
+    /// message when there is one (`ERROR`, `violates`, `caused by`), shortened.
     fn why(&self) -> String {
-        let pick = |s: &str| {
-            s.lines()
-                .map(str::trim)
-                .find(|l| l.starts_with("error") || l.contains("error:"))
-                .or_else(|| s.lines().map(str::trim).find(|l| !l.is_empty()))
-                .map(str::to_string)
-        };
-        let line = pick(&self.stderr)
-            .or_else(|| pick(&self.stdout))
+        let all: Vec<&str> = self
+            .stderr
+            .lines()
+            .chain(self.stdout.lines())
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let first = all
+            .iter()
+            .find(|l| l.starts_with("error"))
+            .or_else(|| all.iter().find(|l| !l.starts_with("warning") && !l.starts_with('-') && !l.starts_with('=')))
+            .or(all.first())
+            .map(|l| l.to_string())
             .unwrap_or_else(|| "no output".to_string());
-        format!("exit {}: {}", self.code, shorten(&line, 200))
+        let mut why = format!("exit {}: {}", self.code, shorten(&first, 160));
+        if let Some(server) = all.iter().find(|l| {
+            **l != first && (l.contains("ERROR") || l.contains("violates") || l.contains("caused by"))
+        }) {
+            why.push_str(&format!(" [{}]", shorten(server, 160)));
+        }
+        why
     }
 }
 

@@ -17,6 +17,8 @@ struct Column {
     has_default: bool,
     category: String,
     labels: Vec<String>,
+    /// For a text column that becomes an enum: the new enum's labels.
+    text_labels: Vec<String>,
 }
 
 struct ForeignKey {
@@ -68,6 +70,7 @@ fn read_tables(server: &Server, db: &str) -> Result<BTreeMap<String, Table>, Str
                 .as_deref()
                 .map(|l| l.split(SEP).map(str::to_string).collect())
                 .unwrap_or_default(),
+            text_labels: Vec::new(),
         });
     }
     let fks = "SELECT n.nspname, c.relname, pn.nspname, p.relname, \
@@ -113,6 +116,9 @@ fn value(c: &Column, i: usize) -> String {
     let ty = &c.ty;
     if !c.labels.is_empty() {
         return format!("{}::{ty}", literal(&c.labels[i % c.labels.len()]));
+    }
+    if !c.text_labels.is_empty() {
+        return format!("{}::{ty}", literal(&c.text_labels[i % c.text_labels.len()]));
     }
     if c.category == "A" || ty.ends_with("[]") {
         return format!("'{{}}'::{ty}");
@@ -182,6 +188,17 @@ pub fn fill(
 ) -> Result<Vec<String>, String> {
     let mut tables = read_tables(server, db)?;
     for (name, t) in read_tables(server, target)? {
+        // A text column that becomes an enum holds the new enum's labels, as a real
+        // application's data would (unknown spellings are what mapping files are for).
+        if let Some(old) = tables.get_mut(&name) {
+            for c in &t.columns {
+                if let Some(o) = old.columns.iter_mut().find(|o| o.name == c.name) {
+                    if o.labels.is_empty() && !c.labels.is_empty() && o.category == "S" {
+                        o.text_labels = c.labels.clone();
+                    }
+                }
+            }
+        }
         for fk in t.fks {
             let exists = |table: &str, cols: &[String]| {
                 tables.get(table).is_some_and(|t| {
@@ -226,72 +243,95 @@ fn insert_rows(
     t: &Table,
     filled: &[String],
 ) -> Result<(), String> {
-    // Parent keys, read back as text, per foreign key whose parent holds rows.
-    let mut fk_values: BTreeMap<String, Option<String>> = BTreeMap::new();
+    // Parent keys, read back as text, per foreign key whose parent holds rows (rows this
+    // runner wrote, or rows the migrations seeded).
     let mut fk_rows: Vec<(&ForeignKey, Vec<Vec<Option<String>>>)> = Vec::new();
     for fk in &t.fks {
-        if !filled.contains(&fk.parent) {
-            continue;
-        }
         let cols: Vec<String> = fk.parent_columns.iter().map(|c| ident(c)).collect();
         let rows = server.rows(
             db,
             &format!(
-                "SELECT {} FROM {} ORDER BY {} LIMIT {ROWS}",
+                "SELECT {} FROM {} ORDER BY {} LIMIT {}",
                 cols.join(", "),
                 fk.parent,
-                cols.join(", ")
+                cols.join(", "),
+                ROWS * ATTEMPTS
             ),
         )?;
+        if rows.is_empty() && fk.required(t) && !filled.contains(&fk.parent) {
+            return Err(format!("{name}: required foreign key to {} without parent rows", fk.parent));
+        }
         fk_rows.push((fk, rows));
     }
     for i in 0..ROWS {
-        fk_values.clear();
-        for (fk, rows) in &fk_rows {
-            if rows.is_empty() {
-                continue;
-            }
-            let row = &rows[i % rows.len()];
-            for (c, v) in fk.columns.iter().zip(row) {
-                fk_values.entry(c.clone()).or_insert_with(|| v.clone());
+        // A failed row is tried again with other parent rows (a one-to-one key already
+        // taken) and every nullable column set (a CHECK that wants one of them).
+        let mut last = String::new();
+        let mut ok = false;
+        for attempt in 0..ATTEMPTS {
+            let sql = row_sql(name, t, &fk_rows, i, attempt);
+            match server.execute(db, &sql) {
+                Ok(()) => {
+                    ok = true;
+                    break;
+                }
+                Err(e) => last = e,
             }
         }
-        let mut names = Vec::new();
-        let mut values = Vec::new();
-        for c in &t.columns {
-            let v = if let Some(v) = fk_values.get(&c.name) {
-                match v {
-                    Some(v) => format!("{}::{}", literal(v), c.ty),
-                    None => "NULL".to_string(),
-                }
-            } else if t.fks.iter().any(|fk| fk.columns.contains(&c.name)) {
-                if c.not_null && !c.has_default {
-                    return Err(format!("{name}.{}: required foreign key without parent rows", c.name));
-                }
-                continue;
-            } else if c.has_default {
-                continue;
-            } else if c.not_null || i > 0 {
-                // Row 0 leaves nullable columns NULL; the others hold values.
-                value(c, i)
-            } else {
-                continue;
-            };
-            names.push(ident(&c.name));
-            values.push(v);
+        if !ok {
+            return Err(format!("could not fill {name}: {last}"));
         }
-        let sql = if names.is_empty() {
-            format!("INSERT INTO {name} DEFAULT VALUES")
-        } else {
-            format!(
-                "INSERT INTO {name} ({}) VALUES ({})",
-                names.join(", "),
-                values.join(", ")
-            )
-        };
-        server
-            .execute(db, &sql)
-            .map_err(|e| format!("could not fill {name}: {e}"))?;
     }
     Ok(())
+}
+
+/// Tries per row before giving up.
+const ATTEMPTS: usize = 6;
+
+fn row_sql(
+    name: &str,
+    t: &Table,
+    fk_rows: &[(&ForeignKey, Vec<Vec<Option<String>>>)],
+    i: usize,
+    attempt: usize,
+) -> String {
+    let mut fk_values: BTreeMap<&str, Option<String>> = BTreeMap::new();
+    for (fk, rows) in fk_rows {
+        if rows.is_empty() {
+            continue;
+        }
+        let row = &rows[(i + attempt * ROWS) % rows.len()];
+        for (c, v) in fk.columns.iter().zip(row) {
+            fk_values.entry(c.as_str()).or_insert_with(|| v.clone());
+        }
+    }
+    let mut names = Vec::new();
+    let mut values = Vec::new();
+    for c in &t.columns {
+        let v = if let Some(v) = fk_values.get(c.name.as_str()) {
+            match v {
+                Some(v) => format!("{}::{}", literal(v), c.ty),
+                None => "NULL".to_string(),
+            }
+        } else if c.has_default || t.fks.iter().any(|fk| fk.columns.contains(&c.name)) {
+            // A default, or a foreign key whose parent has no row: left out (NULL).
+            continue;
+        } else if c.not_null || i > 0 || attempt > 0 {
+            // Row 0 leaves nullable columns NULL; the others hold values.
+            value(c, i)
+        } else {
+            continue;
+        };
+        names.push(ident(&c.name));
+        values.push(v);
+    }
+    if names.is_empty() {
+        format!("INSERT INTO {name} DEFAULT VALUES")
+    } else {
+        format!(
+            "INSERT INTO {name} ({}) VALUES ({})",
+            names.join(", "),
+            values.join(", ")
+        )
+    }
 }

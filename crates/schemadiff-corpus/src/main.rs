@@ -112,6 +112,9 @@ fn run(args: Args) -> Result<bool, String> {
         .corpus
         .clone()
         .unwrap_or_else(|| root.join("../shared/corpus"));
+    let corpus_dir = corpus_dir
+        .canonicalize()
+        .map_err(|e| format!("the corpus {}: {e}", corpus_dir.display()))?;
     let accepted_path = args
         .accepted
         .clone()

@@ -23,7 +23,9 @@ fn replay(dir: &Path) -> Result<(), String> {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
     let db = TestDb::create(&format!("roundtrip_replay_{name}"));
     let input = Input::from_dir(dir);
-    run(&db, &input, None).map_err(|f| report(&input, None, &f))
+    run(&db, &input, None)
+        .map(|_| ())
+        .map_err(|f| report(&input, None, &f))
 }
 
 fn main() {
