@@ -58,7 +58,11 @@ pub fn read(server: &Server, db: &str) -> Result<Catalog, String> {
     );
     for r in server.rows(db, &constraints)? {
         out.insert(
-            format!("constraint {}.{}", qualified(&r[0], &r[1]), ident(&text(&r[2]))),
+            format!(
+                "constraint {}.{}",
+                qualified(&r[0], &r[1]),
+                ident(&text(&r[2]))
+            ),
             text(&r[3]),
         );
     }
@@ -147,7 +151,11 @@ pub fn shorten(s: &str, max: usize) -> String {
 }
 
 /// Row counts of every table the catalog lists.
-pub fn row_counts(server: &Server, db: &str, cat: &Catalog) -> Result<BTreeMap<String, i64>, String> {
+pub fn row_counts(
+    server: &Server,
+    db: &str,
+    cat: &Catalog,
+) -> Result<BTreeMap<String, i64>, String> {
     let mut out = BTreeMap::new();
     for k in cat.keys() {
         if let Some(t) = k.strip_prefix("table ") {

@@ -65,13 +65,18 @@ impl Run {
         let first = all
             .iter()
             .find(|l| l.starts_with("error"))
-            .or_else(|| all.iter().find(|l| !l.starts_with("warning") && !l.starts_with('-') && !l.starts_with('=')))
+            .or_else(|| {
+                all.iter().find(|l| {
+                    !l.starts_with("warning") && !l.starts_with('-') && !l.starts_with('=')
+                })
+            })
             .or(all.first())
             .map(|l| l.to_string())
             .unwrap_or_else(|| "no output".to_string());
         let mut why = format!("exit {}: {}", self.code, shorten(&first, 160));
         if let Some(server) = all.iter().find(|l| {
-            **l != first && (l.contains("ERROR") || l.contains("violates") || l.contains("caused by"))
+            **l != first
+                && (l.contains("ERROR") || l.contains("violates") || l.contains("caused by"))
         }) {
             why.push_str(&format!(" [{}]", shorten(server, 160)));
         }
@@ -128,7 +133,10 @@ fn replay(server: &mut Server, p: &Project, v: &Version, hint: &str) -> Result<S
 fn create_extensions(server: &Server, db: &str, p: &Project) -> Result<(), String> {
     for e in &p.extensions {
         server
-            .execute(db, &format!("CREATE EXTENSION IF NOT EXISTS {}", catalog::ident(e)))
+            .execute(
+                db,
+                &format!("CREATE EXTENSION IF NOT EXISTS {}", catalog::ident(e)),
+            )
             .map_err(|err| format!("extension {e}: {err}"))?;
     }
     Ok(())
@@ -169,9 +177,12 @@ pub fn create(ctx: &Ctx, server: &mut Server, p: &Project, v: &Version) -> Verdi
         let theirs = server.create("create_ref", None)?;
         create_extensions(server, &ours, p)?;
         create_extensions(server, &theirs, p)?;
-        server
-            .execute_script(&theirs, &reference)
-            .map_err(|e| format!("prisma/create.sql does not apply here: {}", shorten(&e, 160)))?;
+        server.execute_script(&theirs, &reference).map_err(|e| {
+            format!(
+                "prisma/create.sql does not apply here: {}",
+                shorten(&e, 160)
+            )
+        })?;
         server
             .execute(&ours, &plan.stdout)
             .map_err(|e| format!("our script fails: {}", shorten(&e, 160)))?;
@@ -329,17 +340,29 @@ fn table_of(key: &str) -> Option<String> {
 
 /// Check 4: old migrations + rows, `apply` to the new schema → the catalog of the new
 /// version's migrations plus its pending.sql, and the same row counts.
-pub fn upgrade(ctx: &Ctx, server: &mut Server, p: &Project, old: &Version, new: &Version) -> Verdict {
+pub fn upgrade(
+    ctx: &Ctx,
+    server: &mut Server,
+    p: &Project,
+    old: &Version,
+    new: &Version,
+) -> Verdict {
     let Some(pending) = new.pending() else {
-        return Verdict::Skip("no reference: Prisma failed on the new version (pending.err)".into());
+        return Verdict::Skip(
+            "no reference: Prisma failed on the new version (pending.err)".into(),
+        );
     };
     let run = (|| {
         let answers = read_answers(&answers_path(ctx.answers, &p.name, &old.name, &new.name))?;
         let db = replay(server, p, old, "upgrade").map_err(|e| format!("old version: {e}"))?;
-        let reference = replay(server, p, new, "upgrade_ref").map_err(|e| format!("new version: {e}"))?;
-        server
-            .execute_script(&reference, &pending)
-            .map_err(|e| format!("new version's pending.sql does not apply: {}", shorten(&e, 160)))?;
+        let reference =
+            replay(server, p, new, "upgrade_ref").map_err(|e| format!("new version: {e}"))?;
+        server.execute_script(&reference, &pending).map_err(|e| {
+            format!(
+                "new version's pending.sql does not apply: {}",
+                shorten(&e, 160)
+            )
+        })?;
         let before = catalog::read(server, &db)?;
         let want = catalog::read(server, &reference)?;
         let mut touched: BTreeSet<String> = catalog::differences(&before, &want)
@@ -357,7 +380,10 @@ pub fn upgrade(ctx: &Ctx, server: &mut Server, p: &Project, old: &Version, new: 
         let changed_enums: Vec<String> = before
             .iter()
             .filter(|(k, v)| k.starts_with("enum ") && want.get(*k) != Some(v))
-            .filter_map(|(k, _)| k.rsplit_once('.').map(|(_, n)| n.trim_matches('"').to_string()))
+            .filter_map(|(k, _)| {
+                k.rsplit_once('.')
+                    .map(|(_, n)| n.trim_matches('"').to_string())
+            })
             .collect();
         for (k, v) in &before {
             if k.starts_with("column ")
@@ -377,7 +403,9 @@ pub fn upgrade(ctx: &Ctx, server: &mut Server, p: &Project, old: &Version, new: 
             .map(|s| s.to_string())
             .collect();
         if let Some(m) = &answers.mapping {
-            let f = ctx.unit_dir(p, &format!("{}--{}", old.name, new.name))?.join("mapping.toml");
+            let f = ctx
+                .unit_dir(p, &format!("{}--{}", old.name, new.name))?
+                .join("mapping.toml");
             std::fs::write(&f, m).map_err(|e| format!("{}: {e}", f.display()))?;
             args.extend(["--map".to_string(), path_str(&f)]);
         }

@@ -49,7 +49,11 @@ impl Version {
         let path = if changed.exists() {
             changed
         } else {
-            project.dir.join("migrations").join(folder).join("migration.sql")
+            project
+                .dir
+                .join("migrations")
+                .join(folder)
+                .join("migration.sql")
         };
         std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
     }
@@ -67,8 +71,11 @@ impl Version {
         for folder in &self.migrations {
             let d = dir.join(folder);
             std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
-            std::fs::write(d.join("migration.sql"), self.migration_text(project, folder)?)
-                .map_err(|e| format!("{}: {e}", d.display()))?;
+            std::fs::write(
+                d.join("migration.sql"),
+                self.migration_text(project, folder)?,
+            )
+            .map_err(|e| format!("{}: {e}", d.display()))?;
         }
         Ok(dir)
     }
@@ -102,8 +109,8 @@ fn lines(path: &Path) -> Vec<String> {
 
 /// Reads every project folder (one with a `versions/` folder) under `root`, sorted by name.
 pub fn read(root: &Path) -> Result<Vec<Project>, String> {
-    let entries =
-        std::fs::read_dir(root).map_err(|e| format!("cannot read the corpus {}: {e}", root.display()))?;
+    let entries = std::fs::read_dir(root)
+        .map_err(|e| format!("cannot read the corpus {}: {e}", root.display()))?;
     let mut projects = Vec::new();
     for e in entries.flatten() {
         let dir = e.path();
@@ -145,7 +152,10 @@ pub fn read(root: &Path) -> Result<Vec<Project>, String> {
     }
     projects.sort_by(|a, b| a.name.cmp(&b.name));
     if projects.is_empty() {
-        return Err(format!("no project (a folder with versions/) under {}", root.display()));
+        return Err(format!(
+            "no project (a folder with versions/) under {}",
+            root.display()
+        ));
     }
     Ok(projects)
 }

@@ -174,11 +174,9 @@ impl Server {
             Ok(msgs
                 .into_iter()
                 .filter_map(|m| match m {
-                    SimpleQueryMessage::Row(r) => Some(
-                        (0..r.len())
-                            .map(|i| r.get(i).map(str::to_string))
-                            .collect(),
-                    ),
+                    SimpleQueryMessage::Row(r) => {
+                        Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+                    }
                     _ => None,
                 })
                 .collect())
@@ -236,10 +234,9 @@ pub fn split_statements(sql: &str) -> Vec<String> {
                     if tag[1..tag.len() - 1]
                         .chars()
                         .all(|c| c.is_alphanumeric() || c == '_')
+                        && let Some(close) = sql[i + tag.len()..].find(tag)
                     {
-                        if let Some(close) = sql[i + tag.len()..].find(tag) {
-                            i += tag.len() + close + tag.len() - 1;
-                        }
+                        i += tag.len() + close + tag.len() - 1;
                     }
                 }
             }

@@ -34,9 +34,11 @@ struct Table {
 
 impl ForeignKey {
     fn required(&self, t: &Table) -> bool {
-        self.columns
-            .iter()
-            .any(|c| t.columns.iter().any(|k| &k.name == c && k.not_null && !k.has_default))
+        self.columns.iter().any(|c| {
+            t.columns
+                .iter()
+                .any(|k| &k.name == c && k.not_null && !k.has_default)
+        })
     }
 }
 
@@ -125,7 +127,7 @@ fn value(c: &Column, i: usize) -> String {
     }
     let base = ty.split('(').next().unwrap_or(ty).trim();
     let v = match base {
-        "boolean" => (i % 2 == 0).to_string(),
+        "boolean" => i.is_multiple_of(2).to_string(),
         "smallint" | "integer" | "bigint" | "numeric" | "real" | "double precision" | "money" => {
             (i + 1).to_string()
         }
@@ -192,18 +194,20 @@ pub fn fill(
         // application's data would (unknown spellings are what mapping files are for).
         if let Some(old) = tables.get_mut(&name) {
             for c in &t.columns {
-                if let Some(o) = old.columns.iter_mut().find(|o| o.name == c.name) {
-                    if o.labels.is_empty() && !c.labels.is_empty() && o.category == "S" {
-                        o.text_labels = c.labels.clone();
-                    }
+                if let Some(o) = old.columns.iter_mut().find(|o| o.name == c.name)
+                    && o.labels.is_empty()
+                    && !c.labels.is_empty()
+                    && o.category == "S"
+                {
+                    o.text_labels = c.labels.clone();
                 }
             }
         }
         for fk in t.fks {
             let exists = |table: &str, cols: &[String]| {
-                tables.get(table).is_some_and(|t| {
-                    cols.iter().all(|c| t.columns.iter().any(|k| &k.name == c))
-                })
+                tables
+                    .get(table)
+                    .is_some_and(|t| cols.iter().all(|c| t.columns.iter().any(|k| &k.name == c)))
             };
             if exists(&name, &fk.columns)
                 && exists(&fk.parent, &fk.parent_columns)
@@ -259,7 +263,10 @@ fn insert_rows(
             ),
         )?;
         if rows.is_empty() && fk.required(t) && !filled.contains(&fk.parent) {
-            return Err(format!("{name}: required foreign key to {} without parent rows", fk.parent));
+            return Err(format!(
+                "{name}: required foreign key to {} without parent rows",
+                fk.parent
+            ));
         }
         fk_rows.push((fk, rows));
     }

@@ -8,6 +8,8 @@ mod checks;
 mod corpus;
 mod db;
 mod fill;
+#[cfg(test)]
+mod tests;
 
 use checks::{CHECKS, Ctx, Outcome, Verdict};
 use clap::Parser;
@@ -66,7 +68,8 @@ struct AcceptedFile {
 
 fn read_accepted(path: &Path) -> Result<Vec<Accepted>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let file: AcceptedFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let file: AcceptedFile =
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     for a in &file.accepted {
         if !CHECKS.contains(&a.check.as_str()) {
             return Err(format!(
@@ -242,7 +245,10 @@ fn run_job(
                 (Some(old), Some(new)) => checks::upgrade(ctx, server, p, old, new),
                 _ => Verdict::Fail(format!("upgrades.txt names a missing version: {unit}")),
             };
-            (format!("{} {unit}", p.name), vec![out(p, &unit, "4-upgrade", verdict)])
+            (
+                format!("{} {unit}", p.name),
+                vec![out(p, &unit, "4-upgrade", verdict)],
+            )
         }
     }
 }
@@ -255,8 +261,16 @@ fn report(
     accepted_path: &Path,
 ) -> bool {
     outcomes.sort_by(|a, b| {
-        (&a.project, &a.unit, CHECKS.iter().position(|c| *c == a.check))
-            .cmp(&(&b.project, &b.unit, CHECKS.iter().position(|c| *c == b.check)))
+        (
+            &a.project,
+            &a.unit,
+            CHECKS.iter().position(|c| *c == a.check),
+        )
+            .cmp(&(
+                &b.project,
+                &b.unit,
+                CHECKS.iter().position(|c| *c == b.check),
+            ))
     });
     let mut ok = true;
     let mut used = vec![false; accepted.len()];
@@ -269,8 +283,14 @@ fn report(
             if of.is_empty() {
                 continue;
             }
-            let pass = of.iter().filter(|o| matches!(o.verdict, Verdict::Pass)).count();
-            let skip = of.iter().filter(|o| matches!(o.verdict, Verdict::Skip(_))).count();
+            let pass = of
+                .iter()
+                .filter(|o| matches!(o.verdict, Verdict::Pass))
+                .count();
+            let skip = of
+                .iter()
+                .filter(|o| matches!(o.verdict, Verdict::Skip(_)))
+                .count();
             line.push_str(&format!("  {check} {pass}/{}", of.len()));
             if skip > 0 {
                 line.push_str(&format!(" ({skip} skipped)"));
@@ -322,7 +342,14 @@ fn report(
             println!("  {n:>3}  {k}");
         }
     }
-    println!("{}", if ok { "corpus: passed" } else { "corpus: FAILED" });
+    println!(
+        "{}",
+        if ok {
+            "corpus: passed"
+        } else {
+            "corpus: FAILED"
+        }
+    );
     ok
 }
 
@@ -334,7 +361,7 @@ fn reason_kind(check: &str, why: &str) -> String {
         return format!("{check}: catalog: {}", kind.join(" "));
     }
     let head: String = why
-        .split(|c: char| c == ':' || c == '(' || c == '`')
+        .split([':', '(', '`'])
         .next()
         .unwrap_or(why)
         .chars()

@@ -39,7 +39,6 @@ fn roundtrip(path: &str, text: &str) {
 }
 
 fn ok_case(f: &Path) {
-
     let text = std::fs::read_to_string(f).expect("read fixture");
     let rel = f
         .strip_prefix(workspace_root())
@@ -90,7 +89,6 @@ fn seed_schemas_validate_format_and_round_trip() {
 }
 
 fn err_case(f: &Path) {
-
     let text = std::fs::read_to_string(f).expect("read fixture");
     let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let rel = format!("fixtures/dsl/err/{name}");
@@ -140,7 +138,9 @@ fn main() {
             if count >= min {
                 Ok(())
             } else {
-                Err(format!("expected at least {min} {kind} fixtures, found {count}"))
+                Err(format!(
+                    "expected at least {min} {kind} fixtures, found {count}"
+                ))
             }
         }));
         for f in files {
@@ -151,14 +151,20 @@ fn main() {
             }));
         }
     }
-    trials.push(cases::trial("seed_schemas_validate_format_and_round_trip", || {
-        seed_schemas_validate_format_and_round_trip();
-        Ok(())
-    }));
+    trials.push(cases::trial(
+        "seed_schemas_validate_format_and_round_trip",
+        || {
+            seed_schemas_validate_format_and_round_trip();
+            Ok(())
+        },
+    ));
     trials.push(cases::trial("no_orphan_files", || {
         for (kind, expected) in [("ok", "model.txt"), ("err", "stderr")] {
             let dir = workspace_root().join("fixtures/dsl").join(kind);
-            cases::no_orphans(&dir, cases::orphans(&dir, |rel| belongs(&dir, rel, expected)))?;
+            cases::no_orphans(
+                &dir,
+                cases::orphans(&dir, |rel| belongs(&dir, rel, expected)),
+            )?;
         }
         Ok(())
     }));

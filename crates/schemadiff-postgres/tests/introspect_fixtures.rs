@@ -96,7 +96,9 @@ fn main() {
             if count >= 10 {
                 Ok(())
             } else {
-                Err(format!("expected at least 10 introspection cases, found {count}"))
+                Err(format!(
+                    "expected at least 10 introspection cases, found {count}"
+                ))
             }
         }),
         cases::trial("nulls_not_distinct_index_is_not_managed", || {

@@ -11,7 +11,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 /// A test named `name` that fails with the returned message or with the panic's message.
-pub fn trial(name: impl Into<String>, f: impl FnOnce() -> Result<(), String> + Send + 'static) -> Trial {
+pub fn trial(
+    name: impl Into<String>,
+    f: impl FnOnce() -> Result<(), String> + Send + 'static,
+) -> Trial {
     Trial::test(name, move || match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(e.into()),

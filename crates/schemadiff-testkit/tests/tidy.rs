@@ -62,16 +62,24 @@ struct Edge {
 }
 
 /// Every broken rule, one line each.
-fn violations(members: &BTreeSet<String>, edges: &[Edge], rules: &[(&str, Kind, &[&str])]) -> Vec<String> {
+fn violations(
+    members: &BTreeSet<String>,
+    edges: &[Edge],
+    rules: &[(&str, Kind, &[&str])],
+) -> Vec<String> {
     let mut out = Vec::new();
     let position: BTreeMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.0, i)).collect();
     for (i, (name, _, allowed)) in rules.iter().enumerate() {
         if !members.contains(*name) {
-            out.push(format!("RULES names `{name}`, which is not a workspace crate: remove its line"));
+            out.push(format!(
+                "RULES names `{name}`, which is not a workspace crate: remove its line"
+            ));
         }
         for a in *allowed {
             if position.get(a).is_none_or(|&j| j >= i) {
-                out.push(format!("RULES: `{name}` may depend on `{a}`, which is not listed above it"));
+                out.push(format!(
+                    "RULES: `{name}` may depend on `{a}`, which is not listed above it"
+                ));
             }
         }
     }
@@ -83,7 +91,8 @@ fn violations(members: &BTreeSet<String>, edges: &[Edge], rules: &[(&str, Kind, 
         }
     }
     for e in edges {
-        let (Some(&i), Some(&j)) = (position.get(e.from.as_str()), position.get(e.to.as_str())) else {
+        let (Some(&i), Some(&j)) = (position.get(e.from.as_str()), position.get(e.to.as_str()))
+        else {
             continue;
         };
         let (_, from_kind, allowed) = rules[i];
@@ -106,7 +115,13 @@ fn violations(members: &BTreeSet<String>, edges: &[Edge], rules: &[(&str, Kind, 
 fn workspace_graph() -> (BTreeSet<String>, Vec<Edge>) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(schemadiff_testkit::workspace_root())
         .output()
         .expect("run cargo metadata");
@@ -143,9 +158,14 @@ fn workspace_graph() -> (BTreeSet<String>, Vec<Edge>) {
 #[test]
 fn the_crate_graph_points_one_way() {
     let (members, edges) = workspace_graph();
-    assert!(members.len() >= 10, "cargo metadata listed only {members:?}");
     assert!(
-        edges.iter().any(|e| e.from == "schemadiff-plan" && e.to == MODEL),
+        members.len() >= 10,
+        "cargo metadata listed only {members:?}"
+    );
+    assert!(
+        edges
+            .iter()
+            .any(|e| e.from == "schemadiff-plan" && e.to == MODEL),
         "the graph misses known edges: {edges:?}"
     );
     let v = violations(&members, &edges, RULES);
@@ -162,11 +182,11 @@ fn the_check_reports_forbidden_edges() {
         kind: kind.into(),
     };
     let bad = [
-        edge(MODEL, PLAN, "normal"),                   // a stage on one to its right
-        edge(PLAN, SQL, "normal"),                     // pointing back down the pipeline
-        edge(SQL, TESTKIT, "normal"),                  // the test kit outside dev-dependencies
-        edge(SQL, "schemadiff-cli", "dev"),            // depending on a binary
-        edge(DSL, "schemadiff-roundtrip", "dev"),      // depending on tooling
+        edge(MODEL, PLAN, "normal"),              // a stage on one to its right
+        edge(PLAN, SQL, "normal"),                // pointing back down the pipeline
+        edge(SQL, TESTKIT, "normal"),             // the test kit outside dev-dependencies
+        edge(SQL, "schemadiff-cli", "dev"),       // depending on a binary
+        edge(DSL, "schemadiff-roundtrip", "dev"), // depending on tooling
         edge("schemadiff-cli", "schemadiff-corpus", "build"),
     ];
     for e in &bad {
@@ -174,7 +194,11 @@ fn the_check_reports_forbidden_edges() {
         assert_eq!(v.len(), 1, "{e:?} gave {v:?}");
         assert!(v[0].contains("forbidden"), "{v:?}");
     }
-    let good = [edge(SQL, PLAN, "normal"), edge(SQL, DSL, "dev"), edge(DSL, TESTKIT, "dev")];
+    let good = [
+        edge(SQL, PLAN, "normal"),
+        edge(SQL, DSL, "dev"),
+        edge(DSL, TESTKIT, "dev"),
+    ];
     assert!(violations(&members, &good, RULES).is_empty());
     let mut more = members.clone();
     more.insert("schemadiff-new".into());
