@@ -67,13 +67,15 @@ impl Run {
             .find(|l| l.starts_with("error"))
             .or_else(|| {
                 all.iter().find(|l| {
-                    !l.starts_with("warning") && !l.starts_with('-') && !l.starts_with('=')
+                    !l.starts_with("warning")
+                        && !l.starts_with(['-', '=', '|', '+', '@', '^'])
+                        && l.chars().any(char::is_alphabetic)
                 })
             })
             .or(all.first())
             .map(|l| l.to_string())
             .unwrap_or_else(|| "no output".to_string());
-        let mut why = format!("exit {}: {}", self.code, shorten(&first, 160));
+        let mut why = format!("exit {}: {}", self.code, shorten(&first, 300));
         if let Some(server) = all.iter().find(|l| {
             **l != first
                 && (l.contains("ERROR") || l.contains("violates") || l.contains("caused by"))

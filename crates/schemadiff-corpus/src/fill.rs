@@ -154,7 +154,8 @@ fn value(c: &Column, i: usize) -> String {
     format!("{v}::{ty}")
 }
 
-/// Tables to fill: `touched` and, transitively, the parents of their required foreign keys.
+/// Tables to fill: `touched` and, transitively, the parents of their foreign keys (a nullable
+/// key too: a CHECK may want one of several keys set).
 fn closure(tables: &BTreeMap<String, Table>, touched: &BTreeSet<String>) -> BTreeSet<String> {
     let mut set: BTreeSet<String> = touched
         .iter()
@@ -165,7 +166,7 @@ fn closure(tables: &BTreeMap<String, Table>, touched: &BTreeSet<String>) -> BTre
         let mut more = Vec::new();
         for t in &set {
             for fk in &tables[t].fks {
-                if fk.required(&tables[t]) && !set.contains(&fk.parent) {
+                if !set.contains(&fk.parent) {
                     more.push(fk.parent.clone());
                 }
             }
@@ -221,12 +222,19 @@ pub fn fill(
     let mut done: Vec<String> = Vec::new();
     let mut left: BTreeSet<String> = todo.clone();
     while !left.is_empty() {
-        let next = left.iter().find(|t| {
-            tables[*t]
-                .fks
-                .iter()
-                .all(|fk| !fk.required(&tables[*t]) || done.contains(&fk.parent))
-        });
+        // Parents first; where nullable keys form a cycle, only the required ones must be.
+        let ready = |t: &String, all: bool| {
+            tables[t].fks.iter().all(|fk| {
+                done.contains(&fk.parent)
+                    || &fk.parent == t
+                    || (!all && !fk.required(&tables[t]))
+                    || (all && !left.contains(&fk.parent))
+            })
+        };
+        let next = left
+            .iter()
+            .find(|t| ready(t, true))
+            .or_else(|| left.iter().find(|t| ready(t, false)));
         let Some(name) = next.cloned() else {
             return Err(format!(
                 "cannot order inserts: required foreign keys form a cycle among {}",
