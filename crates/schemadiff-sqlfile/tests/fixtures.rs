@@ -193,3 +193,35 @@ fn statements_that_could_change_the_schema_but_cannot_be_read_are_errors() {
         .unwrap();
     assert!(item.column("name").is_some());
 }
+
+/// The cases this file checks, one test each above.
+const CASES: [&str; 7] = [
+    "prisma_app",
+    "data_statements",
+    "do_block_ddl",
+    "handwritten",
+    "unsupported",
+    "errors",
+    "pg_dump_style",
+];
+
+/// Every file under fixtures/sqlfile belongs to a case a test above names: its source
+/// (`migration.sql` or `migrations/`), its `expected.txt`, or the `schema.prisma` that
+/// `tests/dsl.rs` and `tests/postgres.rs` compare it with.
+#[test]
+fn no_orphan_files() {
+    let root = schemadiff_testkit::workspace_root().join("fixtures/sqlfile");
+    let orphans = schemadiff_testkit::cases::orphans(&root, |rel| {
+        let mut parts = rel.components().map(|c| c.as_os_str().to_string_lossy());
+        let (Some(case), Some(file)) = (parts.next(), parts.next()) else {
+            return false;
+        };
+        CASES.contains(&case.as_ref())
+            && (file == "migrations"
+                || (parts.next().is_none()
+                    && ["migration.sql", "expected.txt", "schema.prisma"].contains(&file.as_ref())))
+    });
+    if let Err(e) = schemadiff_testkit::cases::no_orphans(&root, orphans) {
+        panic!("{e}");
+    }
+}
