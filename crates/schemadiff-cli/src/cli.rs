@@ -135,6 +135,10 @@ pub struct DriftArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: DriftFormat,
+    /// Count enum labels in another order as drift (by default a note: the order is never
+    /// planned, as Prisma does not track it).
+    #[arg(long)]
+    pub strict_order: bool,
 }
 
 /// `schemadiff apply`

@@ -42,3 +42,8 @@ pub fn warn(msg: &str) {
     };
     eprintln!("{y}warning{reset}: {msg}");
 }
+
+/// Prints a note line to stderr (something worth knowing that is not a problem).
+pub fn note(msg: &str) {
+    eprintln!("note: {msg}");
+}
