@@ -363,6 +363,28 @@ fn same_json_default(a: &Option<DefaultValue>, b: &Option<DefaultValue>) -> bool
     }
 }
 
+/// `from` with the columns of each table that `to` also has put in `to`'s order (columns `to`
+/// lacks keep their place after them), so that two schemas printed side by side show real
+/// differences only: column order is never one.
+pub fn with_columns_ordered_as(from: &Schema, to: &Schema) -> Schema {
+    let mut out = from.clone();
+    for (name, t) in &mut out.tables {
+        let Some(target) = to.tables.get(name) else {
+            continue;
+        };
+        let rank = |c: &Column| {
+            target
+                .columns
+                .iter()
+                .position(|x| x.name == c.name)
+                .unwrap_or(usize::MAX)
+        };
+        // A stable sort: columns `to` lacks keep their relative order.
+        t.columns.sort_by_key(|c| rank(c));
+    }
+    out
+}
+
 /// Enums of `to` that `from` also has, with the same labels in another relative order: not a
 /// change (see [`diff`]), but worth a note (`drift` prints one, and `drift --strict-order`
 /// counts it as drift). One line per enum: `enum E: labels in another order (from: …; to: …)`.

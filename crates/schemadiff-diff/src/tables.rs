@@ -390,6 +390,8 @@ mod tests {
         assert_ne!(a, b);
         assert!(diff(&a, &b, &Renames::none()).is_empty());
         assert!(crate::same_schema(&a, &b));
+        // Printed side by side, `a` in `b`'s column order shows no difference.
+        assert_eq!(crate::with_columns_ordered_as(&a, &b), b);
     }
 
     #[test]

@@ -66,7 +66,11 @@ pub fn compare(
 ) -> anyhow::Result<Report> {
     let order = schemadiff_diff::enum_order_differences(&db.schema, &target.schema);
     let drifted = !same_schema(&db.schema, &target.schema) || (strict_order && !order.is_empty());
-    let db_text = schemadiff_dsl::print_schema(&db.schema);
+    // Printed in the file's column order: column order is not a difference.
+    let db_text = schemadiff_dsl::print_schema(&schemadiff_diff::with_columns_ordered_as(
+        &db.schema,
+        &target.schema,
+    ));
     let file_text = schemadiff_dsl::print_schema(&target.schema);
     let diff = similar::TextDiff::from_lines(&db_text, &file_text)
         .unified_diff()
