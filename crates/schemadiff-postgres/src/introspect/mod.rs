@@ -58,9 +58,9 @@ impl IntrospectOptions {
     fn excludes(&self, schema: &str, table: &str) -> bool {
         table == PRISMA_MIGRATIONS_TABLE
             || self.exclude_tables.iter().any(|e| match e.split_once('.') {
-            Some((s, t)) => s == schema && t == table,
-            None => e == table,
-        })
+                Some((s, t)) => s == schema && t == table,
+                None => e == table,
+            })
     }
 }
 
@@ -138,10 +138,7 @@ pub async fn introspect_with_stats(
             schema.not_managed.push(NotManaged {
                 kind: "table option".into(),
                 name: name.clone(),
-                detail: format!(
-                    "{} not represented in the model",
-                    table_options.join(", ")
-                ),
+                detail: format!("{} not represented in the model", table_options.join(", ")),
             });
         }
         let why = if relkind == "p" {
