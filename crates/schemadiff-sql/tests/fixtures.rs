@@ -138,7 +138,7 @@ fn sort_enum_labels(dump: &str) -> String {
         match &mut labels {
             Some(l) if line.trim() == ");" => {
                 l.sort();
-                out.extend(l.drain(..));
+                out.append(l);
                 out.push(line.to_string());
                 labels = None;
             }
