@@ -143,6 +143,10 @@ pub struct DriftArgs {
     /// (and always dropped) on this server, instead of reading it offline.
     #[arg(long = "shadow-db", value_name = "URL")]
     pub shadow_db: Option<String>,
+    /// Count enum labels in another order as drift (by default a note: the order is never
+    /// planned, as Prisma does not track it).
+    #[arg(long)]
+    pub strict_order: bool,
 }
 
 /// `schemadiff apply`

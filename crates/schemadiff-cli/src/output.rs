@@ -80,3 +80,8 @@ fn is_broken_pipe(message: &str) -> bool {
     let broken = std::io::Error::from(std::io::ErrorKind::BrokenPipe).to_string();
     message.contains("Broken pipe") || message.contains(&broken) || message.contains("os error 32")
 }
+
+/// Prints a note line to stderr (something worth knowing that is not a problem).
+pub fn note(msg: &str) {
+    eprintln!("note: {msg}");
+}

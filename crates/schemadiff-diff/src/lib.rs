@@ -10,7 +10,10 @@
 
 mod tables;
 
-use schemadiff_model::{Column, Enum, ForeignKey, Index, PrimaryKey, QualifiedName, Schema, Table};
+use schemadiff_model::{
+    Column, ColumnType, DefaultValue, Enum, ForeignKey, Index, PrimaryKey, QualifiedName, Schema,
+    Table,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -60,7 +63,7 @@ pub enum Change {
         /// Where it goes.
         position: ValuePosition,
     },
-    /// An enum whose values cannot be reached by adding labels (values removed or reordered):
+    /// An enum that loses values (a new order alone is never a change):
     /// the type must be recreated and every column using it cast.
     RecreateEnum {
         /// The enum as it was.
@@ -203,6 +206,41 @@ impl Change {
     }
 }
 
+impl Change {
+    /// A one-line summary: the kind and the object it is about (`add-column public.T.x`).
+    /// Never empty, so a difference can always be named even where no plan step describes it.
+    pub fn summary(&self) -> String {
+        let what = match self {
+            Change::CreateSchema(n) => n.clone(),
+            Change::CreateEnum(e) | Change::DropEnum(e) => e.name.to_string(),
+            Change::AddEnumValue {
+                enum_name, value, ..
+            } => format!("{enum_name} {value:?}"),
+            Change::RecreateEnum { to, .. } => to.name.to_string(),
+            Change::RenameTable { from, to } => format!("{from} -> {to}"),
+            Change::RenameColumn { table, from, to } => format!("{table}.{from} -> {to}"),
+            Change::CreateTable(t) | Change::DropTable(t) => t.name.to_string(),
+            Change::AddColumn { table, column }
+            | Change::DropColumn { table, column }
+            | Change::AlterColumn {
+                table, to: column, ..
+            } => format!("{table}.{}", column.name),
+            Change::AddPrimaryKey { table, key } | Change::DropPrimaryKey { table, key } => {
+                format!("{table}.{}", key.name)
+            }
+            Change::RenameConstraint { table, from, to }
+            | Change::RenameIndex { table, from, to } => format!("{table}.{from} -> {to}"),
+            Change::CreateIndex { table, index } | Change::DropIndex { table, index } => {
+                format!("{table}.{}", index.name)
+            }
+            Change::AddForeignKey { table, key } | Change::DropForeignKey { table, key } => {
+                format!("{table}.{}", key.name)
+            }
+        };
+        format!("{} {what}", self.kind())
+    }
+}
+
 /// The differences between two schemas, in a deterministic (but meaningless) order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ChangeSet {
@@ -259,15 +297,18 @@ fn diff_enums(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
         match from.enums.get(name) {
             None => out.push(Change::CreateEnum(e.clone())),
             Some(old) if old.values != e.values => {
-                if only_added(old, e) {
+                let removed: Vec<String> = old
+                    .values
+                    .iter()
+                    .filter(|v| !e.values.contains(v))
+                    .cloned()
+                    .collect();
+                if removed.is_empty() {
+                    // Only added values, or only another order: the order of labels is never
+                    // a change (a database built by appending labels holds them in another
+                    // order); new labels are placed next to existing ones with ADD VALUE.
                     out.extend(added_values(old, e));
                 } else {
-                    let removed = old
-                        .values
-                        .iter()
-                        .filter(|v| !e.values.contains(v))
-                        .cloned()
-                        .collect();
                     out.push(Change::RecreateEnum {
                         from: old.clone(),
                         to: e.clone(),
@@ -285,16 +326,85 @@ fn diff_enums(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     }
 }
 
-/// True when `new` only adds values to `old` (the old list is a subsequence of the new one,
-/// in the same order): `ALTER TYPE … ADD VALUE` can do it; anything else recreates the type.
-fn only_added(old: &Enum, new: &Enum) -> bool {
-    let mut i = 0;
-    for v in &new.values {
-        if i < old.values.len() && &old.values[i] == v {
-            i += 1;
+/// True when two schemas are the same for schemadiff: [`diff`] finds no change between them
+/// (column order and enum label order are not compared, nor what [`same_column`] treats as
+/// equal). This is the check `drift` makes and `apply` runs before `COMMIT`.
+pub fn same_schema(a: &Schema, b: &Schema) -> bool {
+    diff(a, b, &Renames::none()).is_empty()
+}
+
+/// True when two columns (of the same name) need no change between them: equal, or different
+/// only where PostgreSQL holds the same thing: the nullability of a list (array) column
+/// (Prisma creates lists without `NOT NULL` and does not compare it), and JSON defaults that
+/// are the same JSON value written differently (`'{"a": 1}'` and `'{"a":1}'`).
+pub fn same_column(a: &Column, b: &Column) -> bool {
+    if a == b {
+        return true;
+    }
+    let list = matches!(a.ty, ColumnType::Array(_));
+    a.name == b.name
+        && a.ty == b.ty
+        && (a.nullable == b.nullable || list)
+        && (a.default == b.default || (a.ty.is_json() && same_json_default(&a.default, &b.default)))
+}
+
+fn same_json_default(a: &Option<DefaultValue>, b: &Option<DefaultValue>) -> bool {
+    match (a, b) {
+        (Some(DefaultValue::String(x)), Some(DefaultValue::String(y))) => {
+            match (
+                serde_json::from_str::<serde_json::Value>(x),
+                serde_json::from_str::<serde_json::Value>(y),
+            ) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// `from` with the columns of each table that `to` also has put in `to`'s order (columns `to`
+/// lacks keep their place after them), so that two schemas printed side by side show real
+/// differences only: column order is never one.
+pub fn with_columns_ordered_as(from: &Schema, to: &Schema) -> Schema {
+    let mut out = from.clone();
+    for (name, t) in &mut out.tables {
+        let Some(target) = to.tables.get(name) else {
+            continue;
+        };
+        let rank = |c: &Column| {
+            target
+                .columns
+                .iter()
+                .position(|x| x.name == c.name)
+                .unwrap_or(usize::MAX)
+        };
+        // A stable sort: columns `to` lacks keep their relative order.
+        t.columns.sort_by_key(|c| rank(c));
+    }
+    out
+}
+
+/// Enums of `to` that `from` also has, with the same labels in another relative order: not a
+/// change (see [`diff`]), but worth a note (`drift` prints one, and `drift --strict-order`
+/// counts it as drift). One line per enum: `enum E: labels in another order (from: …; to: …)`.
+pub fn enum_order_differences(from: &Schema, to: &Schema) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, e) in &to.enums {
+        let Some(old) = from.enums.get(name) else {
+            continue;
+        };
+        let common_old: Vec<&String> = old.values.iter().filter(|v| e.values.contains(v)).collect();
+        let common_new: Vec<&String> = e.values.iter().filter(|v| old.values.contains(v)).collect();
+        if common_old != common_new {
+            out.push(format!(
+                "enum {name}: labels in another order ({}; {})",
+                old.values.join(", "),
+                e.values.join(", ")
+            ));
         }
     }
-    i == old.values.len()
+    out
 }
 
 /// The `AddEnumValue` changes that turn `old` into `new` (which only adds values).

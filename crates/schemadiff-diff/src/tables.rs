@@ -130,7 +130,7 @@ fn diff_table(old: &Table, new: &Table, out: &mut Vec<Change>) {
                 table: table.clone(),
                 column: c.clone(),
             }),
-            Some(o) if o != c => out.push(Change::AlterColumn {
+            Some(o) if !crate::same_column(o, c) => out.push(Change::AlterColumn {
                 table: table.clone(),
                 from: o.clone(),
                 to: c.clone(),
@@ -375,6 +375,80 @@ mod tests {
         let cs = diff(&a, &b, &Renames::none());
         assert!(
             matches!(&cs.changes[0], Change::RecreateEnum { removed, .. } if removed == &vec!["B".to_string()])
+        );
+    }
+
+    #[test]
+    fn column_order_is_not_a_change() {
+        let mut t = Table::new(QualifiedName::public("A"));
+        t.columns.push(col("id", ColumnType::Integer));
+        t.columns.push(col("b", ColumnType::Integer));
+        t.columns.push(col("x", ColumnType::Integer));
+        let a = schema_with(t.clone(), &[]);
+        t.columns.swap(1, 2);
+        let b = schema_with(t, &[]);
+        assert_ne!(a, b);
+        assert!(diff(&a, &b, &Renames::none()).is_empty());
+        assert!(crate::same_schema(&a, &b));
+        // Printed side by side, `a` in `b`'s column order shows no difference.
+        assert_eq!(crate::with_columns_ordered_as(&a, &b), b);
+    }
+
+    #[test]
+    fn label_order_is_not_a_change_but_a_note() {
+        let mut t = Table::new(QualifiedName::public("T"));
+        t.columns.push(col("id", ColumnType::Text));
+        let db = schema_with(t.clone(), &[("E", &["A", "C", "B"])]);
+        let file = schema_with(t.clone(), &[("E", &["A", "B", "C"])]);
+        assert!(diff(&db, &file, &Renames::none()).is_empty());
+        assert_eq!(
+            crate::enum_order_differences(&db, &file),
+            vec!["enum E: labels in another order (A, C, B; A, B, C)".to_string()]
+        );
+        assert!(crate::enum_order_differences(&file, &file).is_empty());
+        // A new label is added next to an existing one, never by rebuilding the type.
+        let more = schema_with(t, &[("E", &["A", "B", "X", "C"])]);
+        let cs = diff(&db, &more, &Renames::none());
+        assert_eq!(
+            cs.changes,
+            vec![Change::AddEnumValue {
+                enum_name: QualifiedName::public("E"),
+                value: "X".into(),
+                position: ValuePosition::Before("C".into()),
+            }]
+        );
+    }
+
+    #[test]
+    fn list_nullability_and_json_spelling_are_not_changes() {
+        use schemadiff_model::DefaultValue;
+        let mut t = Table::new(QualifiedName::public("T"));
+        let mut list = col("tags", ColumnType::Array(Box::new(ColumnType::Text)));
+        list.nullable = true;
+        let mut json = col("meta", ColumnType::Jsonb);
+        json.default = Some(DefaultValue::String(r#"{"b": 2, "a": [1, 2]}"#.into()));
+        t.columns.push(list.clone());
+        t.columns.push(json.clone());
+        let file = schema_with(t.clone(), &[]);
+        t.columns[0].nullable = false;
+        t.columns[1].default = Some(DefaultValue::String(r#"{"a":[1,2],"b":2}"#.into()));
+        let db = schema_with(t.clone(), &[]);
+        assert!(diff(&db, &file, &Renames::none()).is_empty());
+        // Another JSON value, or a scalar column's nullability, still is a change.
+        t.columns[1].default = Some(DefaultValue::String(r#"{"a":[2,1],"b":2}"#.into()));
+        let other = schema_with(t, &[]);
+        assert_eq!(diff(&other, &file, &Renames::none()).changes.len(), 1);
+        let mut scalar = col("n", ColumnType::Text);
+        let mut a = Table::new(QualifiedName::public("U"));
+        a.columns.push(scalar.clone());
+        scalar.nullable = true;
+        let mut b = Table::new(QualifiedName::public("U"));
+        b.columns.push(scalar);
+        assert_eq!(
+            diff(&schema_with(a, &[]), &schema_with(b, &[]), &Renames::none())
+                .changes
+                .len(),
+            1
         );
     }
 

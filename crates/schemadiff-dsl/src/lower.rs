@@ -148,6 +148,7 @@ pub fn lower(db: &Db) -> (Schema, NameMap) {
                 });
             }
         }
+        t.drop_default_opclasses();
         schema.add_table(t);
     }
     for r in &db.relations {

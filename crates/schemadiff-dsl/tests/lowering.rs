@@ -219,3 +219,27 @@ fn printer_reports_foreign_keys_it_cannot_write_as_relations() {
     let again = schemadiff_dsl::load("printed.prisma", &text);
     assert!(!again.has_errors(), "{text}");
 }
+
+/// An explicit operator class that is the default one for the column's type and the index
+/// method is the index PostgreSQL builds without one (its catalog cannot tell them apart), so
+/// the model holds no class; a non-default class is kept.
+#[test]
+fn default_operator_classes_are_not_kept() {
+    let l = load(
+        "model D {\n  id Int @id\n  tags String[]\n  body Json\n  meta Json\n  @@index([tags(ops: ArrayOps)], type: Gin)\n  @@index([body(ops: JsonbOps)], type: Gin)\n  @@index([meta(ops: JsonbPathOps)], type: Gin)\n}\n",
+    );
+    let t = l.schema.table(&QualifiedName::public("D")).expect("table");
+    let classes: Vec<(&str, Option<&str>)> = t
+        .indexes
+        .iter()
+        .map(|i| (i.name.as_str(), i.columns[0].opclass.as_deref()))
+        .collect();
+    assert_eq!(
+        classes,
+        [
+            ("D_body_idx", None),
+            ("D_meta_idx", Some("jsonb_path_ops")),
+            ("D_tags_idx", None),
+        ]
+    );
+}

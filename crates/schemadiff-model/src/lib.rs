@@ -158,6 +158,24 @@ impl Table {
         self.foreign_keys.iter().find(|f| f.name == name)
     }
 
+    /// Drops an index column's operator class where it is the default one for the column's
+    /// type and the index method (see [`IndexMethod::default_opclass`]): PostgreSQL's catalog
+    /// does not tell an explicit default class from an implicit one, so neither does the model.
+    pub fn drop_default_opclasses(&mut self) {
+        let columns = &self.columns;
+        for index in &mut self.indexes {
+            let method = index.method;
+            for ic in &mut index.columns {
+                let ty = columns.iter().find(|c| c.name == ic.name).map(|c| &c.ty);
+                if let (Some(op), Some(ty)) = (&ic.opclass, ty)
+                    && method.default_opclass(ty) == Some(op.as_str())
+                {
+                    ic.opclass = None;
+                }
+            }
+        }
+    }
+
     /// Sorts indexes and foreign keys by name, the canonical order of the model.
     pub fn canonicalize(&mut self) {
         self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
@@ -252,6 +270,90 @@ impl IndexMethod {
             IndexMethod::Gin => "gin",
             IndexMethod::SpGist => "spgist",
             IndexMethod::Brin => "brin",
+        }
+    }
+
+    /// The operator class PostgreSQL uses for a column of type `ty` under this method when
+    /// none is named (the catalog's default one), when the model knows it. An index column
+    /// whose explicit class is this one is the same index as one without a class
+    /// (`ops: ArrayOps` on a GIN index over a list, `jsonb_ops` on jsonb).
+    pub fn default_opclass(self, ty: &ColumnType) -> Option<&'static str> {
+        use ColumnType as T;
+        let scalar = |ty: &ColumnType| -> Option<&'static str> {
+            Some(match ty {
+                T::Text | T::VarChar(_) => "text",
+                T::Char(_) => "bpchar",
+                T::Boolean => "bool",
+                T::SmallInt => "int2",
+                T::Integer => "int4",
+                T::BigInt => "int8",
+                T::Real => "float4",
+                T::DoublePrecision => "float8",
+                T::Decimal(_) => "numeric",
+                T::Timestamp(_) => "timestamp",
+                T::Timestamptz(_) => "timestamptz",
+                T::Date => "date",
+                T::Time(_) => "time",
+                T::Timetz(_) => "timetz",
+                T::Uuid => "uuid",
+                T::Bytea => "bytea",
+                T::Oid => "oid",
+                _ => return None,
+            })
+        };
+        match (self, ty) {
+            (IndexMethod::Gin | IndexMethod::BTree | IndexMethod::Hash, T::Array(_)) => {
+                Some("array_ops")
+            }
+            (IndexMethod::Gin | IndexMethod::BTree | IndexMethod::Hash, T::Jsonb) => {
+                Some("jsonb_ops")
+            }
+            (IndexMethod::BTree | IndexMethod::Hash, T::Enum(_)) => Some("enum_ops"),
+            (IndexMethod::BTree | IndexMethod::Hash | IndexMethod::SpGist, T::Inet) => {
+                Some("inet_ops")
+            }
+            (IndexMethod::SpGist, T::Text | T::VarChar(_)) => Some("text_ops"),
+            (IndexMethod::Brin, T::Inet) => Some("inet_inclusion_ops"),
+            (IndexMethod::Brin, t) => Some(match scalar(t)? {
+                "text" => "text_minmax_ops",
+                "bpchar" => "bpchar_minmax_ops",
+                "int2" => "int2_minmax_ops",
+                "int4" => "int4_minmax_ops",
+                "int8" => "int8_minmax_ops",
+                "float4" => "float4_minmax_ops",
+                "float8" => "float8_minmax_ops",
+                "numeric" => "numeric_minmax_ops",
+                "timestamp" => "timestamp_minmax_ops",
+                "timestamptz" => "timestamptz_minmax_ops",
+                "date" => "date_minmax_ops",
+                "time" => "time_minmax_ops",
+                "timetz" => "timetz_minmax_ops",
+                "uuid" => "uuid_minmax_ops",
+                "bytea" => "bytea_minmax_ops",
+                "oid" => "oid_minmax_ops",
+                _ => return None,
+            }),
+            (IndexMethod::BTree | IndexMethod::Hash, t) => Some(match scalar(t)? {
+                "text" => "text_ops",
+                "bpchar" => "bpchar_ops",
+                "bool" => "bool_ops",
+                "int2" => "int2_ops",
+                "int4" => "int4_ops",
+                "int8" => "int8_ops",
+                "float4" => "float4_ops",
+                "float8" => "float8_ops",
+                "numeric" => "numeric_ops",
+                "timestamp" => "timestamp_ops",
+                "timestamptz" => "timestamptz_ops",
+                "date" => "date_ops",
+                "time" => "time_ops",
+                "timetz" => "timetz_ops",
+                "uuid" => "uuid_ops",
+                "bytea" => "bytea_ops",
+                "oid" => "oid_ops",
+                _ => return None,
+            }),
+            _ => None,
         }
     }
 

@@ -30,11 +30,19 @@
 //!   `table` (partitioned, partition, inheriting child), `index` (partial, expression,
 //!   INCLUDE, non-default NULLS order or collation, unknown access method, invalid),
 //!   `check constraint`, `exclusion constraint`, and `constraint option` (DEFERRABLE on a
-//!   key, NOT VALID or MATCH FULL on a foreign key; the key itself stays in the model). Names of
-//!   objects hanging off a table are `table.object`. Objects owned by an extension are
+//!   key, NOT VALID or MATCH FULL on a foreign key, a UNIQUE constraint where the model holds
+//!   a unique index; the key itself stays in the model), `column option` (a collation other
+//!   than the type's, a STORAGE other than the type's), `table option` (UNLOGGED, storage
+//!   parameters), `index option` (storage parameters such as fillfactor), `sequence option`
+//!   (the sequence of a serial or identity column with other options than `autoincrement()`
+//!   creates), `comment` (`COMMENT ON` a table, column, index, constraint or type), and
+//!   `table` in a schema that is not read (so that a difference there is never silent). Names
+//!   of objects hanging off a table are `table.object`. Objects owned by an extension are
 //!   skipped (the extension itself is listed).
+//! - Prisma's migration history table, [`PRISMA_MIGRATIONS_TABLE`] (`_prisma_migrations`), is
+//!   never read, in any schema: it is not drift, never dropped, never printed.
 //! - Array columns are reported with their real nullability (Prisma itself creates list
-//!   columns without `NOT NULL`).
+//!   columns without `NOT NULL`; the differ does not compare the nullability of lists).
 //!
 //! Requires PostgreSQL 12 or later (generated columns, `prokind`, `indnkeyatts`).
 
@@ -54,7 +62,9 @@ pub use apply::{
 pub use canonical::canonicalize_expressions;
 pub use connect::{cancel_running, connect};
 pub use error::{Error, ServerMessage};
-pub use introspect::{IntrospectOptions, IntrospectStats, introspect, introspect_with_stats};
+pub use introspect::{
+    IntrospectOptions, IntrospectStats, PRISMA_MIGRATIONS_TABLE, introspect, introspect_with_stats,
+};
 pub use readonly::{ReadOnly, preflight_rows};
 pub use shadow::{Script, replay_migrations};
 pub use tokio_postgres::{CancelToken, Client};

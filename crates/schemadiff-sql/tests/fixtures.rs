@@ -8,7 +8,9 @@
 //!   database created from `from` (plus data.sql), it leaves a catalog identical to a database
 //!   created from `to`;
 //! - the reverse plan (to → from, no mapping) turns a fresh `to` database into `from`;
-//! - check.sql, when present, is run afterwards and its rows snapshotted in check.out.
+//! - check.sql, when present, is run afterwards and its rows snapshotted in check.out;
+//! - a case with a `labels-in-any-order` file (only enum labels reordered, which is never
+//!   planned) compares catalogs with each enum's labels sorted.
 //!
 //! Each case is its own test, named after its folder (`harness = false`, see
 //! `schemadiff_testkit::cases`); `no_orphan_files` fails on a file that belongs to no case.
@@ -83,7 +85,18 @@ fn run_case(dir: &Path) -> Result<(), String> {
             )
         })?;
     let fresh = create_db(&format!("{name}_to"), &to);
-    let (a, b) = (db.schema_dump(), fresh.schema_dump());
+    // A case with a `labels-in-any-order` file changes only the order of enum labels, which is
+    // never planned (docs/planning.md): its catalogs are compared with each enum's labels sorted.
+    let any_order = dir.join("labels-in-any-order").exists();
+    let dump = |d: &schemadiff_testkit::TestDb| {
+        let text = d.schema_dump();
+        if any_order {
+            sort_enum_labels(&text)
+        } else {
+            text
+        }
+    };
+    let (a, b) = (dump(&db), dump(&fresh));
     if a != b {
         return Err(format!(
             "catalog after the plan differs from a fresh `to`:\n--- after plan\n{a}\n--- fresh\n{b}"
@@ -97,7 +110,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
     rev.try_execute(&schemadiff_sql::render_sql(&back, &opts()))
         .map_err(|e| format!("applying the reverse plan failed: {e}"))?;
     let fresh_from = create_db(&format!("{name}_from"), &from);
-    if rev.schema_dump() != fresh_from.schema_dump() {
+    if dump(&rev) != dump(&fresh_from) {
         return Err(format!(
             "catalog after the reverse plan differs from a fresh `from`:\n--- after\n{}\n--- fresh\n{}",
             rev.schema_dump(),
@@ -120,6 +133,30 @@ fn run_case(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// `pg_dump` text with the labels of every `CREATE TYPE … AS ENUM (…)` sorted.
+fn sort_enum_labels(dump: &str) -> String {
+    let mut out = Vec::new();
+    let mut labels: Option<Vec<String>> = None;
+    for line in dump.lines() {
+        match &mut labels {
+            Some(l) if line.trim() == ");" => {
+                l.sort();
+                out.append(l);
+                out.push(line.to_string());
+                labels = None;
+            }
+            Some(l) => l.push(line.trim_end_matches(',').to_string()),
+            None => {
+                out.push(line.to_string());
+                if line.starts_with("CREATE TYPE ") && line.ends_with(" AS ENUM (") {
+                    labels = Some(Vec::new());
+                }
+            }
+        }
+    }
+    out.join("\n")
+}
+
 fn serde_json_check(json: &str) -> Result<(), String> {
     if json.trim_start().starts_with('{') && json.contains("\"steps\"") {
         Ok(())
@@ -129,7 +166,7 @@ fn serde_json_check(json: &str) -> Result<(), String> {
 }
 
 /// The files a case may hold; `check.out` only next to a `check.sql`.
-const CASE_FILES: [&str; 7] = [
+const CASE_FILES: [&str; 8] = [
     "from.prisma",
     "to.prisma",
     "mapping.toml",
@@ -137,6 +174,7 @@ const CASE_FILES: [&str; 7] = [
     "check.sql",
     "expected.sql",
     "pg_version",
+    "labels-in-any-order",
 ];
 
 fn belongs(root: &Path, rel: &Path) -> bool {

@@ -317,7 +317,15 @@ impl TestPause {
 fn describe_drift(after: &schemadiff_model::Schema, target: &schemadiff_model::Schema) -> String {
     match schemadiff_plan::plan(after, target, &schemadiff_plan::Mapping::empty()) {
         Ok(p) => {
-            let items: Vec<String> = p.steps.iter().map(|s| s.description.clone()).collect();
+            let mut items: Vec<String> = p.steps.iter().map(|s| s.description.clone()).collect();
+            if items.is_empty() {
+                // Never an empty list after the colon: name the changes themselves.
+                items = schemadiff_diff::diff(after, target, &schemadiff_diff::Renames::none())
+                    .changes
+                    .iter()
+                    .map(|c| c.summary())
+                    .collect();
+            }
             format!(
                 "after the plan the database still differs from the target: {}",
                 items.join("; ")

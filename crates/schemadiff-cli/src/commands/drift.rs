@@ -20,7 +20,7 @@ pub async fn run(args: &DriftArgs) -> anyhow::Result<u8> {
     let mut target = source::load(&args.schema, &[]).await?;
     let ns = source::namespaces(&target.schema);
     let db = source::load_database(args.db.as_deref(), &ns, Some(&mut target.schema)).await?;
-    let report = compare(&db, &target)?;
+    let report = compare(&db, &target, args.strict_order)?;
     match args.format {
         DriftFormat::Text => print_text(&report),
         DriftFormat::Json => println!(
@@ -48,17 +48,30 @@ pub struct Report {
     pub sql: String,
     /// Objects in the database that the model does not manage.
     pub not_managed: Vec<String>,
+    /// Differences that are not drift (enum labels in another order), unless `--strict-order`.
+    pub notes: Vec<String>,
 }
 
-/// True when the managed parts of two schemas are equal.
+/// True when the managed parts of two schemas are the same (column order and enum label order
+/// are not compared): `schemadiff_diff::same_schema`.
 pub fn same_schema(a: &Schema, b: &Schema) -> bool {
-    a.enums == b.enums && a.tables == b.tables
+    schemadiff_diff::same_schema(a, b)
 }
 
-/// Compares a database with a target schema.
-pub fn compare(db: &source::Loaded, target: &source::Loaded) -> anyhow::Result<Report> {
-    let drifted = !same_schema(&db.schema, &target.schema);
-    let db_text = schemadiff_dsl::print_schema(&db.schema);
+/// Compares a database with a target schema. With `strict_order`, enum labels in another order
+/// are drift; otherwise they are notes.
+pub fn compare(
+    db: &source::Loaded,
+    target: &source::Loaded,
+    strict_order: bool,
+) -> anyhow::Result<Report> {
+    let order = schemadiff_diff::enum_order_differences(&db.schema, &target.schema);
+    let drifted = !same_schema(&db.schema, &target.schema) || (strict_order && !order.is_empty());
+    // Printed in the file's column order: column order is not a difference.
+    let db_text = schemadiff_dsl::print_schema(&schemadiff_diff::with_columns_ordered_as(
+        &db.schema,
+        &target.schema,
+    ));
     let file_text = schemadiff_dsl::print_schema(&target.schema);
     let diff = similar::TextDiff::from_lines(&db_text, &file_text)
         .unified_diff()
@@ -67,7 +80,25 @@ pub fn compare(db: &source::Loaded, target: &source::Loaded) -> anyhow::Result<R
         .to_string();
     let version = crate::commands::plan::target_version(db, target, None)?;
     let plan = schemadiff_plan::plan_with(&db.schema, &target.schema, &Mapping::empty(), &version)?;
-    let differences = plan.steps.iter().map(|s| s.description.clone()).collect();
+    let mut differences: Vec<String> = plan.steps.iter().map(|s| s.description.clone()).collect();
+    if drifted && differences.is_empty() {
+        // Never "drifted" without saying what differs.
+        differences = schemadiff_diff::diff(
+            &db.schema,
+            &target.schema,
+            &schemadiff_diff::Renames::none(),
+        )
+        .changes
+        .iter()
+        .map(|c| c.summary())
+        .collect();
+    }
+    let notes = if strict_order {
+        differences.extend(order);
+        Vec::new()
+    } else {
+        order
+    };
     let opts = RenderOptions {
         from_label: db.label.clone(),
         to_label: target.label.clone(),
@@ -85,6 +116,7 @@ pub fn compare(db: &source::Loaded, target: &source::Loaded) -> anyhow::Result<R
         differences,
         sql,
         not_managed: source::not_managed_notes(&db.schema),
+        notes,
     })
 }
 
@@ -98,6 +130,7 @@ impl Report {
             "diff": self.diff,
             "sql": self.sql,
             "not_managed": self.not_managed,
+            "notes": self.notes,
         })
     }
 }
@@ -106,16 +139,23 @@ fn print_text(r: &Report) {
     for n in &r.not_managed {
         output::warn(n);
     }
+    for n in &r.notes {
+        output::note(&format!("{n}: not drift (--strict-order makes it drift)"));
+    }
     if !r.drifted {
         println!("no drift: {} matches {}", r.database, r.schema);
         return;
     }
     println!(
-        "drift: {} differs from {} ({} change(s))\n",
+        "drift: {} differs from {} ({} difference(s))",
         r.database,
         r.schema,
         r.differences.len()
     );
+    for d in &r.differences {
+        println!("  - {d}");
+    }
+    println!();
     print!("{}", r.diff);
     println!("\n-- SQL that would bring the database to {}:\n", r.schema);
     print!("{}", r.sql);
@@ -131,6 +171,9 @@ fn gh_escape(s: &str) -> String {
 fn print_github(r: &Report) {
     for n in &r.not_managed {
         println!("::warning title=schemadiff: not managed::{}", gh_escape(n));
+    }
+    for n in &r.notes {
+        println!("::notice title=schemadiff: not drift::{}", gh_escape(n));
     }
     if !r.drifted {
         println!(

@@ -22,6 +22,11 @@ const INDEXES_SQL: &str = include_str!("../queries/indexes.sql");
 const CONSTRAINTS_SQL: &str = include_str!("../queries/constraints.sql");
 const OTHERS_SQL: &str = include_str!("../queries/others.sql");
 
+/// Prisma's migration history table. A database that Prisma manages has it; it is never part
+/// of a schema, so introspection never reads it (in any namespace): `drift` does not report
+/// it, a plan never drops it, `inspect` does not print it.
+pub const PRISMA_MIGRATIONS_TABLE: &str = "_prisma_migrations";
+
 /// What to introspect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntrospectOptions {
@@ -51,10 +56,11 @@ impl IntrospectOptions {
     }
 
     fn excludes(&self, schema: &str, table: &str) -> bool {
-        self.exclude_tables.iter().any(|e| match e.split_once('.') {
-            Some((s, t)) => s == schema && t == table,
-            None => e == table,
-        })
+        table == PRISMA_MIGRATIONS_TABLE
+            || self.exclude_tables.iter().any(|e| match e.split_once('.') {
+                Some((s, t)) => s == schema && t == table,
+                None => e == table,
+            })
     }
 }
 
@@ -119,6 +125,22 @@ pub async fn introspect_with_stats(
         let relkind = text(&row, 2)?;
         let is_partition: bool = get(&row, 3)?;
         let parents: Option<String> = get(&row, 4)?;
+        let unlogged: bool = get(&row, 5)?;
+        let options: Option<String> = get(&row, 6)?;
+        let mut table_options = Vec::new();
+        if unlogged {
+            table_options.push("UNLOGGED".to_string());
+        }
+        if let Some(o) = options.filter(|o| !o.is_empty()) {
+            table_options.push(format!("WITH ({o})"));
+        }
+        if !table_options.is_empty() {
+            schema.not_managed.push(NotManaged {
+                kind: "table option".into(),
+                name: name.clone(),
+                detail: format!("{} not represented in the model", table_options.join(", ")),
+            });
+        }
         let why = if relkind == "p" {
             Some("partitioned table".to_string())
         } else if is_partition {
@@ -139,7 +161,7 @@ pub async fn introspect_with_stats(
     }
 
     let columns = q.run("columns.sql", COLUMNS_SQL).await?;
-    objects::add_columns(&mut tables, &columns)?;
+    objects::add_columns(&mut tables, &columns, &mut schema.not_managed)?;
     let indexes = q.run("indexes.sql", INDEXES_SQL).await?;
     objects::add_indexes(&mut tables, &indexes, &mut schema.not_managed)?;
     let constraints = q.run("constraints.sql", CONSTRAINTS_SQL).await?;

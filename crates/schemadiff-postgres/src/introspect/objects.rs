@@ -16,7 +16,11 @@ use tokio_postgres::Row;
 type Tables = BTreeMap<QualifiedName, Table>;
 
 /// Adds the columns of columns.sql rows to their tables (rows of unknown tables are skipped).
-pub(crate) fn add_columns(tables: &mut Tables, rows: &[Row]) -> Result<(), Error> {
+pub(crate) fn add_columns(
+    tables: &mut Tables,
+    rows: &[Row],
+    not_managed: &mut Vec<NotManaged>,
+) -> Result<(), Error> {
     for row in rows {
         let key = QualifiedName::new(text(row, 0)?, text(row, 1)?);
         let Some(table) = tables.get_mut(&key) else {
@@ -45,8 +49,23 @@ pub(crate) fn add_columns(tables: &mut Tables, rows: &[Row]) -> Result<(), Error
             },
             &ty,
         );
+        let name = text(row, 2)?;
+        let mut options = Vec::new();
+        if let Some(collation) = get::<Option<String>>(row, 14)? {
+            options.push(format!("COLLATE {collation}"));
+        }
+        if let Some(storage) = get::<Option<String>>(row, 15)? {
+            options.push(format!("STORAGE {storage}"));
+        }
+        if !options.is_empty() {
+            not_managed.push(NotManaged {
+                kind: "column option".into(),
+                name: QualifiedName::new(key.schema.clone(), format!("{}.{name}", key.name)),
+                detail: format!("{} not represented in the model", options.join(", ")),
+            });
+        }
         table.columns.push(Column {
-            name: text(row, 2)?,
+            name,
             ty,
             nullable: !not_null,
             default,
@@ -65,6 +84,8 @@ struct IndexRows {
     problems: Vec<&'static str>,
     definition: String,
     deferrable: bool,
+    unique_constraint: bool,
+    options: Option<String>,
     columns: Vec<IndexColumn>,
 }
 
@@ -117,6 +138,8 @@ pub(crate) fn add_indexes(
                 problems,
                 definition,
                 deferrable: get(row, 17)?,
+                unique_constraint: constraint_type.as_deref() == Some("u"),
+                options: get::<Option<String>>(row, 18)?.filter(|o| !o.is_empty()),
                 columns: Vec::new(),
             });
         }
@@ -172,6 +195,32 @@ fn finish_index(tables: &mut Tables, idx: IndexRows, not_managed: &mut Vec<NotMa
             ),
             detail: format!(
                 "DEFERRABLE not represented in the model: {}",
+                idx.definition
+            ),
+        });
+    }
+    let qualified = QualifiedName::new(
+        idx.table.schema.clone(),
+        format!("{}.{}", idx.table.name, idx.name),
+    );
+    if let Some(options) = &idx.options {
+        not_managed.push(NotManaged {
+            kind: "index option".into(),
+            name: qualified.clone(),
+            detail: format!(
+                "storage parameters ({options}) not represented in the model: {}",
+                idx.definition
+            ),
+        });
+    }
+    if idx.unique_constraint && idx.problems.is_empty() {
+        // The model (like Prisma) holds unique indexes; a UNIQUE constraint is compared as its
+        // index, and the difference is said here.
+        not_managed.push(NotManaged {
+            kind: "constraint option".into(),
+            name: qualified,
+            detail: format!(
+                "UNIQUE constraint, compared as a unique index (the model holds indexes only): {}",
                 idx.definition
             ),
         });

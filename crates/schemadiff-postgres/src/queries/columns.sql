@@ -27,7 +27,15 @@ SELECT n.nspname::text AS schema_name,
                WHERE dd.classid = 'pg_attrdef'::regclass AND dd.objid = ad.oid
                  AND dd.refclassid = 'pg_class'::regclass
                  AND od.refclassid = 'pg_class'::regclass AND od.refobjid = c.oid
-                 AND od.refobjsubid = a.attnum AND od.deptype = 'a') AS owned_sequence
+                 AND od.refobjsubid = a.attnum AND od.deptype = 'a') AS owned_sequence,
+       -- What the model does not hold, reported as not managed: a collation other than the
+       -- type's own, a STORAGE other than the type's.
+       (SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname)
+        FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
+        WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation) AS other_collation,
+       CASE WHEN a.attstorage <> t.typstorage
+            THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL'
+                                   WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END AS other_storage
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -4,7 +4,7 @@
 -- key_option is indoption (bit 1: DESC, bit 2: NULLS FIRST); opclass_default tells whether
 -- the operator class is the default one for its type; other_collation flags a collation
 -- different from the column's; deferrable is set for a DEFERRABLE primary key or unique
--- constraint.
+-- constraint; options are its storage parameters (fillfactor…).
 SELECT n.nspname::text AS schema_name,
        t.relname::text AS table_name,
        i.relname::text AS index_name,
@@ -23,7 +23,8 @@ SELECT n.nspname::text AS schema_name,
        opc.opcdefault AS opclass_default,
        (a.attname IS NOT NULL AND ix.indcollation[k.pos - 1] <> 0
         AND ix.indcollation[k.pos - 1] <> coalesce(a.attcollation, 0)) AS other_collation,
-       coalesce(con.condeferrable, false) AS deferrable
+       coalesce(con.condeferrable, false) AS deferrable,
+       array_to_string(i.reloptions, ', ') AS options
 FROM pg_index ix
 JOIN pg_class i ON i.oid = ix.indexrelid
 JOIN pg_class t ON t.oid = ix.indrelid

@@ -2,7 +2,8 @@
 -- (kind, schema, name, table, detail) rows: views, materialized views, foreign tables,
 -- sequences not owned by a column, standalone composite types, domains, range types,
 -- functions / procedures / aggregates, triggers, policies, row level security, rules and
--- extensions. Objects that belong to an extension are left out (the extension is listed).
+-- extensions; comments; sequence options; tables in schemas that are not read. Objects that
+-- belong to an extension are left out (the extension is listed).
 -- table_name is set for objects that hang off a table, so excluded tables can be skipped.
 SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
                       WHEN 'f' THEN 'foreign table' WHEN 'S' THEN 'sequence' ELSE 'type' END AS kind,
@@ -103,4 +104,96 @@ SELECT 'extension',
 FROM pg_extension e
 JOIN pg_namespace n ON n.oid = e.extnamespace
 WHERE n.nspname = ANY($1::text[])
+UNION ALL
+-- Comments (COMMENT ON) on tables, columns, indexes, constraints and types.
+SELECT 'comment',
+       n.nspname::text,
+       c.relname::text || coalesce('.' || a.attname::text, ''),
+       coalesce(it.relname, c.relname)::text,
+       'COMMENT ON ' || CASE WHEN a.attname IS NOT NULL THEN 'COLUMN'
+                             WHEN c.relkind = 'i' THEN 'INDEX' ELSE 'TABLE' END
+         || ' not represented in the model: ' || d.description
+FROM pg_description d
+JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
+LEFT JOIN pg_index ix ON ix.indexrelid = c.oid
+LEFT JOIN pg_class it ON it.oid = ix.indrelid
+WHERE n.nspname = ANY($1::text[])
+  AND c.relkind IN ('r', 'p', 'i')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend e
+                  WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')
+UNION ALL
+SELECT 'comment',
+       n.nspname::text,
+       t.relname::text || '.' || co.conname::text,
+       t.relname::text,
+       'COMMENT ON CONSTRAINT not represented in the model: ' || d.description
+FROM pg_description d
+JOIN pg_constraint co ON d.classoid = 'pg_constraint'::regclass AND d.objoid = co.oid
+JOIN pg_class t ON t.oid = co.conrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE n.nspname = ANY($1::text[])
+UNION ALL
+SELECT 'comment',
+       n.nspname::text,
+       ty.typname::text,
+       NULL::text,
+       'COMMENT ON TYPE not represented in the model: ' || d.description
+FROM pg_description d
+JOIN pg_type ty ON d.classoid = 'pg_type'::regclass AND d.objoid = ty.oid
+JOIN pg_namespace n ON n.oid = ty.typnamespace
+WHERE n.nspname = ANY($1::text[])
+  AND NOT EXISTS (SELECT 1 FROM pg_depend e
+                  WHERE e.classid = 'pg_type'::regclass AND e.objid = ty.oid AND e.deptype = 'e')
+UNION ALL
+-- Options of the sequence behind a serial or identity column that differ from what
+-- `autoincrement()` creates (start 1, increment 1, min 1, max of its type, cache 1, no cycle,
+-- the column's type).
+SELECT 'sequence option',
+       n.nspname::text,
+       s.relname::text,
+       t.relname::text,
+       'options of the sequence of ' || t.relname || '.' || a.attname
+         || ' not represented in the model: ' || o.opts
+FROM pg_sequence sq
+JOIN pg_class s ON s.oid = sq.seqrelid
+JOIN pg_namespace n ON n.oid = s.relnamespace
+JOIN pg_depend dp ON dp.classid = 'pg_class'::regclass AND dp.objid = s.oid
+                 AND dp.refclassid = 'pg_class'::regclass AND dp.deptype IN ('a', 'i')
+                 AND dp.refobjsubid > 0
+JOIN pg_class t ON t.oid = dp.refobjid
+JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = dp.refobjsubid
+CROSS JOIN LATERAL (
+  SELECT concat_ws(', ',
+           CASE WHEN sq.seqtypid <> a.atttypid THEN 'AS ' || format_type(sq.seqtypid, NULL) END,
+           CASE WHEN sq.seqincrement <> 1 THEN 'INCREMENT ' || sq.seqincrement END,
+           CASE WHEN sq.seqmin <> 1 THEN 'MINVALUE ' || sq.seqmin END,
+           CASE WHEN sq.seqmax <> CASE sq.seqtypid WHEN 'int2'::regtype THEN 32767
+                                                   WHEN 'int4'::regtype THEN 2147483647
+                                                   ELSE 9223372036854775807 END
+                THEN 'MAXVALUE ' || sq.seqmax END,
+           CASE WHEN sq.seqstart <> 1 THEN 'START ' || sq.seqstart END,
+           CASE WHEN sq.seqcache <> 1 THEN 'CACHE ' || sq.seqcache END,
+           CASE WHEN sq.seqcycle THEN 'CYCLE' END) AS opts) o
+WHERE n.nspname = ANY($1::text[])
+  AND o.opts <> ''
+UNION ALL
+-- Tables in schemas that are not read (neither named in the URL nor used by the other side):
+-- listed so that a difference there is never silent. Prisma's `_prisma_migrations` is not.
+SELECT 'table',
+       n.nspname::text,
+       c.relname::text,
+       c.relname::text,
+       'in schema ' || n.nspname || ', which is not compared (name it with ?schema= or @@schema)'
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT (n.nspname = ANY($1::text[]))
+  AND c.relkind IN ('r', 'p')
+  AND NOT c.relispartition
+  AND n.nspname NOT IN ('information_schema')
+  AND n.nspname NOT LIKE 'pg\_%'
+  AND c.relname <> '_prisma_migrations'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend e
+                  WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')
 ORDER BY 2, 1, 3
