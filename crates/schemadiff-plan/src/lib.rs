@@ -10,6 +10,7 @@
 mod alter;
 mod build;
 mod cast;
+pub mod comment;
 mod edges;
 mod mapping;
 mod order;
@@ -17,6 +18,7 @@ mod preflight;
 pub mod sqltext;
 
 pub use cast::{EnumCast, normalize};
+pub use comment::Comment;
 pub use mapping::{ColumnKey, DatabaseNames, Mapping, MappingError, NameResolver};
 pub use preflight::{PreflightKind, PreflightOutcome, PreflightQuery};
 pub use sqltext::{quote_ident, quote_literal};
@@ -169,6 +171,9 @@ pub enum MappingSource {
     MappingFile,
     /// Same name ignoring case and separators; `legacy` holds the normalised key.
     NameMatch,
+    /// Spelled exactly as the label, for a label with no ASCII letter or digit (no name-match
+    /// key): `legacy` is the label itself.
+    Exact,
 }
 
 /// One legacy → enum value rule.

@@ -327,6 +327,55 @@ fn check_datasource(b: &Block, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Checks a name that becomes a PostgreSQL identifier or enum label (`what` says which, e.g.
+/// "table name"): longer than 63 bytes is `name-too-long` (PostgreSQL would cut it, or refuse an
+/// enum label), a control character (NUL, a line break, a tab…) is `name-control-character`
+/// (PostgreSQL cannot store NUL, and the others make a name that cannot be read or typed).
+/// Returns false when the name was reported.
+pub(crate) fn check_db_name(
+    name: &str,
+    span: Span,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    let shown = crate::ast::escape(name);
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        diags.push(
+            Diagnostic::error(
+                "name-control-character",
+                span,
+                format!(
+                    "the {what} `{shown}` contains the control character U+{:04X}",
+                    c as u32
+                ),
+            )
+            .with_help(if c == '\0' {
+                "PostgreSQL cannot store NUL in a name; remove it"
+            } else {
+                "names cannot hold control characters (line breaks, tabs, NUL…); remove it"
+            }),
+        );
+        return false;
+    }
+    if name.len() > schemadiff_model::MAX_IDENTIFIER_LEN {
+        diags.push(
+            Diagnostic::error(
+                "name-too-long",
+                span,
+                format!(
+                    "the {what} `{shown}` is {} bytes, longer than PostgreSQL's 63-byte limit",
+                    name.len()
+                ),
+            )
+            .with_help(
+                "PostgreSQL cuts longer names (and refuses longer enum labels); use a shorter name or `@map`/`@@map` one",
+            ),
+        );
+        return false;
+    }
+    true
+}
+
 /// The string argument of `@map("x")` / `@@map("x")` / `@@schema("x")`, reported if malformed.
 pub(crate) fn string_arg(
     attr: &Attribute,
@@ -340,7 +389,14 @@ pub(crate) fn string_arg(
                 name: None | Some(_),
                 ..
             },
-        ] if !s.is_empty() => Some(string_value(s).into_owned()),
+        ] if !s.is_empty() => {
+            let v = string_value(s).into_owned();
+            let what = match attr.name.name.as_str() {
+                "schema" => "schema name",
+                _ => "database name",
+            };
+            check_db_name(&v, attr.arguments()[0].value.span(), what, diags).then_some(v)
+        }
         _ => {
             diags.push(
                 Diagnostic::error(
@@ -410,6 +466,9 @@ fn enum_block(b: &Block, diags: &mut Vec<Diagnostic>) -> DEnum {
                         ),
                     ));
                 } else {
+                    if value_db == f.name.name {
+                        check_db_name(&value_db, f.name.span, "enum value", diags);
+                    }
                     values.push((f.name.name.clone(), value_db));
                 }
             }
@@ -455,6 +514,9 @@ fn enum_block(b: &Block, diags: &mut Vec<Diagnostic>) -> DEnum {
             )),
             _ => {}
         }
+    }
+    if db_name == b.name.name {
+        check_db_name(&db_name, b.name.span, "enum name", diags);
     }
     if values.is_empty() && b.members.iter().all(|m| !matches!(m, Member::Error(_))) {
         diags.push(Diagnostic::error(
