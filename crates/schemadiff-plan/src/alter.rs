@@ -336,7 +336,9 @@ fn alter_column(
                     }
                     Safety::NotCastable => acc.hazards.push(RawHazard::new(
                         "not-castable",
-                        format!("{what} has no safe cast: values that do not convert stop the migration"),
+                        format!(
+                            "{what} has no safe cast: values that do not convert stop the migration"
+                        ),
                         false,
                         true,
                     )),

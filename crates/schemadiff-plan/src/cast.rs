@@ -151,7 +151,8 @@ pub fn build_enum_mapping(
             let key = normalize(legacy);
             if let Some(natural) = values
                 .iter()
-                .find(|v| normalize(v) == key && (!key.is_empty() || *v == legacy) && *v != value) {
+                .find(|v| normalize(v) == key && (!key.is_empty() || *v == legacy) && *v != value)
+            {
                 warnings.push(format!(
                     "{table}.{column}: the mapping file maps '{legacy}' to {value}, overriding the name match {natural}"
                 ));

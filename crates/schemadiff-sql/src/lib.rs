@@ -6,8 +6,8 @@ use schemadiff_plan::{Comment, MappingSource, Plan, Step};
 use serde::Serialize;
 use std::fmt::Write;
 
-pub use schemadiff_plan::{quote_ident, quote_literal};
 pub use schemadiff_plan::Comment as SqlComment;
+pub use schemadiff_plan::{quote_ident, quote_literal};
 
 /// Labels of the two sides, shown in headers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,7 +81,12 @@ pub fn render_sql(plan: &Plan, opts: &RenderOptions) -> String {
         plan.hazards.len()
     ));
     for h in &plan.hazards {
-        w.note(&format!("  {} [step {}]: {}", h.code, h.step + 1, h.message));
+        w.note(&format!(
+            "  {} [step {}]: {}",
+            h.code,
+            h.step + 1,
+            h.message
+        ));
     }
     w.note(&format!("warnings: {}", plan.warnings.len()));
     for wa in &plan.warnings {

@@ -130,8 +130,7 @@ fn mapping(c: &Case) -> Mapping {
         let v = &c.labels[i % c.labels.len()];
         text.push_str(&format!("{} = {}\n", toml_str(l), toml_str(v)));
     }
-    Mapping::parse(&text, &Names(vec![]))
-        .unwrap_or_else(|e| panic!("mapping file: {e}\n{text}"))
+    Mapping::parse(&text, &Names(vec![])).unwrap_or_else(|e| panic!("mapping file: {e}\n{text}"))
 }
 
 fn quote_ident(s: &str) -> String {
@@ -140,13 +139,9 @@ fn quote_ident(s: &str) -> String {
 
 /// `from`, created by the plan from empty, with one row per legacy value and a NULL.
 fn seed(db: &TestDb, c: &Case, from: &Schema) {
-    let plan = schemadiff_plan::plan_with(
-        &Schema::empty(),
-        from,
-        &Mapping::empty(),
-        &server_options(),
-    )
-    .expect("plan from empty");
+    let plan =
+        schemadiff_plan::plan_with(&Schema::empty(), from, &Mapping::empty(), &server_options())
+            .expect("plan from empty");
     db.execute(&render_sql(&plan, &RenderOptions::default()));
     let mut values: Vec<String> = c
         .legacy
@@ -199,7 +194,16 @@ fn psql() -> PathBuf {
 fn run_psql(db: &TestDb, script: &str) -> Result<(), String> {
     use std::io::Write;
     let mut child = Command::new(psql())
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &db.url, "-f", "-"])
+        .args([
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            &db.url,
+            "-f",
+            "-",
+        ])
         .env("PGCLIENTENCODING", "UTF8")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -284,7 +288,10 @@ fn check(c: &Case) -> Result<(), String> {
             to_label: c.source_label.clone(),
         },
     );
-    let (a, b) = (TestDb::create("comment_psql"), TestDb::create("comment_lib"));
+    let (a, b) = (
+        TestDb::create("comment_psql"),
+        TestDb::create("comment_lib"),
+    );
     seed(&a, c, &from);
     seed(&b, c, &from);
     run_psql(&a, &sql).map_err(|e| format!("{e}\n--- script ---\n{sql}"))?;

@@ -55,7 +55,10 @@ fn run(labels: &[&str], rows: &[&str]) -> Result<Vec<Option<String>>, String> {
             .enumerate()
             .map(|(i, v)| format!("({i}, {v})"))
             .collect();
-        db.execute(&format!("INSERT INTO \"Item\" VALUES {}", values.join(", ")));
+        db.execute(&format!(
+            "INSERT INTO \"Item\" VALUES {}",
+            values.join(", ")
+        ));
     }
     for q in plan.preflight_queries() {
         let out = q.evaluate(&db.rows(&q.sql));
@@ -107,5 +110,8 @@ fn other_spellings_of_a_label_without_ascii_are_unmapped() {
 
 #[test]
 fn an_enum_without_labels_gives_valid_sql() {
-    assert_eq!(run(&[], &[]).expect("applies"), Vec::<Option<String>>::new());
+    assert_eq!(
+        run(&[], &[]).expect("applies"),
+        Vec::<Option<String>>::new()
+    );
 }

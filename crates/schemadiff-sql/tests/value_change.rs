@@ -270,7 +270,11 @@ fn exact_casts_carry_no_value_hazard() {
         (ColumnType::Timestamp(Some(3)), ColumnType::Timestamp(None)),
         (ColumnType::VarChar(Some(3)), ColumnType::Text),
     ] {
-        let (plan, _) = script(&schema(from.clone()), &schema(to.clone()), &Mapping::empty());
+        let (plan, _) = script(
+            &schema(from.clone()),
+            &schema(to.clone()),
+            &Mapping::empty(),
+        );
         assert!(
             plan.refused(&[]).is_empty(),
             "{from} → {to}: {:?}",
