@@ -328,10 +328,11 @@ fn check_datasource(b: &Block, diags: &mut Vec<Diagnostic>) {
 }
 
 /// Checks a name that becomes a PostgreSQL identifier or enum label (`what` says which, e.g.
-/// "table name"): longer than 63 bytes is `name-too-long` (PostgreSQL would cut it, or refuse an
-/// enum label), a control character (NUL, a line break, a tab…) is `name-control-character`
-/// (PostgreSQL cannot store NUL, and the others make a name that cannot be read or typed).
-/// Returns false when the name was reported.
+/// "table name"): a NUL character is `name-nul-character` (PostgreSQL cannot store it: the
+/// statement would fail at apply), longer than 63 bytes is `name-too-long` (PostgreSQL would cut
+/// it, or refuse an enum label). Other control characters are valid PostgreSQL names and stay
+/// allowed: every comment of a rendered script escapes them. Returns false when the name was
+/// reported.
 pub(crate) fn check_db_name(
     name: &str,
     span: Span,
@@ -339,21 +340,14 @@ pub(crate) fn check_db_name(
     diags: &mut Vec<Diagnostic>,
 ) -> bool {
     let shown = crate::ast::escape(name);
-    if let Some(c) = name.chars().find(|c| c.is_control()) {
+    if name.contains('\0') {
         diags.push(
             Diagnostic::error(
-                "name-control-character",
+                "name-nul-character",
                 span,
-                format!(
-                    "the {what} `{shown}` contains the control character U+{:04X}",
-                    c as u32
-                ),
+                format!("the {what} `{shown}` contains a NUL character (U+0000)"),
             )
-            .with_help(if c == '\0' {
-                "PostgreSQL cannot store NUL in a name; remove it"
-            } else {
-                "names cannot hold control characters (line breaks, tabs, NUL…); remove it"
-            }),
+            .with_help("PostgreSQL cannot store NUL in a name or label; remove the `\\u0000`"),
         );
         return false;
     }
