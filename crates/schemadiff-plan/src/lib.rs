@@ -210,7 +210,10 @@ mod hazard_code_tests {
             }
         }
         for u in &used {
-            assert!(super::HAZARD_CODES.contains(&u.as_str()), "{u} is not in HAZARD_CODES");
+            assert!(
+                super::HAZARD_CODES.contains(&u.as_str()),
+                "{u} is not in HAZARD_CODES"
+            );
         }
         for c in super::HAZARD_CODES {
             assert!(used.iter().any(|u| u == c), "{c} is never raised");
