@@ -4,8 +4,8 @@
 
 use crate::build::{Ctx, RawHazard, duplicates_preflight, step, stmt};
 use crate::cast::{
-    EnumCast, JSON_HELPER_NAME, Safety, build_enum_mapping, classify, json_helper_sql,
-    lenient_jsonb_sql, plain_using,
+    EnumCast, JSON_HELPER_NAME, Safety, build_enum_mapping, changed_rows_sql, classify,
+    json_helper_sql, lenient_jsonb_sql, plain_using, precision_narrows,
 };
 use crate::edges::Meta;
 use crate::preflight::{PreflightKind, PreflightQuery, invalid_json_preflight};
@@ -263,6 +263,9 @@ fn alter_column(
                         MappingSource::NameMatch => {
                             format!("  any value spelled {} ignoring case and separators → {}   (name match)", en.legacy, en.value)
                         }
+                        MappingSource::Exact => {
+                            format!("  {} → {}   (exact spelling)", quote_literal(&en.legacy), en.value)
+                        }
                     });
                 }
                 acc.guards.push((
@@ -317,20 +320,78 @@ fn alter_column(
                 }
             }
             (ft, tt) => {
-                match classify(ft, tt) {
+                let safety = classify(ft, tt);
+                let what = format!("{table}.{}: {ft} → {tt}", t.name);
+                let mut codes = Vec::new();
+                match safety {
                     Safety::Safe => {}
-                    Safety::Narrowing => acc.hazards.push(RawHazard::new(
-                        "narrowing-cast",
-                        format!("{table}.{}: {ft} → {tt} narrows: values may be cut, rounded or rejected", t.name),
-                        true,
-                        true,
-                    )),
+                    Safety::Narrowing => {
+                        codes.push("narrowing-cast");
+                        acc.hazards.push(RawHazard::new(
+                            "narrowing-cast",
+                            format!("{what} narrows: values may be cut, rounded or rejected"),
+                            true,
+                            true,
+                        ))
+                    }
                     Safety::NotCastable => acc.hazards.push(RawHazard::new(
                         "not-castable",
-                        format!("{table}.{}: {ft} → {tt} has no safe cast: values that do not convert stop the migration", t.name),
+                        format!(
+                            "{what} has no safe cast: values that do not convert stop the migration"
+                        ),
                         false,
                         true,
                     )),
+                    Safety::TimeZone { drops_offset } => {
+                        codes.push("time-zone-cast");
+                        acc.hazards.push(RawHazard::new(
+                            "time-zone-cast",
+                            if drops_offset {
+                                format!("{what} drops the time zone: each instant becomes the wall-clock time of the session's TimeZone, and which instant it was is lost")
+                            } else {
+                                format!("{what} reads each value as wall-clock time of the session's TimeZone: the instants stored depend on that setting")
+                            },
+                            drops_offset,
+                            true,
+                        ));
+                        if precision_narrows(ft, tt) {
+                            codes.push("narrowing-cast");
+                            acc.hazards.push(RawHazard::new(
+                                "narrowing-cast",
+                                format!("{what} keeps fewer fractional digits: values are rounded"),
+                                true,
+                                true,
+                            ));
+                        }
+                    }
+                    Safety::JsonNormalized => {
+                        codes.push("json-normalized");
+                        acc.hazards.push(RawHazard::new(
+                            "json-normalized",
+                            format!("{what}: jsonb keeps only the last of duplicate keys, reorders keys and drops whitespace"),
+                            true,
+                            true,
+                        ))
+                    }
+                }
+                if !codes.is_empty() {
+                    let (old_table, old_col) = ctx.old_names(table, &t.name);
+                    if let Some(cond) = changed_rows_sql(&quote_ident(&old_col), ft, tt) {
+                        ctx.out.preflight.push(PreflightQuery {
+                            kind: PreflightKind::ValueChange,
+                            description: format!(
+                                "values of {table}.{} changed by {ft} → {tt} ({})",
+                                t.name,
+                                codes.join(", ")
+                            ),
+                            sql: format!(
+                                "SELECT count(*)::text AS rows FROM {} WHERE {cond}",
+                                qname(&old_table)
+                            ),
+                            null_blocks: false,
+                            strict: false,
+                        });
+                    }
                 }
                 plain_using(&t.name, ft, tt)
             }

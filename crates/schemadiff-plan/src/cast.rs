@@ -33,6 +33,10 @@ impl EnumCast {
     /// `CASE … END` over `src` (a text expression) giving the enum value as text; unmapped
     /// values give `else_expr` (or NULL when `None`).
     pub fn case_sql(&self, src: &str, else_expr: Option<&str>) -> String {
+        if self.null_value.is_none() && self.mapping.entries.is_empty() {
+            // No rule at all (an enum without labels): `CASE END` is not SQL.
+            return format!("({})", else_expr.unwrap_or("NULL::text"));
+        }
         let mut s = String::from("CASE");
         if let Some(v) = &self.null_value {
             s.push_str(&format!(" WHEN {src} IS NULL THEN {}", quote_literal(v)));
@@ -85,7 +89,10 @@ impl EnumCast {
     /// rule's value (a value whose key an earlier value already took has no rule), in enum
     /// order.
     fn identical_labels(&self) -> Vec<&str> {
-        self.entries(MappingSource::NameMatch)
+        self.mapping
+            .entries
+            .iter()
+            .filter(|e| matches!(e.source, MappingSource::NameMatch | MappingSource::Exact))
             .map(|e| e.value.as_str())
             .collect()
     }
@@ -142,7 +149,10 @@ pub fn build_enum_mapping(
     if let Some(ex) = explicit {
         for (legacy, value) in ex {
             let key = normalize(legacy);
-            if let Some(natural) = values.iter().find(|v| normalize(v) == key && *v != value) {
+            if let Some(natural) = values
+                .iter()
+                .find(|v| normalize(v) == key && (!key.is_empty() || *v == legacy) && *v != value)
+            {
                 warnings.push(format!(
                     "{table}.{column}: the mapping file maps '{legacy}' to {value}, overriding the name match {natural}"
                 ));
@@ -158,6 +168,13 @@ pub fn build_enum_mapping(
     for v in values {
         let key = normalize(v);
         if key.is_empty() {
+            // No ASCII letter or digit (`有効`, `-`): no name match, but a value spelled
+            // exactly like the label is that label.
+            entries.push(MappingEntry {
+                legacy: v.clone(),
+                value: v.clone(),
+                source: MappingSource::Exact,
+            });
             continue;
         }
         if seen.contains(&key) {
@@ -187,12 +204,22 @@ pub fn build_enum_mapping(
 /// How a type change that is not a mapping to an enum is cast.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Safety {
-    /// No value can be lost or rejected.
+    /// No value can be lost, changed or rejected.
     Safe,
     /// Values may be cut, rounded or rejected (`narrowing-cast`).
     Narrowing,
     /// PostgreSQL may reject values, or there is no cast (`not-castable`).
     NotCastable,
+    /// Values are read through the session's `TimeZone` (`time-zone-cast`): `timestamptz` →
+    /// `timestamp` drops the offset (`drops_offset`); `timestamp`/`date` → `timestamptz` takes
+    /// the wall-clock time as local time of the session.
+    TimeZone {
+        /// True for `timestamptz` → `timestamp`: the instant cannot be told any more.
+        drops_offset: bool,
+    },
+    /// `json` → `jsonb` (`json-normalized`): duplicate keys collapse to the last one, keys are
+    /// reordered and whitespace is normalised.
+    JsonNormalized,
 }
 
 /// Rank of an integer-like type.
@@ -205,12 +232,47 @@ fn int_rank(t: &ColumnType) -> Option<u8> {
     }
 }
 
-fn text_len(t: &ColumnType) -> Option<Option<u32>> {
+/// The range of an integer type.
+fn int_range(t: &ColumnType) -> Option<(i64, i64)> {
     match t {
-        ColumnType::Text | ColumnType::Citext => Some(None),
-        ColumnType::VarChar(n) | ColumnType::Char(n) => Some(*n),
+        ColumnType::SmallInt => Some((i16::MIN.into(), i16::MAX.into())),
+        ColumnType::Integer => Some((i32::MIN.into(), i32::MAX.into())),
+        ColumnType::BigInt => Some((i64::MIN, i64::MAX)),
         _ => None,
     }
+}
+
+/// Bits of an integer type's values; of a float type's mantissa.
+fn int_bits(t: &ColumnType) -> Option<u32> {
+    match t {
+        ColumnType::SmallInt => Some(16),
+        ColumnType::Integer => Some(32),
+        ColumnType::BigInt => Some(64),
+        _ => None,
+    }
+}
+
+fn mantissa_bits(t: &ColumnType) -> Option<u32> {
+    match t {
+        ColumnType::Real => Some(24),
+        ColumnType::DoublePrecision => Some(53),
+        _ => None,
+    }
+}
+
+/// The maximum length of a character type: `None` inside for no limit. `CHAR` without a length
+/// is `char(1)`.
+fn text_len(t: &ColumnType) -> Option<Option<u32>> {
+    match t {
+        ColumnType::Text | ColumnType::Citext | ColumnType::VarChar(None) => Some(None),
+        ColumnType::VarChar(n) => Some(*n),
+        ColumnType::Char(n) => Some(Some(n.unwrap_or(1))),
+        _ => None,
+    }
+}
+
+fn is_float(t: &ColumnType) -> bool {
+    matches!(t, ColumnType::Real | ColumnType::DoublePrecision)
 }
 
 /// Classifies a plain cast `from` → `to`.
@@ -239,7 +301,16 @@ pub fn classify(from: &ColumnType, to: &ColumnType) -> Safety {
         // the `enum-value-removed` hazard of the enum itself.
         (T::Array(a), T::Array(b)) if a == b => Safety::Safe,
         (T::Array(a), T::Array(b)) => classify(a, b),
-        (f, T::Decimal(None) | T::DoublePrecision) if int_rank(f).is_some() => Safety::Safe,
+        (f, T::Decimal(None)) if int_rank(f).is_some() => Safety::Safe,
+        // An integer fits a float exactly only when its bits fit the mantissa: bigint →
+        // double rounds above 2^53, integer → real above 2^24.
+        (f, t) if int_bits(f).is_some() && is_float(t) => {
+            if int_bits(f) < mantissa_bits(t) {
+                Safety::Safe
+            } else {
+                Safety::Narrowing
+            }
+        }
         (T::Real, T::DoublePrecision) => Safety::Safe,
         (T::Decimal(Some((p, s))), T::Decimal(Some((p2, s2)))) => {
             if p2 - s2.min(p2) >= p - s.min(p) && s2 >= s {
@@ -251,20 +322,115 @@ pub fn classify(from: &ColumnType, to: &ColumnType) -> Safety {
         (T::Decimal(Some(_)), T::Decimal(None)) => Safety::Safe,
         (T::Timestamp(a), T::Timestamp(b))
         | (T::Timestamptz(a), T::Timestamptz(b))
-        | (T::Time(a), T::Time(b)) => {
+        | (T::Time(a), T::Time(b))
+        | (T::Timetz(a), T::Timetz(b)) => {
             if b.unwrap_or(6) >= a.unwrap_or(6) {
                 Safety::Safe
             } else {
                 Safety::Narrowing
             }
         }
-        (T::Timestamp(_), T::Timestamptz(_)) | (T::Timestamptz(_), T::Timestamp(_)) => Safety::Safe,
-        (T::Date, T::Timestamp(_) | T::Timestamptz(_)) => Safety::Safe,
-        (T::Json, T::Jsonb) | (T::Jsonb, T::Json) => Safety::Safe,
-        (f, T::Integer | T::SmallInt | T::BigInt) if int_rank(f).is_none() => Safety::NotCastable,
+        (T::Timestamptz(_), T::Timestamp(_)) => Safety::TimeZone { drops_offset: true },
+        (T::Timestamp(_) | T::Date, T::Timestamptz(_)) => Safety::TimeZone {
+            drops_offset: false,
+        },
+        (T::Date, T::Timestamp(_)) => Safety::Safe,
+        // The time of day is cut.
+        (T::Timestamp(_) | T::Timestamptz(_), T::Date) => Safety::Narrowing,
+        (T::Json, T::Jsonb) => Safety::JsonNormalized,
+        (T::Jsonb, T::Json) => Safety::Safe,
+        // A float or decimal cast to an integer is rounded (or rejected).
         (T::DoublePrecision | T::Real | T::Decimal(_), _) => Safety::Narrowing,
         _ => Safety::NotCastable,
     }
+}
+
+/// True when a timestamp or time cast (with or without time zone) keeps fewer fractional
+/// digits.
+pub fn precision_narrows(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType as T;
+    match (from, to) {
+        (T::Timestamp(a) | T::Timestamptz(a), T::Timestamp(b) | T::Timestamptz(b)) => {
+            b.unwrap_or(6) < a.unwrap_or(6)
+        }
+        _ => false,
+    }
+}
+
+/// A condition on the rows of column `c` (quoted) that holds for each row whose value the cast
+/// `from` → `to` changes, rounds or rejects (the pre-flight counts them), for casts that are not
+/// [`Safety::Safe`]; `None` when no such condition is known (`not-castable` casts: the cast
+/// itself reports the first value it rejects). The condition fails only on a value the cast
+/// itself would reject (a `json` text that `jsonb` refuses).
+pub fn changed_rows_sql(c: &str, from: &ColumnType, to: &ColumnType) -> Option<String> {
+    use ColumnType as T;
+    let target = sql_type(to);
+    let non_finite = format!("{c}::text IN ('NaN', 'Infinity', '-Infinity')");
+    Some(match (from, to) {
+        (T::Array(_), _) | (_, T::Array(_)) => return None,
+        (f, t) if text_len(f).is_some() && text_len(t).is_some() => {
+            let Some(Some(n)) = text_len(t) else {
+                return None;
+            };
+            format!("length({c}::text) > {n}")
+        }
+        (f, t) if int_rank(f).is_some() && int_rank(t).is_some() => {
+            let (lo, hi) = int_range(t)?;
+            format!("({c} < {lo} OR {c} > {hi})")
+        }
+        (f, t) if int_bits(f).is_some() && is_float(t) => {
+            // Exact in the float's own terms: the rounded value read back as an integer
+            // (2^63 and beyond no longer fits a bigint, so it changed; -2^63 is exact).
+            format!(
+                "(CASE WHEN {c}::{target} >= 9223372036854775807::{target} THEN true ELSE {c}::{target}::bigint <> {c} END)"
+            )
+        }
+        (T::DoublePrecision, T::Real) => format!(
+            "(CASE WHEN {non_finite} THEN false WHEN abs({c}) > 3.4028234663852886e38 OR ({c} <> 0 AND abs({c}) < 1.1754943508222875e-38) THEN true ELSE {c}::real::double precision <> {c} END)"
+        ),
+        (T::Decimal(_), t) if is_float(t) => {
+            let max = if matches!(t, T::Real) {
+                "3.4028234663852886e38"
+            } else {
+                "1.7976931348623157e308"
+            };
+            format!(
+                "(CASE WHEN {c} = 'NaN' THEN false WHEN abs({c}) > {max} THEN true ELSE {c}::{target}::text::numeric <> {c} END)"
+            )
+        }
+        (f, T::Decimal(Some((p, s)))) if is_float(f) || matches!(f, T::Decimal(_)) => {
+            let guard = if is_float(f) {
+                format!("{non_finite} OR ")
+            } else {
+                String::new()
+            };
+            let limit = format!("1e{}", p.saturating_sub(*s));
+            format!(
+                "(CASE WHEN {guard}{c} = 'NaN' THEN true ELSE abs({c}::numeric) >= {limit} OR round({c}::numeric, {s}) <> {c}::numeric END)"
+            )
+        }
+        (f, t) if (is_float(f) || matches!(f, T::Decimal(_))) && int_rank(t).is_some() => {
+            let (lo, hi) = int_range(t)?;
+            if is_float(f) {
+                format!(
+                    "({non_finite} OR {c} <> round({c}::double precision) OR {c} < {lo} OR {c} > {hi})"
+                )
+            } else {
+                format!("({c} <> round({c}) OR {c} < {lo} OR {c} > {hi})")
+            }
+        }
+        (T::Timestamp(_), T::Timestamp(_))
+        | (T::Timestamptz(_), T::Timestamptz(_))
+        | (T::Time(_), T::Time(_))
+        | (T::Timetz(_), T::Timetz(_)) => format!("{c}::{target} <> {c}"),
+        (T::Timestamp(_) | T::Timestamptz(_), T::Date) => format!("{c}::date <> {c}"),
+        // Every value is converted through the session's time zone.
+        (T::Timestamptz(_), T::Timestamp(_)) | (T::Timestamp(_) | T::Date, T::Timestamptz(_)) => {
+            format!("{c} IS NOT NULL")
+        }
+        (T::Json, T::Jsonb) => format!("{c}::jsonb::text <> {c}::text"),
+        _ => return None,
+    })
 }
 
 /// The `USING` expression of a plain cast.

@@ -10,6 +10,7 @@
 mod alter;
 mod build;
 mod cast;
+pub mod comment;
 mod edges;
 mod mapping;
 mod order;
@@ -17,6 +18,7 @@ mod preflight;
 pub mod sqltext;
 
 pub use cast::{EnumCast, normalize};
+pub use comment::Comment;
 pub use mapping::{ColumnKey, DatabaseNames, Mapping, MappingError, NameResolver};
 pub use preflight::{PreflightKind, PreflightOutcome, PreflightQuery};
 pub use sqltext::{quote_ident, quote_literal};
@@ -161,6 +163,64 @@ pub struct Hazard {
     pub step: usize,
 }
 
+/// Every hazard code a plan can carry (docs/hazards.md lists each one), for callers that check
+/// `--allow-hazard` values.
+pub const HAZARD_CODES: &[&str] = &[
+    "drop-table",
+    "drop-column",
+    "narrowing-cast",
+    "time-zone-cast",
+    "json-normalized",
+    "not-castable",
+    "enum-value-removed",
+    "set-not-null-on-existing-data",
+    "unmapped-null",
+    "drop-enum",
+    "table-rewrite",
+    "add-unique-on-existing-data",
+    "duplicate-index",
+];
+
+#[cfg(test)]
+mod hazard_code_tests {
+    /// The list, the codes in the source and the table of docs/hazards.md agree.
+    #[test]
+    fn every_code_is_listed_and_documented() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let docs = std::fs::read_to_string(dir.join("../../docs/hazards.md")).expect("hazards.md");
+        let documented: Vec<&str> = docs
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .collect();
+        assert_eq!(documented, super::HAZARD_CODES, "docs/hazards.md table");
+        let mut used = Vec::new();
+        for f in ["build.rs", "alter.rs"] {
+            let src = std::fs::read_to_string(dir.join("src").join(f)).expect("source");
+            let mut rest = src.as_str();
+            while let Some(i) = rest.find("RawHazard::new(") {
+                rest = &rest[i + 15..];
+                let lit = rest.trim_start().trim_start_matches('"');
+                used.push(lit.split('"').next().unwrap_or_default().to_string());
+            }
+            let mut rest = src.as_str();
+            while let Some(i) = rest.find("codes.push(\"") {
+                rest = &rest[i + 12..];
+                used.push(rest.split('"').next().unwrap_or_default().to_string());
+            }
+        }
+        for u in &used {
+            assert!(
+                super::HAZARD_CODES.contains(&u.as_str()),
+                "{u} is not in HAZARD_CODES"
+            );
+        }
+        for c in super::HAZARD_CODES {
+            assert!(used.iter().any(|u| u == c), "{c} is never raised");
+        }
+    }
+}
+
 /// Where a mapping entry comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -169,6 +229,9 @@ pub enum MappingSource {
     MappingFile,
     /// Same name ignoring case and separators; `legacy` holds the normalised key.
     NameMatch,
+    /// Spelled exactly as the label, for a label with no ASCII letter or digit (no name-match
+    /// key): `legacy` is the label itself.
+    Exact,
 }
 
 /// One legacy → enum value rule.

@@ -5,6 +5,8 @@
 //! - `enum-mapping`: `legacy` (old value, NULL for NULL), `mapped` (the enum value it becomes,
 //!   NULL when nothing), `rows` (count);
 //! - `nulls-into-required`: `rows` (number of NULLs in a column that becomes NOT NULL);
+//! - `value-change`: `rows` (number of rows whose value a hazardous cast changes, rounds or
+//!   rejects; informational: the hazard itself refuses the plan unless allowed);
 //! - `duplicates`: the key columns, then `rows` (count of each duplicated key, at most 20);
 //! - `invalid-json`: `rows` (number of non-NULL values that do not parse as JSON, on every row)
 //!   and `example` (one such value per row, at most 5, sorted; NULL when there is none).
@@ -28,6 +30,10 @@ pub enum PreflightKind {
     Duplicates,
     /// Text that is not valid JSON in a column cast from text to `json`/`jsonb`.
     InvalidJson,
+    /// Rows whose value a hazardous cast changes, rounds or rejects (`narrowing-cast`,
+    /// `time-zone-cast`, `json-normalized`): the hazard refuses the plan unless allowed, the
+    /// count says how many rows it concerns.
+    ValueChange,
 }
 
 /// A read-only query and how to judge its rows.
@@ -188,6 +194,24 @@ impl PreflightQuery {
                     blocking: n > 0 && self.strict,
                     summary,
                     lines,
+                }
+            }
+            PreflightKind::ValueChange => {
+                let n: u64 = rows
+                    .first()
+                    .and_then(|r| cell(r, 0))
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+                PreflightOutcome {
+                    blocking: false,
+                    summary: match n {
+                        0 => format!("{}: no row changes", self.description),
+                        n => format!(
+                            "{}: {n} row(s) would change or be rejected",
+                            self.description
+                        ),
+                    },
+                    lines: Vec::new(),
                 }
             }
             PreflightKind::Duplicates => PreflightOutcome {

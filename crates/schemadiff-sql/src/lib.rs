@@ -2,10 +2,11 @@
 //! pull-request comment. The statement text itself comes from `schemadiff-plan` (one quoting
 //! function each, re-exported here); this crate only lays it out.
 
-use schemadiff_plan::{MappingSource, Plan, Step};
+use schemadiff_plan::{Comment, MappingSource, Plan, Step};
 use serde::Serialize;
 use std::fmt::Write;
 
+pub use schemadiff_plan::Comment as SqlComment;
 pub use schemadiff_plan::{quote_ident, quote_literal};
 
 /// Labels of the two sides, shown in headers.
@@ -25,84 +26,124 @@ fn counts_line(plan: &Plan) -> String {
         .join(", ")
 }
 
-fn comment_lines(out: &mut String, text: &str, prefix: &str) {
-    for line in text.lines() {
-        let _ = writeln!(out, "{prefix}{line}");
+/// The SQL script being written. Its only ways to add text are a [`Comment`] (built by
+/// `Comment::new`, which escapes anything that could end the line), a planned statement, and
+/// fixed keywords: no text from a name, a value or a label reaches the script any other way.
+struct Script {
+    out: String,
+}
+
+impl Script {
+    fn comment(&mut self, c: Comment) {
+        self.out.push_str(c.as_str());
+        self.out.push('\n');
+    }
+
+    /// A comment line `-- {text}`.
+    fn note(&mut self, text: &str) {
+        self.comment(Comment::new(text));
+    }
+
+    /// A fixed line (`BEGIN;`, `COMMIT;`, an empty line).
+    fn keyword(&mut self, line: &'static str) {
+        self.out.push_str(line);
+        self.out.push('\n');
+    }
+
+    /// A planned statement, its text as the plan holds it (what `apply` runs), then `;`.
+    fn statement(&mut self, st: &schemadiff_plan::Statement) {
+        self.out.push_str(&st.sql);
+        self.out.push_str(";\n");
     }
 }
 
 /// The full script: a header, then each batch in `BEGIN` … `COMMIT`, each step with a comment
-/// saying what it does, its details and its hazards.
+/// saying what it does, its details and its hazards. Every comment goes through [`Comment`].
 pub fn render_sql(plan: &Plan, opts: &RenderOptions) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "-- schemadiff plan: {} -> {}",
+    let mut w = Script { out: String::new() };
+    w.note(&format!(
+        "schemadiff plan: {} -> {}",
         opts.from_label, opts.to_label
-    );
+    ));
     if plan.is_empty() {
-        out.push_str("-- nothing to do: the schemas are the same\n");
-        return out;
+        w.note("nothing to do: the schemas are the same");
+        return w.out;
     }
-    let _ = writeln!(out, "-- planned for PostgreSQL {}", plan.pg_version);
-    let _ = writeln!(
-        out,
-        "-- steps: {} ({})",
+    w.note(&format!("planned for PostgreSQL {}", plan.pg_version));
+    w.note(&format!(
+        "steps: {} ({})",
         plan.steps.len(),
         counts_line(plan)
-    );
+    ));
     let losing = plan.hazards.iter().filter(|h| h.loses_data).count();
-    let _ = writeln!(
-        out,
-        "-- hazards: {} ({losing} can lose data)",
+    w.note(&format!(
+        "hazards: {} ({losing} can lose data)",
         plan.hazards.len()
-    );
+    ));
     for h in &plan.hazards {
-        let _ = writeln!(out, "--   {} [step {}]: {}", h.code, h.step + 1, h.message);
+        w.note(&format!(
+            "  {} [step {}]: {}",
+            h.code,
+            h.step + 1,
+            h.message
+        ));
     }
-    let _ = writeln!(out, "-- warnings: {}", plan.warnings.len());
-    for w in &plan.warnings {
-        comment_lines(&mut out, w, "--   ");
+    w.note(&format!("warnings: {}", plan.warnings.len()));
+    for wa in &plan.warnings {
+        w.note(&format!("  {wa}"));
     }
     let batches = plan.batches().len();
     for b in 0..batches {
-        out.push('\n');
-        let _ = writeln!(
-            out,
-            "-- ===== batch {} of {batches}: one transaction =====",
+        w.keyword("");
+        w.note(&format!(
+            "===== batch {} of {batches}: one transaction =====",
             b + 1
-        );
+        ));
         if batches > 1 && b == 0 {
-            out.push_str("-- (new enum labels must be committed before they can be used)\n");
+            w.note("(new enum labels must be committed before they can be used)");
         }
-        out.push_str("BEGIN;\n");
+        w.keyword("BEGIN;");
         for (i, s) in plan.steps.iter().enumerate().filter(|(_, s)| s.batch == b) {
-            out.push('\n');
-            step_sql(&mut out, plan, i, s);
+            w.keyword("");
+            step_sql(&mut w, plan, i, s);
         }
-        out.push_str("\nCOMMIT;\n");
+        w.keyword("");
+        w.keyword("COMMIT;");
     }
-    out
+    w.out
 }
 
-fn step_sql(out: &mut String, plan: &Plan, i: usize, s: &Step) {
-    let _ = writeln!(out, "-- [{}] {}", i + 1, s.description);
+fn step_sql(w: &mut Script, plan: &Plan, i: usize, s: &Step) {
+    w.note(&format!("[{}] {}", i + 1, s.description));
     for d in &s.details {
-        comment_lines(out, d, "--     ");
+        w.note(&format!("    {d}"));
     }
     for &h in &s.hazards {
         let h = &plan.hazards[h];
-        let _ = writeln!(
-            out,
-            "-- HAZARD {}{}: {}",
+        w.note(&format!(
+            "HAZARD {}{}: {}",
             h.code,
             if h.loses_data { " (loses data)" } else { "" },
             h.message
-        );
+        ));
     }
     for st in &s.statements {
-        let _ = writeln!(out, "{};", st.sql);
+        w.statement(st);
     }
+}
+
+/// Comment lines for text a caller puts around a rendered script (the objects left alone…):
+/// each one through [`Comment`], so nothing in it can end its line.
+pub fn comment_block(lines: &[String]) -> String {
+    let mut w = Script { out: String::new() };
+    for l in lines {
+        if l.is_empty() {
+            w.comment(Comment::empty());
+        } else {
+            w.note(l);
+        }
+    }
+    w.out
 }
 
 #[derive(Serialize)]
@@ -208,6 +249,9 @@ pub fn render_markdown(plan: &Plan, opts: &RenderOptions) -> String {
                     }
                     MappingSource::NameMatch => {
                         (format!("~ `{}`", md_escape(&e.legacy)), "name match")
+                    }
+                    MappingSource::Exact => {
+                        (format!("`{}`", md_escape(&e.legacy)), "exact spelling")
                     }
                 };
                 let _ = writeln!(out, "| {legacy} | {} | {src} |", e.value);

@@ -126,12 +126,12 @@ fn with_notes_sql(sql: String, notes: &[&String]) -> String {
     if notes.is_empty() {
         return sql;
     }
-    let mut head = String::from("-- Objects schemadiff does not manage (left untouched):\n");
-    for n in notes {
-        head.push_str(&format!("--   {n}\n"));
-    }
-    head.push_str("--\n");
-    head + &sql
+    // Through the renderer's comment function: a note names database objects, and no name
+    // may end its comment line.
+    let mut lines = vec!["Objects schemadiff does not manage (left untouched):".to_string()];
+    lines.extend(notes.iter().map(|n| format!("  {n}")));
+    lines.push(String::new());
+    schemadiff_sql::comment_block(&lines) + &sql
 }
 
 /// Adds a `not_managed` array (always present, possibly empty) as the last field of the JSON

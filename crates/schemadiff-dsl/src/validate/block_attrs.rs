@@ -98,6 +98,9 @@ pub fn block_attributes(b: &Block, m: &mut DModel, diags: &mut Vec<Diagnostic>) 
             ),
         }
     }
+    if m.table.name == m.name {
+        super::check_db_name(&m.name, m.span, "table name", diags);
+    }
 }
 
 type IndexFields = Vec<(String, SortOrder, Option<String>)>;
@@ -116,17 +119,12 @@ fn fields_and_map(
             None if i == 0 => fields_expr = Some(&arg.value),
             Some("fields") => fields_expr = Some(&arg.value),
             Some("map") => match &arg.value {
-                Expr::String(s, _)
-                    if !s.is_empty()
-                        && string_value(s).len() <= schemadiff_model::MAX_IDENTIFIER_LEN =>
-                {
-                    map = Some(string_value(s).into_owned())
+                Expr::String(s, sp) if !s.is_empty() => {
+                    let v = string_value(s).into_owned();
+                    if super::check_db_name(&v, *sp, "constraint name", diags) {
+                        map = Some(v)
+                    }
                 }
-                Expr::String(s, sp) if !s.is_empty() => diags.push(Diagnostic::error(
-                    "name-too-long",
-                    *sp,
-                    format!("the name `{s}` is longer than PostgreSQL's 63-byte limit"),
-                )),
                 other => diags.push(Diagnostic::error(
                     "invalid-argument",
                     other.span(),

@@ -255,6 +255,9 @@ fn field(
             }
         }
     }
+    if !matches!(df.kind, DKind::Relation(_)) && df.db == df.name {
+        super::check_db_name(&df.name, df.span, "column name", diags);
+    }
     if let Some(a) = default_attr {
         df.default = super::defaults::default_value(a, &df, db, diags);
     }
@@ -302,13 +305,9 @@ pub(crate) fn named_string(
         }
     }
     if let Some(n) = &out
-        && n.len() > schemadiff_model::MAX_IDENTIFIER_LEN
+        && !super::check_db_name(n, a.span, "constraint name", diags)
     {
-        diags.push(Diagnostic::error(
-            "name-too-long",
-            a.span,
-            format!("the name `{n}` is longer than PostgreSQL's 63-byte limit"),
-        ));
+        return None;
     }
     out
 }
@@ -468,7 +467,9 @@ fn relation_attr(a: &Attribute, diags: &mut Vec<Diagnostic>) -> RelAttr {
                     let value = Some(string_value(s).into_owned());
                     if key == "name" {
                         r.name = value
-                    } else {
+                    } else if value.as_deref().is_some_and(|v| {
+                        super::check_db_name(v, arg.value.span(), "constraint name", diags)
+                    }) {
                         r.map = value
                     }
                 }

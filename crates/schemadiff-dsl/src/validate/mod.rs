@@ -374,6 +374,49 @@ fn view_block(b: &Block, diags: &mut Vec<Diagnostic>) -> QualifiedName {
     name
 }
 
+/// Checks a name that becomes a PostgreSQL identifier or enum label (`what` says which, e.g.
+/// "table name"): a NUL character is `name-nul-character` (PostgreSQL cannot store it: the
+/// statement would fail at apply), longer than 63 bytes is `name-too-long` (PostgreSQL would cut
+/// it, or refuse an enum label). Other control characters are valid PostgreSQL names and stay
+/// allowed: every comment of a rendered script escapes them. Returns false when the name was
+/// reported.
+pub(crate) fn check_db_name(
+    name: &str,
+    span: Span,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    let shown = crate::ast::escape(name);
+    if name.contains('\0') {
+        diags.push(
+            Diagnostic::error(
+                "name-nul-character",
+                span,
+                format!("the {what} `{shown}` contains a NUL character (U+0000)"),
+            )
+            .with_help("PostgreSQL cannot store NUL in a name or label; remove the `\\u0000`"),
+        );
+        return false;
+    }
+    if name.len() > schemadiff_model::MAX_IDENTIFIER_LEN {
+        diags.push(
+            Diagnostic::error(
+                "name-too-long",
+                span,
+                format!(
+                    "the {what} `{shown}` is {} bytes, longer than PostgreSQL's 63-byte limit",
+                    name.len()
+                ),
+            )
+            .with_help(
+                "PostgreSQL cuts longer names (and refuses longer enum labels); use a shorter name or `@map`/`@@map` one",
+            ),
+        );
+        return false;
+    }
+    true
+}
+
 /// The string argument of `@map("x")` / `@@map("x")` / `@@schema("x")`, reported if malformed.
 pub(crate) fn string_arg(
     attr: &Attribute,
@@ -387,7 +430,14 @@ pub(crate) fn string_arg(
                 name: None | Some(_),
                 ..
             },
-        ] if !s.is_empty() => Some(string_value(s).into_owned()),
+        ] if !s.is_empty() => {
+            let v = string_value(s).into_owned();
+            let what = match attr.name.name.as_str() {
+                "schema" => "schema name",
+                _ => "database name",
+            };
+            check_db_name(&v, attr.arguments()[0].value.span(), what, diags).then_some(v)
+        }
         _ => {
             diags.push(
                 Diagnostic::error(
@@ -457,6 +507,9 @@ fn enum_block(b: &Block, diags: &mut Vec<Diagnostic>) -> DEnum {
                         ),
                     ));
                 } else {
+                    if value_db == f.name.name {
+                        check_db_name(&value_db, f.name.span, "enum value", diags);
+                    }
                     values.push((f.name.name.clone(), value_db));
                 }
             }
@@ -502,6 +555,9 @@ fn enum_block(b: &Block, diags: &mut Vec<Diagnostic>) -> DEnum {
             )),
             _ => {}
         }
+    }
+    if db_name == b.name.name {
+        check_db_name(&db_name, b.name.span, "enum name", diags);
     }
     if values.is_empty() && b.members.iter().all(|m| !matches!(m, Member::Error(_))) {
         diags.push(Diagnostic::error(
