@@ -105,7 +105,7 @@ pub struct PlanArgs {
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// Database URL (else DATABASE_URL, else .env).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
     pub db: Option<String>,
     /// PostgreSQL schemas to read (repeatable; default from the URL's ?schema= or `public`).
     #[arg(long = "schema", value_name = "NAME")]
@@ -130,7 +130,7 @@ pub struct DriftArgs {
     #[arg(long, value_name = "FILE")]
     pub schema: String,
     /// Database URL (else DATABASE_URL, else .env).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
     pub db: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
@@ -141,7 +141,7 @@ pub struct DriftArgs {
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// Database URL (else DATABASE_URL, else .env).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
     pub db: Option<String>,
     /// The target: a schema file or any other SOURCE.
     #[arg(long, value_name = "SOURCE")]
@@ -165,28 +165,18 @@ pub struct ApplyArgs {
     pub wait: bool,
 }
 
-/// Parses `500ms`, `5s`, `2min`, `1h` or a bare number of seconds.
+/// Parses a duration (`500ms`, `5s`, `2min`, `1h 30min`: humantime's syntax) or a bare number
+/// of seconds (`0`, `30`, `1.5`).
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
-    let split = s
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration (try 5s, 500ms, 2min)"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" | "min" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => {
-            return Err(format!(
-                "unknown unit `{unit}` in `{s}` (use ms, s, min, h)"
-            ));
-        }
-    };
-    Ok(std::time::Duration::from_secs_f64(secs))
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return s
+            .parse::<f64>()
+            .map(std::time::Duration::from_secs_f64)
+            .map_err(|_| format!("`{s}` is not a duration (try 5s, 500ms, 2min)"));
+    }
+    humantime::parse_duration(s)
+        .map_err(|e| format!("`{s}` is not a duration ({e}; try 5s, 500ms, 2min)"))
 }
 
 #[cfg(test)]
@@ -199,6 +189,10 @@ mod tests {
         assert_eq!(parse_duration("500ms").unwrap().as_millis(), 500);
         assert_eq!(parse_duration("2min").unwrap().as_secs(), 120);
         assert_eq!(parse_duration("0").unwrap().as_secs(), 0);
+        assert_eq!(parse_duration("1.5").unwrap().as_millis(), 1500);
+        assert_eq!(parse_duration("1h").unwrap().as_secs(), 3600);
         assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("1.2.3").is_err());
     }
 }
