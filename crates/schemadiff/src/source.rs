@@ -2,11 +2,35 @@
 //!
 //! A SOURCE is `empty`, a `postgres://` / `postgresql://` URL, a `.sql` file or a directory of SQL
 //! migration scripts, or a schema file in the DSL. Each is read into the same model.
+//!
+//! What the user must see besides the result (DSL diagnostics, SQL statements that could not be
+//! read) goes to the [`LoadOptions::report`] callback, already rendered; the engine never
+//! prints.
 
-use crate::output;
 use anyhow::{Context, bail};
 use schemadiff_model::{QualifiedName, Schema};
 use std::path::{Path, PathBuf};
+
+/// How to load: whether diagnostics are coloured, and where rendered reports go.
+#[derive(Clone, Copy)]
+pub struct LoadOptions<'a> {
+    /// Colour the rendered diagnostics (ANSI escapes).
+    pub color: bool,
+    /// Receives rendered text meant for the user (it ends with a newline), in order.
+    pub report: &'a dyn Fn(&str),
+}
+
+fn ignore(_: &str) {}
+
+impl Default for LoadOptions<'_> {
+    /// No colour; reports are dropped (an error still says what failed).
+    fn default() -> Self {
+        LoadOptions {
+            color: false,
+            report: &ignore,
+        }
+    }
+}
 
 /// What a SOURCE argument names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,8 +75,8 @@ pub struct Loaded {
     pub server_major: Option<u32>,
 }
 
-/// Reads a DSL file; prints its diagnostics and fails when it has errors.
-pub fn load_dsl(path: &Path) -> anyhow::Result<Loaded> {
+/// Reads a DSL file; reports its diagnostics and fails when it has errors.
+pub fn load_dsl(path: &Path, lo: LoadOptions<'_>) -> anyhow::Result<Loaded> {
     let label = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read schema file {label}"))?;
@@ -63,15 +87,12 @@ pub fn load_dsl(path: &Path) -> anyhow::Result<Loaded> {
         .filter(|d| d.severity == schemadiff_dsl::Severity::Error)
         .count();
     if !lowered.diagnostics.is_empty() {
-        eprint!(
-            "{}",
-            schemadiff_dsl::render_diagnostics(
-                &lowered.diagnostics,
-                &label,
-                &text,
-                output::stderr_color()
-            )
-        );
+        (lo.report)(&schemadiff_dsl::render_diagnostics(
+            &lowered.diagnostics,
+            &label,
+            &text,
+            lo.color,
+        ));
     }
     if errors > 0 {
         bail!(
@@ -90,7 +111,7 @@ pub fn load_dsl(path: &Path) -> anyhow::Result<Loaded> {
 
 /// Reads any SOURCE. A database is introspected in the namespaces its URL names (default
 /// `public`) plus `also` (the namespaces the other side of a comparison uses).
-pub async fn load(arg: &str, also: &[String]) -> anyhow::Result<Loaded> {
+pub async fn load(arg: &str, also: &[String], lo: LoadOptions<'_>) -> anyhow::Result<Loaded> {
     match classify(arg) {
         SourceKind::Empty => Ok(Loaded {
             label: "empty".into(),
@@ -99,32 +120,47 @@ pub async fn load(arg: &str, also: &[String]) -> anyhow::Result<Loaded> {
             notes: Vec::new(),
             server_major: None,
         }),
-        SourceKind::Dsl(p) => load_dsl(&p),
-        SourceKind::Sql(p) => load_sql(&p),
+        SourceKind::Dsl(p) => load_dsl(&p, lo),
+        #[cfg(feature = "sqlfile")]
+        SourceKind::Sql(p) => load_sql(&p, lo),
+        #[cfg(not(feature = "sqlfile"))]
+        SourceKind::Sql(_) => bail!("{arg}: reading SQL migrations needs the `sqlfile` feature"),
+        #[cfg(feature = "db")]
         SourceKind::Database(url) => load_database(Some(&url), also, None).await,
+        #[cfg(not(feature = "db"))]
+        SourceKind::Database(_) => {
+            let _ = also;
+            bail!("reading a database needs the `db` feature")
+        }
     }
 }
 
 /// Reads two SOURCEs for a comparison: files first, so that a database side is introspected in
 /// every namespace the file side uses; a file side compared with a database has its default
 /// expressions put in the form that database stores them in (on the same connection).
-pub async fn load_pair(from: &str, to: &str) -> anyhow::Result<(Loaded, Loaded)> {
+pub async fn load_pair(
+    from: &str,
+    to: &str,
+    lo: LoadOptions<'_>,
+) -> anyhow::Result<(Loaded, Loaded)> {
     use anyhow::Context as _;
     let db_url = |a: &str| match classify(a) {
         SourceKind::Database(url) => Some(url),
         _ => None,
     };
     match (db_url(from), db_url(to)) {
+        #[cfg(feature = "db")]
         (Some(url), None) => {
-            let mut to = load(to, &[]).await.context("cannot read --to")?;
+            let mut to = load(to, &[], lo).await.context("cannot read --to")?;
             let ns = namespaces(&to.schema);
             let from = load_database(Some(&url), &ns, Some(&mut to.schema))
                 .await
                 .context("cannot read --from")?;
             Ok((from, to))
         }
+        #[cfg(feature = "db")]
         (None, Some(url)) => {
-            let mut from = load(from, &[]).await.context("cannot read --from")?;
+            let mut from = load(from, &[], lo).await.context("cannot read --from")?;
             let ns = namespaces(&from.schema);
             let to = load_database(Some(&url), &ns, Some(&mut from.schema))
                 .await
@@ -132,8 +168,8 @@ pub async fn load_pair(from: &str, to: &str) -> anyhow::Result<(Loaded, Loaded)>
             Ok((from, to))
         }
         _ => {
-            let from = load(from, &[]).await.context("cannot read --from")?;
-            let to = load(to, &namespaces(&from.schema))
+            let from = load(from, &[], lo).await.context("cannot read --from")?;
+            let to = load(to, &namespaces(&from.schema), lo)
                 .await
                 .context("cannot read --to")?;
             Ok((from, to))
@@ -154,6 +190,7 @@ pub fn namespaces(schema: &Schema) -> Vec<String> {
     out
 }
 
+#[cfg(feature = "db")]
 /// Introspection options: the URL's namespaces plus `also`, deduplicated.
 pub fn introspect_options(
     opts: &schemadiff_postgres::ConnectOptions,
@@ -168,7 +205,8 @@ pub fn introspect_options(
     schemadiff_postgres::IntrospectOptions::for_schemas(schemas)
 }
 
-fn load_sql(path: &Path) -> anyhow::Result<Loaded> {
+#[cfg(feature = "sqlfile")]
+fn load_sql(path: &Path, lo: LoadOptions<'_>) -> anyhow::Result<Loaded> {
     let label = path.display().to_string();
     let loaded = schemadiff_sqlfile::load_path(path)
         .with_context(|| format!("cannot read SQL migrations {label}"))?;
@@ -189,7 +227,7 @@ fn load_sql(path: &Path) -> anyhow::Result<Loaded> {
     }
     if errors > 0 {
         for n in &notes {
-            eprintln!("{n}");
+            (lo.report)(&format!("{n}\n"));
         }
         bail!(
             "{label}: {errors} statement(s) could not be read; the schema they produce is unknown"
@@ -205,6 +243,7 @@ fn load_sql(path: &Path) -> anyhow::Result<Loaded> {
     })
 }
 
+#[cfg(feature = "db")]
 /// Reads a live database (URL argument, else `DATABASE_URL`, else `.env`), in the namespaces
 /// of its URL plus `also`. When `file_side` is given (the schema from a file it is compared
 /// with), that schema's `dbgenerated` expressions are rewritten on the same connection into the

@@ -12,10 +12,10 @@
 //! the fault tests), it does nothing.
 
 use crate::cli::ApplyArgs;
-use crate::commands::{drift::same_schema, plan as plan_cmd};
+use crate::commands::plan as plan_cmd;
 use crate::output;
-use crate::source::{self, Loaded};
 use anyhow::{Context, bail};
+use schemadiff::{ApplyError, Loaded, same_schema};
 use schemadiff_postgres::{ApplyOptions, ConnectOptions};
 use schemadiff_sql::RenderOptions;
 use std::io::{IsTerminal, Write};
@@ -26,22 +26,22 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     let label = conn.redacted();
     let mut client = schemadiff_postgres::connect(&conn).await?;
     let pause = TestPause::from_env(&client).await?;
-    let mut to = source::load(&args.to, &[])
+    let mut to = schemadiff::load(&args.to, &[], output::load_options())
         .await
         .context("cannot read --to")?;
     schemadiff_postgres::canonicalize_expressions(&client, &mut to.schema).await?;
     // Hold the advisory lock from the first read to the last check, so that a concurrent
     // apply cannot change the database between introspection, pre-flight and apply.
     // Session advisory locks nest: the apply below takes it once more and releases it once.
-    hold_lock(&client, args.wait).await?;
-    let iopts = source::introspect_options(&conn, &source::namespaces(&to.schema));
+    schemadiff::hold_lock(&client, args.wait).await?;
+    let iopts = schemadiff::introspect_options(&conn, &schemadiff::namespaces(&to.schema));
     let current = schemadiff_postgres::introspect(&client, &iopts)
         .await
         .with_context(|| format!("while introspecting {label}"))?;
     let version = schemadiff_postgres::server_version_num(&client).await?;
     let from = Loaded {
         label: label.clone(),
-        notes: source::not_managed_notes(&current),
+        notes: schemadiff::not_managed_notes(&current),
         schema: current,
         names: None,
         server_major: Some(version / 10_000),
@@ -60,6 +60,7 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     let opts = RenderOptions {
         from_label: label.clone(),
         to_label: to.label.clone(),
+        not_managed: None,
     };
     println!("{}", schemadiff_sql::render_sql(&plan, &opts));
     for w in &plan.warnings {
@@ -80,21 +81,7 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         return Ok(1);
     }
 
-    let batches: Vec<schemadiff_postgres::SqlBatch> = plan
-        .batches()
-        .into_iter()
-        .map(|b| schemadiff_postgres::SqlBatch {
-            transactional: b.transactional,
-            statements: b
-                .statements
-                .into_iter()
-                .map(|s| schemadiff_postgres::SqlStatement {
-                    description: s.description,
-                    sql: s.sql,
-                })
-                .collect(),
-        })
-        .collect();
+    let batches = schemadiff::batches(&plan);
     let aopts = ApplyOptions {
         lock_timeout: args.lock_timeout,
         statement_timeout: (!args.statement_timeout.is_zero()).then_some(args.statement_timeout),
@@ -130,64 +117,70 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         }
     };
     // One batch: one transaction, verified before COMMIT. Several batches exist only where
-    // PostgreSQL forbids one transaction (a new enum label must be committed before use), so
-    // they must never be merged.
-    if let [only] = batches.as_slice()
-        && only.transactional
-    {
-        let (report, _) = schemadiff_postgres::apply_and_verify(
-            &mut client,
-            &batches,
-            &aopts,
-            &iopts,
-            &mut progress,
-            verify,
-        )
-        .await
-        .with_context(|| format!("apply to {label} failed; nothing was changed"))?;
-        warn_after_commit(&report);
+    // PostgreSQL forbids one transaction (a new enum label must be committed before use): each
+    // batch commits on its own, so verification can only report, not roll back what earlier
+    // batches did.
+    let one = schemadiff::one_transaction(&batches);
+    if !one {
+        output::warn(
+            "this plan needs more than one transaction; a failure rolls back only the failing batch",
+        );
+    }
+    let transactions = batches.iter().filter(|b| b.transactional).count();
+    let all_transactional = batches.iter().all(|b| b.transactional);
+    let applied = schemadiff::apply_batches(
+        &mut client,
+        &batches,
+        &aopts,
+        &iopts,
+        &mut progress,
+        verify,
+    )
+    .await;
+    let applied = match applied {
+        Ok(applied) => applied,
+        Err(ApplyError::OneTransaction(e)) => {
+            return Err(anyhow::Error::new(e)
+                .context(format!("apply to {label} failed; nothing was changed")));
+        }
+        Err(ApplyError::Batch(e)) => {
+            let why = if committed == 0 && all_transactional {
+                format!("apply to {label} failed; nothing was changed")
+            } else {
+                format!(
+                    "apply to {label} failed after {committed} of {transactions} transaction(s) \
+                     committed: each transaction is all or nothing; run apply again to finish"
+                )
+            };
+            return Err(anyhow::Error::new(e).context(why));
+        }
+        Err(ApplyError::ReadBack(report, e)) => {
+            warn_after_commit(&report);
+            return Err(anyhow::Error::new(e).context(format!(
+                "every transaction was committed, but {label} could not be read back to check \
+                 it; run `schemadiff drift` or apply again"
+            )));
+        }
+        Err(ApplyError::Differs(report, why)) => {
+            warn_after_commit(&report);
+            bail!("{why}");
+        }
+    };
+    let report = applied.report;
+    warn_after_commit(&report);
+    if applied.one_transaction {
         eprintln!(
             "applied {} statement(s) in one transaction in {:.1} ms: {label} now matches {}",
             report.statements,
             report.elapsed.as_secs_f64() * 1000.0,
             to.label
         );
-        return Ok(0);
+    } else {
+        eprintln!(
+            "applied {} statement(s) in {} transaction(s): {label} now matches {}",
+            report.statements, report.transactions, to.label
+        );
     }
-    // PostgreSQL forbids one transaction here (see the plan's batch markers): each batch commits
-    // on its own, so verification can only report, not roll back what earlier batches did.
-    output::warn(
-        "this plan needs more than one transaction; a failure rolls back only the failing batch",
-    );
-    let transactions = batches.iter().filter(|b| b.transactional).count();
-    let all_transactional = batches.iter().all(|b| b.transactional);
-    let applied = schemadiff_postgres::apply(&mut client, &batches, &aopts, &mut progress).await;
-    let report = applied.with_context(|| {
-        if committed == 0 && all_transactional {
-            format!("apply to {label} failed; nothing was changed")
-        } else {
-            format!(
-                "apply to {label} failed after {committed} of {transactions} transaction(s) \
-                 committed: each transaction is all or nothing; run apply again to finish"
-            )
-        }
-    })?;
-    warn_after_commit(&report);
-    let after = schemadiff_postgres::introspect(&client, &iopts)
-        .await
-        .with_context(|| {
-            format!(
-                "every transaction was committed, but {label} could not be read back to check \
-                 it; run `schemadiff drift` or apply again"
-            )
-        })?;
-    if let Err(why) = verify(&after) {
-        bail!("{why}");
-    }
-    eprintln!(
-        "applied {} statement(s) in {} transaction(s): {label} now matches {}",
-        report.statements, report.transactions, to.label
-    );
     Ok(0)
 }
 
@@ -288,30 +281,6 @@ async fn preflight(
         }
     }
     Ok(blockers)
-}
-
-/// Takes the schemadiff advisory lock for this session (waiting with `--wait`, refusing
-/// otherwise). It is released when the connection closes.
-async fn hold_lock(client: &schemadiff_postgres::Client, wait: bool) -> anyhow::Result<()> {
-    let key = schemadiff_postgres::ADVISORY_LOCK_KEY;
-    if wait {
-        schemadiff_postgres::query_text(client, &format!("SELECT pg_advisory_lock({key})")).await?;
-        return Ok(());
-    }
-    let got =
-        schemadiff_postgres::query_text(client, &format!("SELECT pg_try_advisory_lock({key})"))
-            .await?;
-    if got
-        .first()
-        .and_then(|r| r.first())
-        .and_then(|v| v.as_deref())
-        != Some("t")
-    {
-        bail!(
-            "another schemadiff apply holds the lock on this database; retry later or pass --wait"
-        );
-    }
-    Ok(())
 }
 
 fn confirm(label: &str) -> anyhow::Result<bool> {

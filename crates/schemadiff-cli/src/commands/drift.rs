@@ -6,8 +6,7 @@
 
 use crate::cli::{DriftArgs, DriftFormat};
 use crate::output;
-use crate::source;
-use schemadiff_model::Schema;
+use schemadiff::Loaded;
 use schemadiff_plan::Mapping;
 use schemadiff_sql::RenderOptions;
 
@@ -16,9 +15,9 @@ pub const DRIFTED: u8 = 2;
 
 /// Runs the command.
 pub async fn run(args: &DriftArgs) -> anyhow::Result<u8> {
-    let mut target = source::load(&args.schema, &[]).await?;
-    let ns = source::namespaces(&target.schema);
-    let db = source::load_database(args.db.as_deref(), &ns, Some(&mut target.schema)).await?;
+    let mut target = schemadiff::load(&args.schema, &[], output::load_options()).await?;
+    let ns = schemadiff::namespaces(&target.schema);
+    let db = schemadiff::load_database(args.db.as_deref(), &ns, Some(&mut target.schema)).await?;
     let report = compare(&db, &target)?;
     match args.format {
         DriftFormat::Text => print_text(&report),
@@ -49,14 +48,9 @@ pub struct Report {
     pub not_managed: Vec<String>,
 }
 
-/// True when the managed parts of two schemas are equal.
-pub fn same_schema(a: &Schema, b: &Schema) -> bool {
-    a.enums == b.enums && a.tables == b.tables
-}
-
 /// Compares a database with a target schema.
-pub fn compare(db: &source::Loaded, target: &source::Loaded) -> anyhow::Result<Report> {
-    let drifted = !same_schema(&db.schema, &target.schema);
+pub fn compare(db: &Loaded, target: &Loaded) -> anyhow::Result<Report> {
+    let drifted = !schemadiff::same_schema(&db.schema, &target.schema);
     let db_text = schemadiff_dsl::print_schema(&db.schema);
     let file_text = schemadiff_dsl::print_schema(&target.schema);
     let diff = similar::TextDiff::from_lines(&db_text, &file_text)
@@ -64,12 +58,13 @@ pub fn compare(db: &source::Loaded, target: &source::Loaded) -> anyhow::Result<R
         .context_radius(3)
         .header(&format!("database ({})", db.label), &target.label)
         .to_string();
-    let version = crate::commands::plan::target_version(db, target, None)?;
+    let version = schemadiff::target_version(db, target, None)?;
     let plan = schemadiff_plan::plan_with(&db.schema, &target.schema, &Mapping::empty(), &version)?;
     let differences = plan.steps.iter().map(|s| s.description.clone()).collect();
     let opts = RenderOptions {
         from_label: db.label.clone(),
         to_label: target.label.clone(),
+        not_managed: None,
     };
     let sql = if drifted {
         schemadiff_sql::render_sql(&plan, &opts)
@@ -83,7 +78,7 @@ pub fn compare(db: &source::Loaded, target: &source::Loaded) -> anyhow::Result<R
         diff,
         differences,
         sql,
-        not_managed: source::not_managed_notes(&db.schema),
+        not_managed: schemadiff::not_managed_notes(&db.schema),
     })
 }
 
