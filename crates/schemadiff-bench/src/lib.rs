@@ -40,7 +40,8 @@ pub fn sibling_binary(name: &str) -> PathBuf {
 /// (`SCHEMADIFF_TEST_DATABASE_URL`, else `postgres://postgres@127.0.0.1:5432/postgres`; see
 /// docs/testing.md), a role allowed to create databases.
 pub fn server_url() -> String {
-    std::env::var("SCHEMADIFF_BENCH_DATABASE_URL").unwrap_or_else(|_| schemadiff_testkit::server_url())
+    std::env::var("SCHEMADIFF_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| schemadiff_testkit::server_url())
 }
 
 /// The seed schemas (v1.2, v2.0) and their mapping file, mapping keys resolved as the command
@@ -55,4 +56,3 @@ pub fn seed_mapping(
     schemadiff_plan::Mapping::parse(&read("schemas/v1.2-to-v2.0.toml"), &resolver)
         .expect("mapping file")
 }
-

@@ -21,7 +21,12 @@ const ELLIPSIS: &str = "...";
 /// 1-based column and length in it. A line longer than [`MAX_SHOWN`] characters is cut to a
 /// [`WINDOW`] around the caret, with [`ELLIPSIS`] where text is left out, so that a file of
 /// one huge line gives a short message.
-fn shown_line(source_line: &str, line_chars: usize, col: usize, carets: usize) -> (String, usize, usize) {
+fn shown_line(
+    source_line: &str,
+    line_chars: usize,
+    col: usize,
+    carets: usize,
+) -> (String, usize, usize) {
     let untab = |c: char| if c == '\t' { ' ' } else { c };
     if line_chars <= MAX_SHOWN {
         return (source_line.chars().map(untab).collect(), col, carets);
@@ -198,7 +203,10 @@ mod tests {
         assert!(out.len() < 1_000, "{} bytes", out.len());
         let lines: Vec<&str> = out.lines().collect();
         let shown = lines[3].strip_prefix(" 1 | ").expect(lines[3]);
-        assert!(shown.starts_with("...x") && shown.ends_with("x..."), "{shown}");
+        assert!(
+            shown.starts_with("...x") && shown.ends_with("x..."),
+            "{shown}"
+        );
         assert_eq!(shown.chars().count(), WINDOW + 2 * ELLIPSIS.len());
         // The caret is still under `Strin`, and the carets stop at the window's end.
         let carets = lines[4].strip_prefix("   | ").expect(lines[4]);
@@ -206,7 +214,11 @@ mod tests {
         assert_eq!(&shown[at..at + 5], "Strin");
         assert_eq!(carets.len(), shown.len() - ELLIPSIS.len());
         // The location still names the real column.
-        assert!(lines[1].ends_with(&format!("x.prisma:1:{}", start + 1)), "{}", lines[1]);
+        assert!(
+            lines[1].ends_with(&format!("x.prisma:1:{}", start + 1)),
+            "{}",
+            lines[1]
+        );
     }
 
     #[test]

@@ -282,7 +282,14 @@ pub async fn advisory_lock(client: &Client, wait: bool) -> Result<bool, Error> {
         },
         other => other,
     })?;
-    Ok(wait || rows.first().and_then(|r| r.first()).cloned().flatten().as_deref() == Some("t"))
+    Ok(wait
+        || rows
+            .first()
+            .and_then(|r| r.first())
+            .cloned()
+            .flatten()
+            .as_deref()
+            == Some("t"))
 }
 
 /// A client holding the advisory lock with the apply's timeouts set.

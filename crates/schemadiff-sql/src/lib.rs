@@ -172,9 +172,10 @@ pub fn render_json(plan: &Plan, opts: &RenderOptions) -> String {
         mappings: &plan.mappings,
         batches: plan.batches(),
         preflight: &plan.preflight,
-        not_managed: opts.not_managed.as_ref().map(|n| {
-            serde_json::value::to_raw_value(n).expect("a list of strings is valid JSON")
-        }),
+        not_managed: opts
+            .not_managed
+            .as_ref()
+            .map(|n| serde_json::value::to_raw_value(n).expect("a list of strings is valid JSON")),
     };
     serde_json::to_string_pretty(&j)
         .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))

@@ -71,9 +71,9 @@ pub enum ApplyError {
 impl std::fmt::Display for ApplyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ApplyError::OneTransaction(e)
-            | ApplyError::Batch(e)
-            | ApplyError::ReadBack(_, e) => write!(f, "{e}"),
+            ApplyError::OneTransaction(e) | ApplyError::Batch(e) | ApplyError::ReadBack(_, e) => {
+                write!(f, "{e}")
+            }
             ApplyError::Differs(_, why) => f.write_str(why),
         }
     }
@@ -94,11 +94,10 @@ pub async fn apply_batches(
     verify: impl Fn(&Schema) -> Result<(), String>,
 ) -> Result<Applied, ApplyError> {
     if one_transaction(batches) {
-        let (report, _) = schemadiff_postgres::apply_and_verify(
-            client, batches, aopts, iopts, progress, &verify,
-        )
-        .await
-        .map_err(ApplyError::OneTransaction)?;
+        let (report, _) =
+            schemadiff_postgres::apply_and_verify(client, batches, aopts, iopts, progress, &verify)
+                .await
+                .map_err(ApplyError::OneTransaction)?;
         return Ok(Applied {
             report,
             one_transaction: true,

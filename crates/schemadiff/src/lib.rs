@@ -89,11 +89,11 @@ pub mod plan;
 pub mod source;
 
 #[cfg(feature = "db")]
-pub use apply::{ApplyError, Applied, apply_batches, batches, hold_lock, one_transaction};
+pub use apply::{Applied, ApplyError, apply_batches, batches, hold_lock, one_transaction};
 pub use plan::{make_plan, parse_mapping, same_schema, target_version};
-#[cfg(feature = "db")]
-pub use source::{introspect_options, load_database};
 pub use source::{
     LoadOptions, Loaded, Resolver, SourceKind, classify, load, load_dsl, load_pair, namespaces,
     not_managed_notes,
 };
+#[cfg(feature = "db")]
+pub use source::{introspect_options, load_database};

@@ -60,7 +60,10 @@ fn prepared(db: &TestDb, from: &Loaded, to: &Loaded) -> schemadiff_plan::Plan {
 
 #[test]
 fn the_resolver_takes_dsl_names_of_to_then_from_else_database_names() {
-    let from = dsl("from", "model Old {\n  id Int @id\n  legacy String @map(\"legacy_col\")\n}\n");
+    let from = dsl(
+        "from",
+        "model Old {\n  id Int @id\n  legacy String @map(\"legacy_col\")\n}\n",
+    );
     let to = dsl(
         "to",
         "model User {\n  id Int @id\n  mail String @map(\"e_mail\")\n  @@map(\"users\")\n}\n",
@@ -73,7 +76,10 @@ fn the_resolver_takes_dsl_names_of_to_then_from_else_database_names() {
     assert_eq!(r.column("Old", "legacy").as_deref(), Some("legacy_col"));
     // Unknown to both: taken as database names in `public`.
     let t = r.table("other_table").unwrap();
-    assert_eq!((t.schema.as_str(), t.name.as_str()), ("public", "other_table"));
+    assert_eq!(
+        (t.schema.as_str(), t.name.as_str()),
+        ("public", "other_table")
+    );
     assert_eq!(r.column("Nope", "x").as_deref(), Some("x"));
 }
 
@@ -88,7 +94,11 @@ fn files_load_with_their_diagnostics_reported_and_plan_with_the_mapping_file() {
     let root = workspace_root();
     let rel = |p: &str| root.join(p).display().to_string();
     let (from, to) = runtime()
-        .block_on(load_pair(&rel("schemas/v1.2.prisma"), &rel("schemas/v2.0.prisma"), lo))
+        .block_on(load_pair(
+            &rel("schemas/v1.2.prisma"),
+            &rel("schemas/v2.0.prisma"),
+            lo,
+        ))
         .expect("load");
     assert!(from.names.is_some() && to.names.is_some());
     let map = root.join("schemas/v1.2-to-v2.0.toml");
@@ -98,7 +108,10 @@ fn files_load_with_their_diagnostics_reported_and_plan_with_the_mapping_file() {
     // The same plan as the planner called directly with the CLI's name resolution.
     let text = std::fs::read_to_string(&map).unwrap();
     let mapping = schemadiff::parse_mapping(&text, &from, &to).unwrap();
-    assert_eq!(plan, schemadiff_plan::plan(&from.schema, &to.schema, &mapping).unwrap());
+    assert_eq!(
+        plan,
+        schemadiff_plan::plan(&from.schema, &to.schema, &mapping).unwrap()
+    );
 
     // A file with errors: the diagnostics go to the report, the error names the file.
     let dir = std::env::temp_dir().join(format!("schemadiff-engine-{}", std::process::id()));
@@ -126,17 +139,38 @@ fn a_requested_version_contradicting_a_database_is_an_error() {
     let mut db_side = dsl("postgres://db", "");
     db_side.server_major = Some(16);
     let file_side = dsl("file", "");
-    assert_eq!(target_version(&db_side, &file_side, None).unwrap().pg_version, 16);
-    assert_eq!(target_version(&file_side, &db_side, Some(16)).unwrap().pg_version, 16);
+    assert_eq!(
+        target_version(&db_side, &file_side, None)
+            .unwrap()
+            .pg_version,
+        16
+    );
+    assert_eq!(
+        target_version(&file_side, &db_side, Some(16))
+            .unwrap()
+            .pg_version,
+        16
+    );
     let e = target_version(&db_side, &file_side, Some(14)).unwrap_err();
-    assert!(e.to_string().contains("does not match postgres://db"), "{e}");
-    assert_eq!(target_version(&file_side, &file_side, Some(17)).unwrap().pg_version, 17);
+    assert!(
+        e.to_string().contains("does not match postgres://db"),
+        "{e}"
+    );
+    assert_eq!(
+        target_version(&file_side, &file_side, Some(17))
+            .unwrap()
+            .pg_version,
+        17
+    );
 }
 
 #[test]
 fn one_batch_applies_in_one_transaction_and_a_refused_check_changes_nothing() {
     let from = dsl("from", "model A {\n  id Int @id\n}\n");
-    let to = dsl("to", "model A {\n  id Int @id\n  name String @default(\"x\")\n}\n\nmodel B {\n  id Int @id\n}\n");
+    let to = dsl(
+        "to",
+        "model A {\n  id Int @id\n  name String @default(\"x\")\n}\n\nmodel B {\n  id Int @id\n}\n",
+    );
     let db = TestDb::create("engine_one_tx");
     let plan = prepared(&db, &from, &to);
     let sql = batches(&plan);
@@ -146,27 +180,43 @@ fn one_batch_applies_in_one_transaction_and_a_refused_check_changes_nothing() {
     // The check refuses: rolled back, nothing changed.
     let refused = rt.block_on(async {
         let mut c = connect(&db).await;
-        apply_batches(&mut c, &sql, &ApplyOptions::default(), &public(), &mut |_| {}, |_| {
-            Err("no".to_string())
-        })
+        apply_batches(
+            &mut c,
+            &sql,
+            &ApplyOptions::default(),
+            &public(),
+            &mut |_| {},
+            |_| Err("no".to_string()),
+        )
         .await
     });
     match refused {
         Err(ApplyError::OneTransaction(e)) => assert!(e.to_string().contains("no"), "{e}"),
         other => panic!("expected a refused one-transaction apply, got {other:?}"),
     }
-    assert_eq!(db.schema_dump(), before, "a refused check changed the database");
+    assert_eq!(
+        db.schema_dump(),
+        before,
+        "a refused check changed the database"
+    );
     // The check accepts the database that matches the target.
     let applied = rt
         .block_on(async {
             let mut c = connect(&db).await;
-            apply_batches(&mut c, &sql, &ApplyOptions::default(), &public(), &mut |_| {}, |after| {
-                if same_schema(after, &to.schema) {
-                    Ok(())
-                } else {
-                    Err("differs".into())
-                }
-            })
+            apply_batches(
+                &mut c,
+                &sql,
+                &ApplyOptions::default(),
+                &public(),
+                &mut |_| {},
+                |after| {
+                    if same_schema(after, &to.schema) {
+                        Ok(())
+                    } else {
+                        Err("differs".into())
+                    }
+                },
+            )
             .await
         })
         .expect("apply");
@@ -189,14 +239,21 @@ fn several_batches_apply_one_by_one_and_are_checked_after() {
     let applied = rt
         .block_on(async {
             let mut c = connect(&db).await;
-            apply_batches(&mut c, &sql, &ApplyOptions::default(), &public(), &mut |_| {}, |after| {
-                *checked.borrow_mut() += 1;
-                if same_schema(after, &to.schema) {
-                    Ok(())
-                } else {
-                    Err("differs".into())
-                }
-            })
+            apply_batches(
+                &mut c,
+                &sql,
+                &ApplyOptions::default(),
+                &public(),
+                &mut |_| {},
+                |after| {
+                    *checked.borrow_mut() += 1;
+                    if same_schema(after, &to.schema) {
+                        Ok(())
+                    } else {
+                        Err("differs".into())
+                    }
+                },
+            )
             .await
         })
         .expect("apply");
@@ -207,8 +264,15 @@ fn several_batches_apply_one_by_one_and_are_checked_after() {
     // Applied again, the batches fail on objects that exist now: the error says which batch.
     let again = rt.block_on(async {
         let mut c = connect(&db).await;
-        apply_batches(&mut c, &sql, &ApplyOptions::default(), &public(), &mut |_| {}, |_| Ok(()))
-            .await
+        apply_batches(
+            &mut c,
+            &sql,
+            &ApplyOptions::default(),
+            &public(),
+            &mut |_| {},
+            |_| Ok(()),
+        )
+        .await
     });
     assert!(matches!(again, Err(ApplyError::Batch(_))), "{again:?}");
 
@@ -217,9 +281,14 @@ fn several_batches_apply_one_by_one_and_are_checked_after() {
     let plan2 = prepared(&db2, &from, &to);
     let differs = rt.block_on(async {
         let mut c = connect(&db2).await;
-        apply_batches(&mut c, &batches(&plan2), &ApplyOptions::default(), &public(), &mut |_| {}, |_| {
-            Err("the target says otherwise".into())
-        })
+        apply_batches(
+            &mut c,
+            &batches(&plan2),
+            &ApplyOptions::default(),
+            &public(),
+            &mut |_| {},
+            |_| Err("the target says otherwise".into()),
+        )
         .await
     });
     match differs {
@@ -239,8 +308,14 @@ fn the_advisory_lock_refuses_while_another_session_holds_it() {
         let holder = connect(&db).await;
         hold_lock(&holder, false).await.expect("first lock");
         let other = connect(&db).await;
-        let e = hold_lock(&other, false).await.expect_err("held by the other session");
-        assert!(e.to_string().contains("another schemadiff apply holds the lock"), "{e}");
+        let e = hold_lock(&other, false)
+            .await
+            .expect_err("held by the other session");
+        assert!(
+            e.to_string()
+                .contains("another schemadiff apply holds the lock"),
+            "{e}"
+        );
         drop(holder);
         // The server releases a session's lock when the session ends; waiting gets it.
         tokio::time::timeout(std::time::Duration::from_secs(10), hold_lock(&other, true))
@@ -252,10 +327,15 @@ fn the_advisory_lock_refuses_while_another_session_holds_it() {
 
 #[test]
 fn a_source_path_that_does_not_exist_is_an_error_not_a_panic() {
-    let missing = Path::new("/nonexistent/schema.prisma").display().to_string();
+    let missing = Path::new("/nonexistent/schema.prisma")
+        .display()
+        .to_string();
     let e = runtime()
         .block_on(schemadiff::load(&missing, &[], LoadOptions::default()))
         .err()
         .expect("missing file");
-    assert!(format!("{e:#}").contains("cannot read schema file"), "{e:#}");
+    assert!(
+        format!("{e:#}").contains("cannot read schema file"),
+        "{e:#}"
+    );
 }

@@ -128,15 +128,9 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     }
     let transactions = batches.iter().filter(|b| b.transactional).count();
     let all_transactional = batches.iter().all(|b| b.transactional);
-    let applied = schemadiff::apply_batches(
-        &mut client,
-        &batches,
-        &aopts,
-        &iopts,
-        &mut progress,
-        verify,
-    )
-    .await;
+    let applied =
+        schemadiff::apply_batches(&mut client, &batches, &aopts, &iopts, &mut progress, verify)
+            .await;
     let applied = match applied {
         Ok(applied) => applied,
         Err(ApplyError::OneTransaction(e)) => {

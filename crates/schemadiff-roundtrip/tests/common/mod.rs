@@ -156,10 +156,13 @@ pub fn run(db: &TestDb, input: &Input, after_apply: Option<&str>) -> Result<Stat
             }
         }
     }
-    let mapping = Mapping::parse(&input.mapping, &Resolver {
+    let mapping = Mapping::parse(
+        &input.mapping,
+        &Resolver {
             maps: vec![&to_names, &from_names],
-        })
-        .map_err(|e| fail(format!("the mapping file is rejected: {e}"), ""))?;
+        },
+    )
+    .map_err(|e| fail(format!("the mapping file is rejected: {e}"), ""))?;
     let plan = schemadiff_plan::plan(&from, &to, &mapping)
         .map_err(|e| fail(format!("plan failed: {e}"), ""))?;
     let sql = render_sql(&plan, &opts());
