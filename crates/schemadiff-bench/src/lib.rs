@@ -44,6 +44,17 @@ pub fn server_url() -> String {
         .unwrap_or_else(|_| schemadiff_testkit::server_url())
 }
 
+/// `schemadiff` arguments that plan the seed upgrade (run from the workspace root).
+pub const SEED_PLAN_ARGS: [&str; 7] = [
+    "plan",
+    "--from",
+    "schemas/v1.2.prisma",
+    "--to",
+    "schemas/v2.0.prisma",
+    "--map",
+    "schemas/v1.2-to-v2.0.toml",
+];
+
 /// The seed schemas (v1.2, v2.0) and their mapping file, mapping keys resolved as the command
 /// line resolves them.
 pub fn seed_mapping(

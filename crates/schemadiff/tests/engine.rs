@@ -2,11 +2,12 @@
 //! verification, the advisory lock.
 
 use schemadiff::{
-    ApplyError, LoadOptions, Loaded, Resolver, apply_batches, batches, hold_lock, load_pair,
+    Applied, ApplyError, LoadOptions, Loaded, Resolver, apply_batches, batches, hold_lock, load_pair,
     make_plan, one_transaction, same_schema, target_version,
 };
 use schemadiff_plan::NameResolver;
-use schemadiff_postgres::{ApplyOptions, Client, ConnectOptions, IntrospectOptions};
+use schemadiff_model::Schema;
+use schemadiff_postgres::{ApplyOptions, Client, ConnectOptions, IntrospectOptions, SqlBatch};
 use schemadiff_testkit::{TestDb, workspace_root};
 use std::cell::RefCell;
 use std::path::Path;
@@ -43,6 +44,29 @@ async fn connect(db: &TestDb) -> Client {
 
 fn public() -> IntrospectOptions {
     IntrospectOptions::for_schemas(vec!["public".into()])
+}
+
+/// Applies `sql` to `db` through the engine, with `verify` as the check.
+fn apply_with(
+    db: &TestDb,
+    sql: &[SqlBatch],
+    verify: impl Fn(&Schema) -> Result<(), String>,
+) -> Result<Applied, ApplyError> {
+    runtime().block_on(async {
+        let mut c = connect(db).await;
+        apply_batches(&mut c, sql, &ApplyOptions::default(), &public(), &mut |_| {}, verify).await
+    })
+}
+
+/// The check `schemadiff apply` makes: the database is `target`.
+fn is(target: &Schema) -> impl Fn(&Schema) -> Result<(), String> + '_ {
+    move |after| {
+        if same_schema(after, target) {
+            Ok(())
+        } else {
+            Err("differs".into())
+        }
+    }
 }
 
 /// Plans `from` → `to` for the test server and builds `from` in `db`.
@@ -176,20 +200,8 @@ fn one_batch_applies_in_one_transaction_and_a_refused_check_changes_nothing() {
     let sql = batches(&plan);
     assert!(one_transaction(&sql), "{sql:?}");
     let before = db.schema_dump();
-    let rt = runtime();
     // The check refuses: rolled back, nothing changed.
-    let refused = rt.block_on(async {
-        let mut c = connect(&db).await;
-        apply_batches(
-            &mut c,
-            &sql,
-            &ApplyOptions::default(),
-            &public(),
-            &mut |_| {},
-            |_| Err("no".to_string()),
-        )
-        .await
-    });
+    let refused = apply_with(&db, &sql, |_| Err("no".to_string()));
     match refused {
         Err(ApplyError::OneTransaction(e)) => assert!(e.to_string().contains("no"), "{e}"),
         other => panic!("expected a refused one-transaction apply, got {other:?}"),
@@ -200,25 +212,7 @@ fn one_batch_applies_in_one_transaction_and_a_refused_check_changes_nothing() {
         "a refused check changed the database"
     );
     // The check accepts the database that matches the target.
-    let applied = rt
-        .block_on(async {
-            let mut c = connect(&db).await;
-            apply_batches(
-                &mut c,
-                &sql,
-                &ApplyOptions::default(),
-                &public(),
-                &mut |_| {},
-                |after| {
-                    if same_schema(after, &to.schema) {
-                        Ok(())
-                    } else {
-                        Err("differs".into())
-                    }
-                },
-            )
-            .await
-        })
+    let applied = apply_with(&db, &sql, is(&to.schema))
         .expect("apply");
     assert!(applied.one_transaction);
     assert_eq!(applied.report.transactions, 1);
@@ -234,63 +228,28 @@ fn several_batches_apply_one_by_one_and_are_checked_after() {
     let plan = prepared(&db, &from, &to);
     let sql = batches(&plan);
     assert!(sql.len() > 1 && !one_transaction(&sql), "{sql:?}");
-    let rt = runtime();
     let checked = RefCell::new(0);
-    let applied = rt
-        .block_on(async {
-            let mut c = connect(&db).await;
-            apply_batches(
-                &mut c,
-                &sql,
-                &ApplyOptions::default(),
-                &public(),
-                &mut |_| {},
-                |after| {
+    let applied = apply_with(&db, &sql, |after| {
                     *checked.borrow_mut() += 1;
                     if same_schema(after, &to.schema) {
                         Ok(())
                     } else {
                         Err("differs".into())
                     }
-                },
-            )
-            .await
-        })
+                })
         .expect("apply");
     assert!(!applied.one_transaction);
     assert_eq!(applied.report.transactions, sql.len());
     assert_eq!(*checked.borrow(), 1, "checked once, after the last batch");
 
     // Applied again, the batches fail on objects that exist now: the error says which batch.
-    let again = rt.block_on(async {
-        let mut c = connect(&db).await;
-        apply_batches(
-            &mut c,
-            &sql,
-            &ApplyOptions::default(),
-            &public(),
-            &mut |_| {},
-            |_| Ok(()),
-        )
-        .await
-    });
+    let again = apply_with(&db, &sql, |_| Ok(()));
     assert!(matches!(again, Err(ApplyError::Batch(_))), "{again:?}");
 
     // Every batch commits but the database is not the target: reported with the report.
     let db2 = TestDb::create("engine_batches_differ");
     let plan2 = prepared(&db2, &from, &to);
-    let differs = rt.block_on(async {
-        let mut c = connect(&db2).await;
-        apply_batches(
-            &mut c,
-            &batches(&plan2),
-            &ApplyOptions::default(),
-            &public(),
-            &mut |_| {},
-            |_| Err("the target says otherwise".into()),
-        )
-        .await
-    });
+    let differs = apply_with(&db2, &batches(&plan2), |_| Err("the target says otherwise".into()));
     match differs {
         Err(ApplyError::Differs(report, why)) => {
             assert_eq!(why, "the target says otherwise");

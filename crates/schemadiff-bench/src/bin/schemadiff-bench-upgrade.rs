@@ -31,7 +31,7 @@
 //! 4. Prisma 6.19.3's `migrate diff` (../shared/tools/prisma-diff.sh): plan latency process to
 //!    process against `schemadiff plan`, and what its SQL does to the same legacy database.
 
-use schemadiff_bench::{median, read, seed_mapping, server_url, workspace_root};
+use schemadiff_bench::{SEED_PLAN_ARGS, median, read, seed_mapping, server_url, workspace_root};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -516,15 +516,7 @@ async fn prisma(bench: &mut Bench) -> Result<(), String> {
     let mut ts = vec![];
     for _ in 0..50 {
         let mut c = Command::new(&sd);
-        c.current_dir(&root).args([
-            "plan",
-            "--from",
-            "schemas/v1.2.prisma",
-            "--to",
-            "schemas/v2.0.prisma",
-            "--map",
-            "schemas/v1.2-to-v2.0.toml",
-        ]);
+        c.current_dir(&root).args(SEED_PLAN_ARGS);
         ts.push(
             time_process(&mut c)
                 .map_err(|e| format!("schemadiff plan: {e}"))?

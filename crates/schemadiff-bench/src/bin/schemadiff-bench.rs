@@ -9,7 +9,7 @@
 //!
 //! Targets (docs/performance.md): seed plan under 10 ms as a whole process; 10k models under 1 s.
 
-use schemadiff_bench::{median, ms, seed_mapping, sibling_binary, workspace_root};
+use schemadiff_bench::{SEED_PLAN_ARGS, median, ms, seed_mapping, sibling_binary, workspace_root};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -86,15 +86,7 @@ fn seed_plan_in_process(root: &Path) {
 fn seed_plan_process(bin: &Path, root: &Path) {
     let out = Command::new(bin)
         .current_dir(root)
-        .args([
-            "plan",
-            "--from",
-            "schemas/v1.2.prisma",
-            "--to",
-            "schemas/v2.0.prisma",
-            "--map",
-            "schemas/v1.2-to-v2.0.toml",
-        ])
+        .args(SEED_PLAN_ARGS)
         .output()
         .expect("run schemadiff");
     assert!(
