@@ -165,15 +165,25 @@ pub struct ApplyArgs {
     pub wait: bool,
 }
 
-/// Parses a duration (`500ms`, `5s`, `2min`, `1h 30min`: humantime's syntax) or a bare number
-/// of seconds (`0`, `30`, `1.5`).
+/// Parses a duration (`500ms`, `5s`, `2min`, `1h 30min`: humantime's syntax), a bare number of
+/// seconds (`0`, `30`, `1.5`), or a decimal number with one unit (`1.5s`, `0.5min`).
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return s
-            .parse::<f64>()
-            .map(std::time::Duration::from_secs_f64)
-            .map_err(|_| format!("`{s}` is not a duration (try 5s, 500ms, 2min)"));
+    let not_a_duration = || format!("`{s}` is not a duration (try 5s, 500ms, 2min)");
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    if unit.is_empty() || number.contains('.') {
+        let n: f64 = number.parse().map_err(|_| not_a_duration())?;
+        let one = if unit.is_empty() {
+            std::time::Duration::from_secs(1)
+        } else {
+            humantime::parse_duration(&format!("1{unit}"))
+                .map_err(|e| format!("`{s}` is not a duration ({e}; try 5s, 500ms, 2min)"))?
+        };
+        return std::time::Duration::try_from_secs_f64(one.as_secs_f64() * n)
+            .map_err(|_| format!("`{s}` is too long a duration"));
     }
     humantime::parse_duration(s)
         .map_err(|e| format!("`{s}` is not a duration ({e}; try 5s, 500ms, 2min)"))
@@ -190,9 +200,13 @@ mod tests {
         assert_eq!(parse_duration("2min").unwrap().as_secs(), 120);
         assert_eq!(parse_duration("0").unwrap().as_secs(), 0);
         assert_eq!(parse_duration("1.5").unwrap().as_millis(), 1500);
+        assert_eq!(parse_duration("1.5s").unwrap().as_millis(), 1500);
+        assert_eq!(parse_duration("0.5min").unwrap().as_secs(), 30);
+        assert_eq!(parse_duration("1h 30min").unwrap().as_secs(), 5400);
         assert_eq!(parse_duration("1h").unwrap().as_secs(), 3600);
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("1.2.3").is_err());
+        assert!(parse_duration("99999999999999999999999.5h").is_err());
     }
 }
