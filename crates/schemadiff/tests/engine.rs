@@ -2,11 +2,11 @@
 //! verification, the advisory lock.
 
 use schemadiff::{
-    Applied, ApplyError, LoadOptions, Loaded, Resolver, apply_batches, batches, hold_lock, load_pair,
-    make_plan, one_transaction, same_schema, target_version,
+    Applied, ApplyError, LoadOptions, Loaded, Resolver, apply_batches, batches, hold_lock,
+    load_pair, make_plan, one_transaction, same_schema, target_version,
 };
-use schemadiff_plan::NameResolver;
 use schemadiff_model::Schema;
+use schemadiff_plan::NameResolver;
 use schemadiff_postgres::{ApplyOptions, Client, ConnectOptions, IntrospectOptions, SqlBatch};
 use schemadiff_testkit::{TestDb, workspace_root};
 use std::cell::RefCell;
@@ -54,7 +54,15 @@ fn apply_with(
 ) -> Result<Applied, ApplyError> {
     runtime().block_on(async {
         let mut c = connect(db).await;
-        apply_batches(&mut c, sql, &ApplyOptions::default(), &public(), &mut |_| {}, verify).await
+        apply_batches(
+            &mut c,
+            sql,
+            &ApplyOptions::default(),
+            &public(),
+            &mut |_| {},
+            verify,
+        )
+        .await
     })
 }
 
@@ -212,8 +220,7 @@ fn one_batch_applies_in_one_transaction_and_a_refused_check_changes_nothing() {
         "a refused check changed the database"
     );
     // The check accepts the database that matches the target.
-    let applied = apply_with(&db, &sql, is(&to.schema))
-        .expect("apply");
+    let applied = apply_with(&db, &sql, is(&to.schema)).expect("apply");
     assert!(applied.one_transaction);
     assert_eq!(applied.report.transactions, 1);
     assert_eq!(applied.report.statements, sql[0].statements.len());
@@ -230,14 +237,14 @@ fn several_batches_apply_one_by_one_and_are_checked_after() {
     assert!(sql.len() > 1 && !one_transaction(&sql), "{sql:?}");
     let checked = RefCell::new(0);
     let applied = apply_with(&db, &sql, |after| {
-                    *checked.borrow_mut() += 1;
-                    if same_schema(after, &to.schema) {
-                        Ok(())
-                    } else {
-                        Err("differs".into())
-                    }
-                })
-        .expect("apply");
+        *checked.borrow_mut() += 1;
+        if same_schema(after, &to.schema) {
+            Ok(())
+        } else {
+            Err("differs".into())
+        }
+    })
+    .expect("apply");
     assert!(!applied.one_transaction);
     assert_eq!(applied.report.transactions, sql.len());
     assert_eq!(*checked.borrow(), 1, "checked once, after the last batch");
@@ -249,7 +256,9 @@ fn several_batches_apply_one_by_one_and_are_checked_after() {
     // Every batch commits but the database is not the target: reported with the report.
     let db2 = TestDb::create("engine_batches_differ");
     let plan2 = prepared(&db2, &from, &to);
-    let differs = apply_with(&db2, &batches(&plan2), |_| Err("the target says otherwise".into()));
+    let differs = apply_with(&db2, &batches(&plan2), |_| {
+        Err("the target says otherwise".into())
+    });
     match differs {
         Err(ApplyError::Differs(report, why)) => {
             assert_eq!(why, "the target says otherwise");
