@@ -47,6 +47,7 @@ fn public() -> IntrospectOptions {
 }
 
 /// Applies `sql` to `db` through the engine, with `verify` as the check.
+#[allow(clippy::result_large_err)] // the engine's own result type, returned as is
 fn apply_with(
     db: &TestDb,
     sql: &[SqlBatch],
