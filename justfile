@@ -35,6 +35,18 @@ fuzz seconds="60":
     cargo install --locked cargo-fuzz@0.13.2
     cd crates/schemadiff-dsl && cargo fuzz run -s none parse -- -max_total_time={{seconds}}
 
+# The corpus of real projects (docs/testing.md): the four checks on every version of every
+# project, e.g. `just corpus` or `just corpus --project umami --jobs 1`.
+corpus *args:
+    cargo build --quiet -p schemadiff-cli --bin schemadiff -p schemadiff-corpus
+    target/debug/schemadiff-corpus {{args}}
+
+# No unused dependency (installs cargo-machete once); the crate graph is a test (tidy.rs).
+tidy:
+    command -v cargo-machete >/dev/null || cargo install --locked cargo-machete@0.9.2
+    cargo machete
+    cargo nextest run -p schemadiff-testkit -E 'binary(tidy)'
+
 # The whole CI gate.
 ci:
     bash .ci/run

@@ -10,7 +10,7 @@ use std::path::PathBuf;
     name = "schemadiff",
     version,
     about = "Declarative schema diff for PostgreSQL: plan migrations that keep every row, detect drift, apply safely",
-    after_help = "Exit codes: 0 success; 1 error, invalid input or refused hazard; 2 drift found (drift).\nSOURCE: a schema file, `empty`, a postgres:// URL, or a .sql file / directory of SQL migrations.\nDocs: README.md and docs/ in the repository.",
+    after_help = "Exit codes: 0 success; 1 error, invalid input, usage error or refused hazard; 2 drift found (drift only); 130/143 apply interrupted (SIGINT/SIGTERM).\nSOURCE: a schema file or folder of .prisma files, `empty`, a postgres:// URL, or a .sql file / directory of SQL migrations.\nDocs: README.md and docs/ in the repository.",
     propagate_version = true
 )]
 pub struct Cli {
@@ -39,7 +39,7 @@ pub enum Command {
 /// `schemadiff validate`
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Schema files to check.
+    /// Schema files to check (a folder of `.prisma` files is one multi-file schema).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 }
@@ -50,7 +50,7 @@ pub struct FmtArgs {
     /// Do not write; exit 1 when a file would change.
     #[arg(long)]
     pub check: bool,
-    /// Schema files to format.
+    /// Schema files to format (a folder: each of its `.prisma` files).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 }
@@ -72,13 +72,17 @@ pub struct PlanOptions {
     /// Mapping file: legacy values, fills, renames (see docs/mapping.md).
     #[arg(long = "map", value_name = "FILE")]
     pub map: Option<PathBuf>,
-    /// Allow a hazard by code (repeatable); `all` allows every hazard.
-    #[arg(long = "allow-hazard", value_name = "CODE")]
+    /// Allow a hazard by code (repeatable); `all` allows every hazard (codes: docs/hazards.md).
+    #[arg(long = "allow-hazard", value_name = "CODE", value_parser = parse_hazard_code)]
     pub allow_hazard: Vec<String>,
-    /// The PostgreSQL major version the script will run on (13 or later; default 13, whose
+    /// The PostgreSQL major version the script will run on (13 to 18; default 13, whose
     /// script runs on every supported version). A database side gives its own version.
-    #[arg(long = "pg-version", value_name = "N")]
+    #[arg(long = "pg-version", value_name = "N", value_parser = parse_pg_version)]
     pub pg_version: Option<u32>,
+    /// Read SQL migration sources by replaying them into a scratch database created (and
+    /// always dropped) on this server, instead of with the offline reader.
+    #[arg(long = "shadow-db", value_name = "URL")]
+    pub shadow_db: Option<String>,
 }
 
 /// `schemadiff plan`
@@ -126,8 +130,8 @@ pub enum DriftFormat {
 /// `schemadiff drift`
 #[derive(Debug, Args)]
 pub struct DriftArgs {
-    /// The schema the database should match.
-    #[arg(long, value_name = "FILE")]
+    /// The schema the database should match (a schema file or folder, or any other SOURCE).
+    #[arg(long, value_name = "SOURCE")]
     pub schema: String,
     /// Database URL (else DATABASE_URL, else .env).
     #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
@@ -135,6 +139,10 @@ pub struct DriftArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: DriftFormat,
+    /// When --schema is a SQL migrations source: replay it into a scratch database created
+    /// (and always dropped) on this server, instead of reading it offline.
+    #[arg(long = "shadow-db", value_name = "URL")]
+    pub shadow_db: Option<String>,
 }
 
 /// `schemadiff apply`
@@ -163,6 +171,49 @@ pub struct ApplyArgs {
     /// Wait for another schemadiff apply to finish instead of refusing.
     #[arg(long)]
     pub wait: bool,
+}
+
+/// The PostgreSQL major versions a plan can be made for.
+pub const PG_VERSIONS: std::ops::RangeInclusive<u32> = 13..=18;
+
+/// Parses `--pg-version`: a supported major version.
+pub fn parse_pg_version(s: &str) -> Result<u32, String> {
+    let valid = || {
+        PG_VERSIONS
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match s.trim().parse::<u32>() {
+        Ok(n) if PG_VERSIONS.contains(&n) => Ok(n),
+        _ => Err(format!(
+            "unsupported PostgreSQL version `{s}`; valid versions: {}",
+            valid()
+        )),
+    }
+}
+
+/// Every hazard code, read from the table in docs/hazards.md (the one list users read; a test
+/// checks it against the codes the planner emits).
+pub fn hazard_codes() -> Vec<&'static str> {
+    include_str!("../../../docs/hazards.md")
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split_once('`').map(|(code, _)| code))
+        .filter(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'))
+        .collect()
+}
+
+/// Parses `--allow-hazard`: a known hazard code or `all`.
+pub fn parse_hazard_code(s: &str) -> Result<String, String> {
+    let codes = hazard_codes();
+    if s == "all" || codes.contains(&s) {
+        return Ok(s.to_string());
+    }
+    Err(format!(
+        "unknown hazard code `{s}`; valid codes: all, {} (docs/hazards.md)",
+        codes.join(", ")
+    ))
 }
 
 /// Parses a duration (`500ms`, `5s`, `2min`, `1h 30min`: humantime's syntax), a bare number of
@@ -208,5 +259,45 @@ mod tests {
         assert!(parse_duration("").is_err());
         assert!(parse_duration("1.2.3").is_err());
         assert!(parse_duration("99999999999999999999999.5h").is_err());
+    }
+
+    #[test]
+    fn pg_versions_and_hazard_codes_are_checked() {
+        assert_eq!(parse_pg_version("13"), Ok(13));
+        assert_eq!(parse_pg_version("18"), Ok(18));
+        for bad in ["12", "19", "0", "x", "-1", "99999999999"] {
+            let e = parse_pg_version(bad).unwrap_err();
+            assert!(e.contains("13, 14, 15, 16, 17, 18"), "{e}");
+        }
+        assert_eq!(parse_hazard_code("drop-table").as_deref(), Ok("drop-table"));
+        assert_eq!(parse_hazard_code("all").as_deref(), Ok("all"));
+        let e = parse_hazard_code("drop-tabel").unwrap_err();
+        assert!(
+            e.contains("valid codes: all, drop-table, drop-column"),
+            "{e}"
+        );
+    }
+
+    /// The list comes from docs/hazards.md; every code the planner can emit must be in it.
+    #[test]
+    fn hazard_codes_cover_the_planner() {
+        let codes = hazard_codes();
+        let dir = schemadiff_testkit::workspace_root().join("crates/schemadiff-plan/src");
+        let mut emitted = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
+            for part in text.split("RawHazard::new(").skip(1) {
+                let code = part.trim_start().trim_start_matches('"');
+                let code = code.split('"').next().unwrap().to_string();
+                emitted.push(code);
+            }
+        }
+        assert!(emitted.len() >= 10, "{emitted:?}");
+        for code in &emitted {
+            assert!(
+                codes.contains(&code.as_str()),
+                "{code} is not in docs/hazards.md"
+            );
+        }
     }
 }

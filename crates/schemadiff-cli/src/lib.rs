@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod interrupt;
 pub mod output;
 
 use cli::{Cli, Command};

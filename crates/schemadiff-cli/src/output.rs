@@ -49,9 +49,48 @@ pub fn load_options() -> schemadiff::LoadOptions<'static> {
     schemadiff::LoadOptions {
         color: stderr_color(),
         report: &eprint_report,
+        shadow_db: None,
     }
 }
 
 fn eprint_report(text: &str) {
     eprint!("{text}");
+}
+
+/// Prints a clap error (or the help / version it stands for) and returns the exit code:
+/// 0 for `--help` / `--version`, 1 for every usage error. clap's own code for usage errors
+/// is 2, which `drift` reserves for "drifted".
+pub fn usage_error(e: &clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    let _ = e.print();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => std::process::ExitCode::SUCCESS,
+        _ => std::process::ExitCode::from(1),
+    }
+}
+
+/// Makes output to a closed pipe (`schemadiff plan … | head -1`) end the process quietly, the
+/// way SIGPIPE ends other command-line tools: Rust ignores SIGPIPE, so `print!` panics on a
+/// closed stdout; this panic hook recognises that panic, restores SIGPIPE's default action and
+/// raises it (exit status 141 in a shell). Any other panic goes to the default hook.
+pub fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if payload.starts_with("failed printing to std") && is_broken_pipe(payload) {
+            let _ = signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGPIPE);
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
+fn is_broken_pipe(message: &str) -> bool {
+    let broken = std::io::Error::from(std::io::ErrorKind::BrokenPipe).to_string();
+    message.contains("Broken pipe") || message.contains(&broken) || message.contains("os error 32")
 }

@@ -3,10 +3,13 @@
 //! - `drift` reports no drift (introspection gives back exactly the lowered model),
 //! - `plan` from that database to the same schema is empty,
 //! - `inspect` prints a schema that lowers to the same model.
+//!
+//! Each schema is its own test, named after its path (`harness = false`, see
+//! `schemadiff_testkit::cases`).
 
 mod common;
 use common::{database_from, schemadiff};
-use schemadiff_testkit::workspace_root;
+use schemadiff_testkit::{cases, workspace_root};
 
 fn schemas() -> Vec<String> {
     let mut out = vec![
@@ -24,43 +27,45 @@ fn schemas() -> Vec<String> {
     out
 }
 
-#[test]
-fn every_schema_round_trips_through_a_database() {
-    let mut failures = Vec::new();
-    let all = schemas();
-    assert!(
-        all.len() >= 14,
-        "expected the seed schemas and at least 12 ok fixtures, found {}",
-        all.len()
-    );
-    for schema in &all {
-        let db = database_from("round_trip", schema);
-        let drift = schemadiff(&["drift", "--schema", schema, "--db", &db.url]);
-        if drift.code != 0 {
-            failures.push(format!(
-                "{schema}: drift exit {}\n{}\n{}",
-                drift.code, drift.stdout, drift.stderr
-            ));
-            continue;
-        }
-        let plan = schemadiff(&[
-            "plan", "--from", &db.url, "--to", schema, "--format", "json",
-        ]);
-        let steps = serde_json::from_str::<serde_json::Value>(&plan.stdout)
-            .ok()
-            .and_then(|v| v["steps"].as_array().map(Vec::len));
-        if plan.code != 0 || steps != Some(0) {
-            failures.push(format!(
-                "{schema}: plan from the database is not empty\n{}\n{}",
-                plan.stdout, plan.stderr
-            ));
-        }
+fn round_trip(schema: &str) -> Result<(), String> {
+    let db = database_from("round_trip", schema);
+    let drift = schemadiff(&["drift", "--schema", schema, "--db", &db.url]);
+    if drift.code != 0 {
+        return Err(format!(
+            "{schema}: drift exit {}\n{}\n{}",
+            drift.code, drift.stdout, drift.stderr
+        ));
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} schemas failed:\n\n{}",
-        failures.len(),
-        all.len(),
-        failures.join("\n\n")
-    );
+    let plan = schemadiff(&[
+        "plan", "--from", &db.url, "--to", schema, "--format", "json",
+    ]);
+    let steps = serde_json::from_str::<serde_json::Value>(&plan.stdout)
+        .ok()
+        .and_then(|v| v["steps"].as_array().map(Vec::len));
+    if plan.code != 0 || steps != Some(0) {
+        return Err(format!(
+            "{schema}: plan from the database is not empty\n{}\n{}",
+            plan.stdout, plan.stderr
+        ));
+    }
+    Ok(())
+}
+
+fn main() {
+    let all = schemas();
+    let count = all.len();
+    let mut trials = vec![cases::trial("schema_count", move || {
+        if count >= 14 {
+            Ok(())
+        } else {
+            Err(format!(
+                "expected the seed schemas and at least 12 ok fixtures, found {count}"
+            ))
+        }
+    })];
+    for schema in all {
+        let name = schema.trim_end_matches(".prisma").to_string();
+        trials.push(cases::trial(name, move || round_trip(&schema)));
+    }
+    cases::run(trials);
 }

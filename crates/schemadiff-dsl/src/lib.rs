@@ -1,6 +1,6 @@
 //! schemadiff-dsl: the schema language front end (the Prisma schema dialect, PostgreSQL only).
 //!
-//! [`load`] parses, validates and lowers one file into a [`schemadiff_model::Schema`];
+//! [`load`] parses, validates and lowers one file (a multi-file schema: [`Sources`]) into a [`schemadiff_model::Schema`];
 //! [`render_diagnostics`] prints problems the way rustc does; [`format`] rewrites a file
 //! in the canonical layout; [`print_schema`] writes a model back as schema text.
 //!
@@ -16,6 +16,7 @@ mod lower;
 pub mod parse;
 mod print;
 mod render;
+mod sources;
 pub mod validate;
 
 pub use ast::Span;
@@ -24,6 +25,7 @@ pub use format::format;
 pub use lower::{NameMap, join_table_name};
 pub use print::print_schema;
 pub use render::{line_col, render_diagnostics};
+pub use sources::{SourceFile, Sources};
 
 use schemadiff_model::Schema;
 
@@ -36,6 +38,9 @@ pub struct Lowered {
     pub names: NameMap,
     /// Every problem found, errors and warnings, in source order.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the file declares but schemadiff does not manage (`view` blocks): read, listed,
+    /// never planned.
+    pub not_managed: Vec<schemadiff_model::NotManaged>,
 }
 
 impl Lowered {
@@ -55,11 +60,13 @@ pub fn load(path: &str, text: &str) -> Lowered {
     // model reuses its memory (keeps the peak footprint and page faults down on large files).
     drop(ast);
     let (schema, names) = lower::lower(&db);
+    let not_managed = lower::not_managed(&db);
     drop(db);
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     Lowered {
         schema,
         names,
         diagnostics,
+        not_managed,
     }
 }

@@ -5,7 +5,7 @@
 use crate::validate::relations::RelationImpl;
 use crate::validate::{DKind, Db};
 use schemadiff_model::{
-    Column, ColumnType, Enum, ForeignKey, Index, IndexColumn, IndexMethod, PrimaryKey,
+    Column, ColumnType, Enum, ForeignKey, Index, IndexColumn, IndexMethod, NotManaged, PrimaryKey,
     QualifiedName, ReferentialAction, Schema, Table, constraint_name,
 };
 use std::collections::BTreeMap;
@@ -152,6 +152,8 @@ pub fn lower(db: &Db) -> (Schema, NameMap) {
     }
     for r in &db.relations {
         match r {
+            // `relationMode = "prisma"`: the client emulates relations; no foreign keys.
+            RelationImpl::ForeignKey { .. } if db.relation_mode_prisma => {}
             RelationImpl::ForeignKey { model, field } => {
                 foreign_key(db, &mut schema, *model, *field)
             }
@@ -246,6 +248,9 @@ fn join_table(db: &Db, schema: &mut Schema, ai: usize, bi: usize, name: Option<&
             nullable: false,
             default: None,
         });
+        if db.relation_mode_prisma {
+            continue;
+        }
         t.foreign_keys.push(ForeignKey {
             name: constraint_name(&table_name.name, &[label], "fkey"),
             columns: vec![label.into()],
@@ -266,4 +271,17 @@ fn join_table(db: &Db, schema: &mut Schema, ai: usize, bi: usize, name: Option<&
         method: IndexMethod::BTree,
     });
     schema.add_table(t);
+}
+
+/// What the file declares but the model does not manage: `view` blocks (their query lives in
+/// the database, not in the schema file).
+pub fn not_managed(db: &Db) -> Vec<NotManaged> {
+    db.views
+        .iter()
+        .map(|v| NotManaged {
+            kind: "view".into(),
+            name: v.clone(),
+            detail: "view block of the schema".into(),
+        })
+        .collect()
 }

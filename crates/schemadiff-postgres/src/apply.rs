@@ -15,11 +15,12 @@
 //!   releases a session's lock when the session ends. It is reported in
 //!   [`ApplyReport::after_commit_error`].
 
+use crate::canonical::align_expressions;
 use crate::error::{Error, ServerMessage};
 use crate::introspect::{IntrospectOptions, introspect};
 use schemadiff_model::Schema;
 use std::time::{Duration, Instant};
-use tokio_postgres::{Client, SimpleQueryMessage};
+use tokio_postgres::Client;
 
 /// The advisory lock key: the 64-bit FNV-1a hash of `"schemadiff"`.
 pub const ADVISORY_LOCK_KEY: i64 = fnv1a(b"schemadiff");
@@ -151,6 +152,52 @@ pub async fn apply_and_verify(
     progress: &mut dyn FnMut(Progress),
     verify: impl FnOnce(&Schema) -> Result<(), String>,
 ) -> Result<(ApplyReport, Schema), Error> {
+    apply_and_verify_inner(
+        client,
+        batches,
+        opts,
+        introspect_opts,
+        None,
+        progress,
+        verify,
+    )
+    .await
+}
+
+/// [`apply_and_verify`] against a target schema: before `verify` sees the introspected result,
+/// its `dbgenerated` expressions that the server says are the same as `target`'s take
+/// `target`'s text (PostgreSQL stores a rewritten form; see `canonicalize_expressions`), so
+/// that `verify` can compare the result with `target` directly.
+pub async fn apply_and_verify_target(
+    client: &mut Client,
+    batches: &[SqlBatch],
+    opts: &ApplyOptions,
+    introspect_opts: &IntrospectOptions,
+    target: &Schema,
+    progress: &mut dyn FnMut(Progress),
+    verify: impl FnOnce(&Schema) -> Result<(), String>,
+) -> Result<(ApplyReport, Schema), Error> {
+    apply_and_verify_inner(
+        client,
+        batches,
+        opts,
+        introspect_opts,
+        Some(target),
+        progress,
+        verify,
+    )
+    .await
+}
+
+async fn apply_and_verify_inner(
+    client: &mut Client,
+    batches: &[SqlBatch],
+    opts: &ApplyOptions,
+    introspect_opts: &IntrospectOptions,
+    target: Option<&Schema>,
+    progress: &mut dyn FnMut(Progress),
+    verify: impl FnOnce(&Schema) -> Result<(), String>,
+) -> Result<(ApplyReport, Schema), Error> {
     if let Some(s) = batches
         .iter()
         .filter(|b| !b.transactional)
@@ -181,13 +228,19 @@ pub async fn apply_and_verify(
                 return Err(e);
             }
         };
-        let schema = match introspect(session.client, introspect_opts).await {
+        let mut schema = match introspect(session.client, introspect_opts).await {
             Ok(s) => s,
             Err(e) => {
                 session.rollback().await;
                 return Err(e);
             }
         };
+        if let Some(target) = target
+            && let Err(e) = align_expressions(session.client, &mut schema, target).await
+        {
+            session.rollback().await;
+            return Err(e);
+        }
         if let Err(why) = verify(&schema) {
             session.rollback().await;
             return Err(Error::VerifyFailed(why));
@@ -221,22 +274,7 @@ pub async fn apply_and_verify(
     Ok((report, schema))
 }
 
-/// Runs a query through the simple protocol and returns every row as text (`None` = NULL).
-pub async fn query_text(client: &Client, sql: &str) -> Result<Vec<Vec<Option<String>>>, Error> {
-    let messages = client.simple_query(sql).await.map_err(|e| Error::Query {
-        context: "query".into(),
-        server: ServerMessage::from_pg(&e, &[]),
-    })?;
-    Ok(messages
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
-            }
-            _ => None,
-        })
-        .collect())
-}
+pub use crate::readonly::query_text;
 
 /// The server's version string (`SHOW server_version`, e.g. `15.20 (Debian 15.20-0+deb12u1)`).
 pub async fn server_version(client: &Client) -> Result<String, Error> {
@@ -305,14 +343,18 @@ impl<'a> Session<'a> {
                 key: ADVISORY_LOCK_KEY,
             });
         }
-        let settings = format!(
-            "SET lock_timeout = '{}ms'; SET statement_timeout = '{}ms'",
-            opts.lock_timeout.as_millis(),
-            opts.statement_timeout.map_or(0, |d| d.as_millis().max(1))
-        );
-        if let Err(e) = session.simple(&settings, "setting timeouts").await {
-            let _ = session.close().await;
-            return Err(e);
+        let settings = [
+            format!("SET lock_timeout = '{}ms'", opts.lock_timeout.as_millis()),
+            format!(
+                "SET statement_timeout = '{}ms'",
+                opts.statement_timeout.map_or(0, |d| d.as_millis().max(1))
+            ),
+        ];
+        for sql in &settings {
+            if let Err(e) = session.simple(sql, "setting timeouts").await {
+                let _ = session.close().await;
+                return Err(e);
+            }
         }
         Ok(session)
     }
@@ -333,14 +375,15 @@ impl<'a> Session<'a> {
 
     /// Resets the timeouts and releases the lock.
     async fn close(self) -> Result<(), Error> {
-        self.simple(
-            &format!(
-                "RESET lock_timeout; RESET statement_timeout; SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})"
-            ),
-            "releasing the schemadiff advisory lock",
-        )
-        .await
-        .map(|_| ())
+        for sql in [
+            "RESET lock_timeout".to_string(),
+            "RESET statement_timeout".to_string(),
+            format!("SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})"),
+        ] {
+            self.simple(&sql, "releasing the schemadiff advisory lock")
+                .await?;
+        }
+        Ok(())
     }
 }
 

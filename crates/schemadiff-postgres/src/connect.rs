@@ -180,3 +180,21 @@ impl ServerCertVerifier for AcceptAnyCert {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }
+
+/// Asks the server to cancel the statement `token`'s session is running (a PostgreSQL cancel
+/// request on a new connection, with the same TLS choice as `opts`). The session's transaction
+/// then fails and is rolled back by whoever is waiting on it.
+pub async fn cancel_running(
+    opts: &ConnectOptions,
+    token: &tokio_postgres::CancelToken,
+) -> Result<(), Error> {
+    let result = match opts.ssl_mode {
+        SslMode::Disable => token.cancel_query(NoTls).await,
+        _ => {
+            token
+                .cancel_query(MakeRustlsConnect::new(no_verify_config()))
+                .await
+        }
+    };
+    result.map_err(|e| connect_error(opts, &e))
+}

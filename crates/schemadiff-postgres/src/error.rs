@@ -88,6 +88,14 @@ pub enum Error {
     /// The verification callback refused the result; everything was rolled back.
     #[error("verification failed, nothing was committed: {0}")]
     VerifyFailed(String),
+    /// A migration script failed while it was replayed into a shadow database.
+    #[error("migration {script} failed on the shadow database: {server}")]
+    Replay {
+        /// The script's name.
+        script: String,
+        /// The server's message and SQLSTATE.
+        server: ServerMessage,
+    },
     /// The catalog returned something introspection cannot interpret.
     #[error("unexpected catalog data: {0}")]
     Catalog(String),
@@ -97,7 +105,9 @@ impl Error {
     /// The SQLSTATE of the server error behind this error, if any (`55P03` for a lock timeout).
     pub fn sqlstate(&self) -> Option<&str> {
         match self {
-            Error::Query { server, .. } | Error::Statement { server, .. } => server.code.as_deref(),
+            Error::Query { server, .. }
+            | Error::Statement { server, .. }
+            | Error::Replay { server, .. } => server.code.as_deref(),
             _ => None,
         }
     }

@@ -4,8 +4,15 @@
 //!   `DATABASE_URL`, or `.env`), Prisma's `?schema=`, TLS per `sslmode` with rustls.
 //! - [`introspect`]: the catalog → [`schemadiff_model::Schema`], in a fixed number of queries,
 //!   following docs/model.md; what the model cannot hold goes to `Schema.not_managed`.
+//! - [`replay_migrations`]: SQL migrations replayed into a scratch (shadow) database on a
+//!   server, then introspected; the scratch database is always dropped.
 //! - [`apply`] / [`apply_and_verify`]: planned SQL batches under an advisory lock, with
 //!   timeouts, per-batch transactions and progress events.
+//!
+//! - [`ReadOnly`] / [`query_text`]: every query is one statement through the extended
+//!   protocol; work that only reads runs in a `READ ONLY` transaction ([`preflight_rows`] for
+//!   the planner's pre-flight queries, [`canonicalize_expressions`] for `dbgenerated` text).
+//! - [`cancel_running`]: a cancel request for the statement an interrupted apply is running.
 //!
 //! Passwords never appear in an error or a `Debug` output: see [`redact_url`].
 //!
@@ -36,15 +43,20 @@ mod canonical;
 mod connect;
 mod error;
 mod introspect;
+mod readonly;
+mod shadow;
 mod url;
 
 pub use apply::{
     ADVISORY_LOCK_KEY, ApplyOptions, ApplyReport, Phase, Progress, SqlBatch, SqlStatement,
-    advisory_lock, apply, apply_and_verify, query_text, server_version, server_version_num,
+    advisory_lock, apply, apply_and_verify, apply_and_verify_target, query_text, server_version,
+    server_version_num,
 };
 pub use canonical::canonicalize_expressions;
-pub use connect::connect;
+pub use connect::{cancel_running, connect};
 pub use error::{Error, ServerMessage};
 pub use introspect::{IntrospectOptions, IntrospectStats, introspect, introspect_with_stats};
-pub use tokio_postgres::Client;
+pub use readonly::{ReadOnly, preflight_rows};
+pub use shadow::{Script, replay_migrations};
+pub use tokio_postgres::{CancelToken, Client};
 pub use url::{ConnectOptions, DEFAULT_CONNECT_TIMEOUT_SECS, SslMode, redact_url};

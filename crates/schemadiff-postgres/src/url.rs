@@ -66,79 +66,172 @@ impl std::fmt::Debug for ConnectOptions {
 }
 
 impl ConnectOptions {
-    /// Parses a `postgres://` or `postgresql://` URL (Prisma's `?schema=` allowed).
-    pub fn from_url(url: &str) -> Result<Self, Error> {
-        let redacted = scrub_after_authority(&redact_url(url), &url_secrets(url));
+    /// Parses a connection string: a `postgres://` or `postgresql://` URL (Prisma's `?schema=`
+    /// allowed), or a `key=value` string as libpq writes it.
+    ///
+    /// One parser: the `url` crate splits a URL and decodes its parameters, the driver's own
+    /// `Config` parser reads the rest (and the `key=value` form). An error never shows any part
+    /// of the input after the scheme: it may hold a password in a place no redaction can guess.
+    pub fn from_url(input: &str) -> Result<Self, Error> {
+        let input = input.trim();
+        match ::url::Url::parse(input) {
+            Ok(u) if matches!(u.scheme(), "postgres" | "postgresql") => Self::from_uri(u),
+            _ => Self::from_key_value(input),
+        }
+    }
+
+    fn from_uri(u: ::url::Url) -> Result<Self, Error> {
         let invalid = |reason: String| Error::InvalidUrl {
-            url: redacted.clone(),
+            url: format!("{}://…", u.scheme()),
             reason,
         };
-        let url = url.trim();
-        let lower = url.to_ascii_lowercase();
-        if !(lower.starts_with("postgres://") || lower.starts_with("postgresql://")) {
-            return Err(invalid(
-                "expected a url starting with postgres:// or postgresql://".into(),
-            ));
+        if !u.has_host() {
+            return Err(invalid(format!(
+                "expected {}://[user[:password]@]host[:port]/database",
+                u.scheme()
+            )));
         }
-        let (base, query) = match url.split_once('?') {
-            Some((b, q)) => (b, q),
-            None => (url, ""),
-        };
         let mut secrets = Vec::new();
-        if let Some(pw) = url_password(base) {
-            secrets.push(percent_decode(&pw));
-            secrets.push(pw);
+        if let Some(pw) = u.password() {
+            secrets.push(pw.to_string());
+            secrets.push(decode(pw));
         }
-        let mut kept = Vec::new();
+        let mut kept: Vec<(String, String)> = Vec::new();
+        let mut shown: Vec<(String, String)> = Vec::new();
         let mut schemas = Vec::new();
         let mut ssl_mode = SslMode::Prefer;
         let mut root_cert = None;
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = percent_decode(v);
-            match k {
+        for (n, (k, v)) in u.query_pairs().enumerate() {
+            let (k, v) = (k.into_owned(), v.into_owned());
+            if is_secret_key(&k) {
+                secrets.push(v.clone());
+            }
+            match k.as_str() {
                 "schema" => schemas.extend(
-                    value
-                        .split(',')
+                    v.split(',')
                         .map(str::trim)
                         .filter(|s| !s.is_empty())
                         .map(str::to_string),
                 ),
                 "sslmode" => {
-                    ssl_mode = match value.as_str() {
+                    ssl_mode = match v.as_str() {
                         "disable" => SslMode::Disable,
                         "allow" | "prefer" => SslMode::Prefer,
                         "require" => SslMode::Require,
                         "verify-ca" | "verify-full" => SslMode::VerifyFull,
-                        other => {
-                            return Err(invalid(format!(
-                                "unknown sslmode {other:?} (expected disable, prefer, require, verify-ca or verify-full)"
-                            )));
+                        _ => {
+                            return Err(invalid(
+                                "unknown sslmode (expected disable, prefer, require, verify-ca or verify-full)".into(),
+                            ));
                         }
                     }
                 }
-                "sslrootcert" => root_cert = Some(PathBuf::from(value)),
-                "password" => {
-                    secrets.push(value.clone());
-                    secrets.push(v.to_string());
-                    kept.push(pair);
+                "sslrootcert" => root_cert = Some(PathBuf::from(&v)),
+                _ if PRISMA_ONLY.contains(&k.as_str()) => {}
+                _ if DRIVER_KEYS.contains(&k.as_str()) => kept.push((k.clone(), v.clone())),
+                _ => {
+                    return Err(invalid(format!(
+                        "query parameter {} is not one schemadiff or the driver knows (names and values are not shown: they may hold a password)",
+                        n + 1
+                    )));
                 }
-                _ if PRISMA_ONLY.contains(&k) => {}
-                _ => kept.push(pair),
             }
+            let value = if is_secret_key(&k) {
+                "***".to_string()
+            } else {
+                v
+            };
+            shown.push((k, value));
         }
         if schemas.is_empty() {
             schemas.push("public".to_string());
         }
-        let driver_url = if kept.is_empty() {
-            base.to_string()
-        } else {
-            format!("{base}?{}", kept.join("&"))
-        };
-        let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
-        let mut config: tokio_postgres::Config = driver_url
+        let mut driver = u.clone();
+        driver.set_query(None);
+        if !kept.is_empty() {
+            driver.query_pairs_mut().extend_pairs(&kept);
+        }
+        let mut config: tokio_postgres::Config = driver
+            .as_str()
             .parse()
-            .map_err(|e: tokio_postgres::Error| invalid(scrub(&e.to_string(), &secret_refs)))?;
+            .map_err(|e: tokio_postgres::Error| invalid(driver_reason(&e)))?;
+        let mut label = u.clone();
+        if u.password().is_some() {
+            let _ = label.set_password(Some("***"));
+        }
+        label.set_query(None);
+        if !shown.is_empty() {
+            label.query_pairs_mut().extend_pairs(&shown);
+        }
+        let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let redacted = scrub_after_authority(label.as_str(), &refs);
+        Ok(Self::finish(
+            &mut config,
+            ssl_mode,
+            root_cert,
+            schemas,
+            redacted,
+            secrets,
+        ))
+    }
+
+    fn from_key_value(input: &str) -> Result<Self, Error> {
+        let mut config: tokio_postgres::Config = input.parse().map_err(|e| Error::InvalidUrl {
+            url: "(not shown)".into(),
+            reason: format!(
+                "expected a postgres:// or postgresql:// url or a key=value connection string ({})",
+                driver_reason(&e)
+            ),
+        })?;
+        let mut secrets = Vec::new();
+        if let Some(pw) = config.get_password() {
+            secrets.push(String::from_utf8_lossy(pw).into_owned());
+        }
+        use tokio_postgres::config::{Host, SslMode as Driver};
+        let ssl_mode = match config.get_ssl_mode() {
+            Driver::Disable => SslMode::Disable,
+            Driver::Require => SslMode::Require,
+            _ => SslMode::Prefer,
+        };
+        let mut parts = Vec::new();
+        for h in config.get_hosts() {
+            match h {
+                Host::Tcp(h) => parts.push(format!("host={h}")),
+                Host::Unix(p) => parts.push(format!("host={}", p.display())),
+            }
+        }
+        for p in config.get_ports() {
+            parts.push(format!("port={p}"));
+        }
+        if let Some(d) = config.get_dbname() {
+            parts.push(format!("dbname={d}"));
+        }
+        if let Some(u) = config.get_user() {
+            parts.push(format!("user={u}"));
+        }
+        if config.get_password().is_some() {
+            parts.push("password=***".into());
+        }
+        let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let redacted = scrub(&parts.join(" "), &refs);
+        Ok(Self::finish(
+            &mut config,
+            ssl_mode,
+            None,
+            vec!["public".to_string()],
+            redacted,
+            secrets,
+        ))
+    }
+
+    fn finish(
+        config: &mut tokio_postgres::Config,
+        ssl_mode: SslMode,
+        root_cert: Option<PathBuf>,
+        schemas: Vec<String>,
+        redacted: String,
+        mut secrets: Vec<String>,
+    ) -> Self {
         if config.get_user().is_none() {
             config.user(std::env::var("USER").unwrap_or_else(|_| "postgres".into()));
         }
@@ -147,14 +240,15 @@ impl ConnectOptions {
             // An unreachable (firewalled) host would otherwise hang forever.
             config.connect_timeout(std::time::Duration::from_secs(DEFAULT_CONNECT_TIMEOUT_SECS));
         }
-        Ok(ConnectOptions {
-            config,
+        secrets.retain(|s| !s.is_empty());
+        ConnectOptions {
+            config: config.clone(),
             ssl_mode,
             root_cert,
             schemas,
             redacted,
             secrets,
-        })
+        }
     }
 
     /// The URL from the argument, else `DATABASE_URL`, else `DATABASE_URL=` in `./.env`.
@@ -222,117 +316,78 @@ pub(crate) fn dotenv_database_url(text: &str) -> Option<String> {
         .map(|(_, value)| value)
 }
 
-/// Every spelling of the passwords in a URL (user info and `password=`), raw and decoded.
-fn url_secrets(url: &str) -> Vec<String> {
-    let mut secrets = Vec::new();
-    let base = url.split('?').next().unwrap_or(url);
-    if let Some(pw) = url_password(base) {
-        secrets.push(percent_decode(&pw));
-        secrets.push(pw);
+/// Parameters the driver's `Config` parser knows.
+const DRIVER_KEYS: &[&str] = &[
+    "user",
+    "password",
+    "dbname",
+    "options",
+    "application_name",
+    "sslnegotiation",
+    "host",
+    "hostaddr",
+    "port",
+    "connect_timeout",
+    "tcp_user_timeout",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_retries",
+    "target_session_attrs",
+    "channel_binding",
+    "load_balance_hosts",
+];
+
+/// A parameter whose value is a secret (`password`, `sslpassword`, any spelling).
+fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.contains("password") || k.contains("secret") || k.contains("token")
+}
+
+/// Why the driver refused a connection string, naming a parameter only when it is one of the
+/// driver's own (a fixed word, never text from the input).
+fn driver_reason(e: &tokio_postgres::Error) -> String {
+    let text = crate::error::describe(e);
+    let named = DRIVER_KEYS
+        .iter()
+        .chain(["sslmode"].iter())
+        .find(|k| text.contains(&format!("`{k}`")));
+    match named {
+        Some(k) if text.contains("invalid value") => format!("invalid value for {k}"),
+        _ => "the driver cannot read it".into(),
     }
-    if let Some((_, query)) = url.split_once('?') {
-        for pair in query.split('&') {
-            if let Some(v) = pair.strip_prefix("password=") {
-                secrets.push(percent_decode(v));
-                secrets.push(v.to_string());
-            }
-        }
-    }
-    secrets.retain(|s| !s.is_empty());
-    secrets
+}
+
+/// Decodes `%XX` escapes the way the `url` crate does.
+fn decode(s: &str) -> String {
+    ::url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 /// Scrubs secrets from the path and query of a (redacted) URL, where a server could echo
 /// them (a database named like the password); scheme and user info are left readable.
-fn scrub_after_authority(url: &str, secrets: &[String]) -> String {
-    let start = url.find("://").map_or(0, |i| i + 3);
-    let cut = url[start..]
-        .find(['/', '?'])
-        .map_or(url.len(), |i| start + i);
-    let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    format!("{}{}", &url[..cut], scrub(&url[cut..], &refs))
-}
-
-/// The raw (still percent-encoded) password of a URL's user info, if any.
-fn url_password(base: &str) -> Option<String> {
-    let start = base.find("://")? + 3;
-    let rest = &base[start..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let at = authority.rfind('@')?;
-    let userinfo = &authority[..at];
-    let (_, pw) = userinfo.split_once(':')?;
-    Some(pw.to_string())
-}
-
-/// Decodes `%XX` escapes (invalid escapes are kept as they are).
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && bytes[i + 1].is_ascii_hexdigit()
-            && bytes[i + 2].is_ascii_hexdigit()
-        {
-            let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
-            out.push(hex(bytes[i + 1]) * 16 + hex(bytes[i + 2]));
-            i += 3;
-            continue;
+fn scrub_after_authority(url: &str, secrets: &[&str]) -> String {
+    match ::url::Url::parse(url) {
+        Ok(u) => {
+            let cut = u[..::url::Position::AfterPort].len();
+            format!("{}{}", &url[..cut], scrub(&url[cut..], secrets))
         }
-        out.push(bytes[i]);
-        i += 1;
+        Err(_) => scrub(url, secrets),
     }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Hides the password of a connection string: the user-info password of a URL and any
-/// `password=` query parameter or key/value pair become `***`. Anything else is unchanged.
+/// A connection string as it may be shown: parsed, its password (user info, `password=`,
+/// `sslpassword=`, any spelling) replaced by `***`. A string that does not parse is not shown
+/// at all: `(connection string not shown)`.
 ///
 /// `redact_url("postgres://u:secret@h/db?password=x")` is `postgres://u:***@h/db?password=***`.
 pub fn redact_url(url: &str) -> String {
-    let mut out = url.to_string();
-    if let Some(start) = out.find("://").map(|i| i + 3) {
-        let rest = &out[start..];
-        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@')
-            && let Some(colon) = rest[..at].find(':')
-        {
-            out = format!("{}:***{}", &out[..start + colon], &out[start + at..]);
-        }
+    match ConnectOptions::from_url(url) {
+        Ok(o) => o.redacted,
+        Err(_) => "(connection string not shown)".into(),
     }
-    // `password=...` in a query string or a key/value connection string.
-    let mut result = String::with_capacity(out.len());
-    let mut rest = out.as_str();
-    while let Some(pos) = find_password_key(rest) {
-        let value_start = pos + "password=".len();
-        result.push_str(&rest[..value_start]);
-        result.push_str("***");
-        let after = &rest[value_start..];
-        let end = if let Some(q) = after.strip_prefix('\'') {
-            q.find('\'').map(|i| i + 2).unwrap_or(after.len())
-        } else {
-            after.find(['&', ' ']).unwrap_or(after.len())
-        };
-        rest = &after[end..];
-    }
-    result.push_str(rest);
-    result
-}
-
-fn find_password_key(s: &str) -> Option<usize> {
-    let lower = s.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(i) = lower[from..].find("password=") {
-        let pos = from + i;
-        let prev = lower[..pos].chars().last();
-        if matches!(prev, None | Some('?' | '&' | ' ')) {
-            return Some(pos);
-        }
-        from = pos + 1;
-    }
-    None
 }
 
 #[cfg(test)]
@@ -352,11 +407,11 @@ mod tests {
         );
         assert_eq!(
             redact_url("host=h password='a b' user=u"),
-            "host=h password=*** user=u"
+            "host=h user=u password=***"
         );
         assert_eq!(
             redact_url("postgres://h/db?mypassword=1"),
-            "postgres://h/db?mypassword=1"
+            "(connection string not shown)"
         );
     }
 
@@ -411,11 +466,75 @@ mod tests {
         let e = ConnectOptions::from_url("postgres://u:hunter2@h/db?nonsense=1")
             .unwrap_err()
             .to_string();
-        assert!(
-            e.starts_with("invalid database url postgres://u:***@h/db"),
-            "{e}"
-        );
-        assert!(!e.contains("hunter2"), "{e}");
+        assert!(e.starts_with("invalid database url postgres://…: "), "{e}");
+        assert!(!e.contains("nonsense"), "{e}");
+    }
+
+    /// Every shape of connection string the issue found leaking, and more: whether it parses
+    /// or not, neither the error nor the label nor `Debug` shows the password, and an error
+    /// shows nothing of the input after the scheme.
+    #[test]
+    fn no_shape_of_connection_string_shows_its_password() {
+        const PW: &str = "Zq9-secret";
+        let cases: &[&str] = &[
+            "user:Zq9-secret@h/db",
+            "//user:Zq9-secret@h/db",
+            "postgres:/user:Zq9-secret@h/db",
+            "postgres:user:Zq9-secret@h/db",
+            "postgres//user:Zq9-secret@h/db",
+            "http://user:Zq9-secret@h/db",
+            "host=h password = Zq9-secret user=u",
+            "host = h password= 'Zq9-secret' dbname =db",
+            r"host=h password='a\' Zq9-secret' user=u",
+            r"host=h password='a\' Zq9-secret",
+            "host=h password=Zq9-secret bogus=1",
+            "postgres://u@h/db?sslpassword=Zq9-secret",
+            "postgres://u@h/db?pass%77ord=Zq9-secret",
+            "postgres://u@h/db?PASSWORD=Zq9-secret",
+            "postgres://u@h/db?password=Zq9-secret&sslmode=bogus",
+            "postgres://u:Zq9-secret@h/db?Zq9-secret=1",
+            "postgres://u:Zq9-secret@h:notaport/db",
+            "postgres://u:Zq9-secret@h:99999/db",
+            "postgres://u:Zq9-secret@[::1/db",
+            "postgres://u:Zq9%2Dsecret@h/db",
+            "postgres://u:Zq9-secret@h/Zq9-secret",
+            "postgresql://u:Zq9-secret@h/db?connect_timeout=x",
+            "postgresql://:Zq9-secret@h/db",
+            "postgres://u:Zq9-secret@/db",
+            "postgres://u:Zq9-secret@h,h2/db",
+            "  postgres://u:Zq9-secret@h/db  ",
+            "Zq9-secret",
+            "",
+        ];
+        for input in cases {
+            let shown = match ConnectOptions::from_url(input) {
+                Ok(o) => {
+                    let shown = format!("{} {o:?}", o.redacted());
+                    assert!(!shown.contains(PW), "{input}: label shows it: {shown}");
+                    shown
+                }
+                Err(e) => {
+                    let text = format!("{e} {e:?}");
+                    assert!(!text.contains(PW), "{input}: error shows it: {text}");
+                    assert!(
+                        !text.contains("h/db"),
+                        "{input}: error echoes input: {text}"
+                    );
+                    text
+                }
+            };
+            assert!(!shown.contains("Zq9"), "{input}: {shown}");
+            assert!(!redact_url(input).contains("Zq9"), "{input}");
+        }
+        // The password still reaches the driver.
+        for input in [
+            "postgres://u@h/db?pass%77ord=Zq9-secret",
+            "host=h password = Zq9-secret user=u",
+            "postgres://u:Zq9%2Dsecret@h/db",
+        ] {
+            let o = ConnectOptions::from_url(input).unwrap();
+            assert_eq!(o.config.get_password(), Some(PW.as_bytes()), "{input}");
+        }
     }
 
     #[test]

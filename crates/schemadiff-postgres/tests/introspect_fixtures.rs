@@ -4,9 +4,12 @@
 //! major version N and later, where PostgreSQL prints a view's definition differently). An optional `options.txt` holds
 //! `schemas=a,b`, `exclude=t1,t2` and `setup=<other case>` (reuse another case's setup.sql). In setup.sql a line `-- split`
 //! separates parts run as separate transactions.
+//!
+//! Each case is its own test, named after its folder (`harness = false`, see
+//! `schemadiff_testkit::cases`); `no_orphan_files` fails on a file that belongs to no case.
 
 use schemadiff_postgres::{ConnectOptions, IntrospectOptions, connect, introspect_with_stats};
-use schemadiff_testkit::{TestDb, assert_file, workspace_root};
+use schemadiff_testkit::{TestDb, assert_file, cases, workspace_root};
 use std::path::Path;
 
 fn run_case(dir: &Path) {
@@ -66,28 +69,58 @@ fn expected_file(dir: &Path) -> std::path::PathBuf {
         .unwrap_or_else(|| dir.join("expected.txt"))
 }
 
-#[test]
-fn introspect_fixtures() {
+/// A case folder holds `setup.sql` (or `options.txt` naming another case's), `options.txt`,
+/// `expected.txt` and `expected.pgN.txt` files.
+fn belongs(root: &Path, rel: &Path) -> bool {
+    let (Some(case), Some(file)) = (rel.parent(), rel.file_name().and_then(|f| f.to_str())) else {
+        return false;
+    };
+    let versioned = file
+        .strip_prefix("expected.pg")
+        .and_then(|v| v.strip_suffix(".txt"))
+        .is_some_and(|v| v.parse::<u32>().is_ok());
+    case.components().count() == 1
+        && root.join(case).join("expected.txt").exists()
+        && (["setup.sql", "options.txt", "expected.txt"].contains(&file) || versioned)
+}
+
+fn main() {
     let root = workspace_root().join("fixtures/introspect");
-    let mut cases: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    let dirs: Vec<_> = cases::entries(&root)
+        .into_iter()
         .filter(|p| p.is_dir())
         .collect();
-    cases.sort();
-    assert!(
-        cases.len() >= 10,
-        "expected at least 10 cases in {}",
-        root.display()
-    );
-    for dir in cases {
-        run_case(&dir);
+    let count = dirs.len();
+    let mut trials = vec![
+        cases::trial("fixture_count", move || {
+            if count >= 10 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "expected at least 10 introspection cases, found {count}"
+                ))
+            }
+        }),
+        cases::trial("nulls_not_distinct_index_is_not_managed", || {
+            nulls_not_distinct_index_is_not_managed();
+            Ok(())
+        }),
+    ];
+    for d in dirs {
+        let name = d.file_name().unwrap().to_string_lossy().into_owned();
+        trials.push(cases::trial(name, move || {
+            run_case(&d);
+            Ok(())
+        }));
     }
+    trials.push(cases::trial("no_orphan_files", move || {
+        cases::no_orphans(&root, cases::orphans(&root, |rel| belongs(&root, rel)))
+    }));
+    cases::run(trials);
 }
 
 /// `NULLS NOT DISTINCT` (PostgreSQL 15+) has no place in the model: such an index is listed as
 /// not managed, never read as a plain unique index. Older servers refuse the syntax.
-#[test]
 fn nulls_not_distinct_index_is_not_managed() {
     let db = TestDb::create("intro_nulls_not_distinct");
     let created = db.try_execute(

@@ -1,13 +1,13 @@
 //! Random round trips on the real PostgreSQL (see docs/testing.md, "Random round trips").
 //!
 //! `SCHEMADIFF_ROUNDTRIP_CASES` pairs (default 200) starting at seed `SCHEMADIFF_ROUNDTRIP_SEED`
-//! (default 1), split over four shards so that the test runner runs them in parallel; every
-//! committed case under `fixtures/roundtrip/` is replayed; and the harness is shown to fail on
-//! a changed value, a lost row and a drifted catalog.
+//! (default 1), split over four shards so that the test runner runs them in parallel; and the
+//! harness is shown to fail on a changed value, a lost row and a drifted catalog. The committed
+//! cases under `fixtures/roundtrip/` are replayed by `tests/committed.rs`.
 
 mod common;
 
-use common::{Input, fixture_root, report, run, settings};
+use common::{Input, report, run, settings};
 use schemadiff_testkit::TestDb;
 
 const SHARDS: u64 = 4;
@@ -64,39 +64,6 @@ fn shard_2() {
 #[test]
 fn shard_3() {
     shard(3);
-}
-
-/// Every committed case (a failure once found, now a regression test) still passes.
-/// `SCHEMADIFF_ROUNDTRIP_DIR=/path` replays the cases saved under another directory instead
-/// (for example the temporary directory a failure report names).
-#[test]
-fn committed_cases_replay() {
-    let root = std::env::var_os("SCHEMADIFF_ROUNDTRIP_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(fixture_root);
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.join("from.prisma").exists())
-        .collect();
-    dirs.sort();
-    assert!(!dirs.is_empty(), "no case under {}", root.display());
-    let db = TestDb::create("roundtrip_replay");
-    let mut failures = Vec::new();
-    for d in &dirs {
-        let input = Input::from_dir(d);
-        if let Err(f) = run(&db, &input, None) {
-            failures.push(report(&input, None, &f));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} committed case(s) failed:\n\n{}",
-        failures.len(),
-        dirs.len(),
-        failures.join("\n\n")
-    );
 }
 
 /// The same seed gives the same case, byte for byte.

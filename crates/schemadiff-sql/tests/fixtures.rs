@@ -9,13 +9,16 @@
 //!   created from `to`;
 //! - the reverse plan (to → from, no mapping) turns a fresh `to` database into `from`;
 //! - check.sql, when present, is run afterwards and its rows snapshotted in check.out.
+//!
+//! Each case is its own test, named after its folder (`harness = false`, see
+//! `schemadiff_testkit::cases`); `no_orphan_files` fails on a file that belongs to no case.
 
 mod common;
 
 use common::*;
 use schemadiff_plan::{Mapping, PlanOptions};
-use schemadiff_testkit::{assert_file, server_major, workspace_root};
-use std::path::Path;
+use schemadiff_testkit::{assert_file, cases, server_major, workspace_root};
+use std::path::{Path, PathBuf};
 
 fn run_case(dir: &Path) -> Result<(), String> {
     let name = dir
@@ -123,13 +126,6 @@ fn run_case(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "panicked".into())
-}
-
 fn serde_json_check(json: &str) -> Result<(), String> {
     if json.trim_start().starts_with('{') && json.contains("\"steps\"") {
         Ok(())
@@ -138,63 +134,49 @@ fn serde_json_check(json: &str) -> Result<(), String> {
     }
 }
 
-#[test]
-fn every_diff_fixture() {
+/// The files a case may hold; `check.out` only next to a `check.sql`.
+const CASE_FILES: [&str; 7] = [
+    "from.prisma",
+    "to.prisma",
+    "mapping.toml",
+    "data.sql",
+    "check.sql",
+    "expected.sql",
+    "pg_version",
+];
+
+fn belongs(root: &Path, rel: &Path) -> bool {
+    let (Some(case), Some(file)) = (rel.parent(), rel.file_name().and_then(|f| f.to_str())) else {
+        return false;
+    };
+    let dir = root.join(case);
+    case.components().count() == 1
+        && dir.join("from.prisma").exists()
+        && (CASE_FILES.contains(&file) || (file == "check.out" && dir.join("check.sql").exists()))
+}
+
+fn main() {
     let root = workspace_root().join("fixtures/diff");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .expect("fixtures/diff")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
+    let dirs: Vec<PathBuf> = cases::entries(&root)
+        .into_iter()
         .filter(|p| p.join("from.prisma").exists())
         .collect();
-    dirs.sort();
-    let only = std::env::var("CASE").ok();
-    let selected: Vec<&std::path::PathBuf> = dirs
-        .iter()
-        .filter(|d| only.as_deref().is_none_or(|o| d.ends_with(o)))
-        .collect();
-    let ran = selected.len();
-    // Cases are independent (each has its own databases); most of their time is spent waiting
-    // for the server (CREATE DATABASE, DDL, pg_dump), so a few run at once.
-    let workers = std::env::var("FIXTURE_JOBS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(4)
-        .clamp(1, 16);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let failures = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    let Some(d) = selected.get(i) else { break };
-                    let result = std::panic::catch_unwind(|| run_case(d))
-                        .unwrap_or_else(|p| Err(panic_text(p.as_ref())));
-                    if let Err(e) = result {
-                        failures
-                            .lock()
-                            .unwrap()
-                            .push(format!("== {}: {e}", d.display()));
-                    }
-                }
-            });
-        }
-    });
-    let mut failures = failures.into_inner().unwrap();
-    failures.sort();
-    assert!(ran > 0, "no fixture ran");
-    assert!(
-        failures.is_empty(),
-        "{} of {ran} cases failed:\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
-    if only.is_none() {
-        assert!(
-            dirs.len() >= 40,
-            "expected at least 40 cases, found {}",
-            dirs.len()
-        );
+    let mut trials = Vec::new();
+    for d in &dirs {
+        let name = d.file_name().unwrap().to_string_lossy().into_owned();
+        let d = d.clone();
+        trials.push(cases::trial(name, move || run_case(&d)));
     }
+    let count = dirs.len();
+    trials.push(cases::trial("fixture_count", move || {
+        if count >= 40 {
+            Ok(())
+        } else {
+            Err(format!("expected at least 40 cases, found {count}"))
+        }
+    }));
+    trials.push(cases::trial("no_orphan_files", move || {
+        cases::no_orphans(&root, cases::orphans(&root, |rel| belongs(&root, rel)))
+    }));
+    cases::run(trials);
 }

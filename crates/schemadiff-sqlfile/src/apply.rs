@@ -22,14 +22,126 @@ pub type Res = Result<(), String>;
 pub struct Session {
     /// First schema of `search_path`.
     pub search: String,
+    /// Temporary tables created in this script (folded names): they vanish with the session
+    /// and never reach the schema, so statements on them are skipped.
+    pub temp_tables: Vec<String>,
 }
 
 impl Session {
     pub fn new() -> Self {
         Self {
             search: QualifiedName::DEFAULT_SCHEMA.to_string(),
+            temp_tables: Vec::new(),
         }
     }
+
+    /// True when `name` (unqualified, or in `pg_temp`) is a temporary table of this session.
+    fn is_temp(&self, name: &sqlparser::ast::ObjectName) -> bool {
+        let p = parts(name);
+        match p.as_slice() {
+            [n] => self.temp_tables.contains(n),
+            [s, n] if s.starts_with("pg_temp") => self.temp_tables.contains(n),
+            _ => false,
+        }
+    }
+}
+
+/// A name as PostgreSQL folds it: quoted names keep their case, others are lower-cased.
+fn fold_name(word: &str) -> String {
+    let w = word.trim_end_matches(['(', ';']);
+    match w.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+        Some(q) => q.replace("\"\"", "\""),
+        None => w.to_ascii_lowercase(),
+    }
+}
+
+/// The table name of `CREATE [LOCAL|GLOBAL] TEMP[ORARY] [UNLOGGED] TABLE [IF NOT EXISTS] name …`,
+/// if the statement creates a temporary table.
+fn temp_table_name(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().take(10).collect();
+    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    let mut i = 1;
+    if upper.first().map(String::as_str) != Some("CREATE") {
+        return None;
+    }
+    if matches!(upper.get(i).map(String::as_str), Some("LOCAL" | "GLOBAL")) {
+        i += 1;
+    }
+    if !matches!(upper.get(i).map(String::as_str), Some("TEMP" | "TEMPORARY")) {
+        return None;
+    }
+    i += 1;
+    if upper.get(i).map(String::as_str) == Some("UNLOGGED") {
+        i += 1;
+    }
+    if upper.get(i).map(String::as_str) != Some("TABLE") {
+        return None;
+    }
+    i += 1;
+    if upper
+        .get(i..i + 3)
+        .is_some_and(|w| w == ["IF", "NOT", "EXISTS"])
+    {
+        i += 3;
+    }
+    let name = words.get(i)?;
+    let name = name.split('(').next().unwrap_or(name);
+    let last = name.rsplit('.').next().unwrap_or(name);
+    Some(fold_name(last))
+}
+
+/// The first statement of a `DO` block's body that could change the schema (DDL, or dynamic
+/// SQL through `EXECUTE`), as a short excerpt; `None` when the body only reads or writes data.
+/// String literals and comments are skipped.
+fn do_block_ddl(body: &str) -> Option<String> {
+    // Words outside '…' literals and -- comments, with their byte offsets.
+    let bytes = body.as_bytes();
+    let mut words: Vec<(usize, String)> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\'' {
+            i += 1;
+            while i < bytes.len() {
+                if bytes[i] == b'\'' {
+                    if bytes.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                i += 1;
+            }
+            i += 1;
+        } else if b == b'-' && bytes.get(i + 1) == Some(&b'-') {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += 1;
+            }
+        } else if b.is_ascii_alphabetic() || b == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            words.push((start, body[start..i].to_ascii_uppercase()));
+        } else {
+            i += 1;
+        }
+    }
+    for (k, (at, w)) in words.iter().enumerate() {
+        let next = words.get(k + 1).map(|x| x.1.as_str());
+        let ddl = match w.as_str() {
+            "CREATE" | "ALTER" | "DROP" => !matches!(next, Some("TEMP" | "TEMPORARY")),
+            "EXECUTE" | "COMMENT" | "GRANT" | "REVOKE" => true,
+            _ => false,
+        };
+        // `ALTER`/`CREATE` right after a `;`-less keyword like `ON CONFLICT … DO` cannot occur;
+        // a statement start is enough here.
+        if ddl {
+            let end = body[*at..].find(';').map_or(body.len(), |e| at + e);
+            return Some(excerpt(&body[*at..end]));
+        }
+    }
+    None
 }
 
 /// What a statement handler works on.
@@ -99,6 +211,25 @@ pub fn statement(
         .map(str::to_ascii_uppercase)
         .collect();
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    // A temporary table vanishes with the session: it never changes the schema, whatever its
+    // definition (`… ON COMMIT DROP AS SELECT …` included).
+    if let Some(name) = temp_table_name(&raw.text) {
+        session.temp_tables.push(name);
+        return;
+    }
+    // A `DO` block is procedural code: skipped when it only touches data, reported as an
+    // error when it could change the schema (the offline reader cannot run it).
+    if words.first() == Some(&"DO") {
+        if let Some(ddl) = do_block_ddl(&raw.text) {
+            reports.push(report(
+                format!(
+                    "cannot interpret a DO block that changes the schema ({ddl}); replay the migrations on a server with --shadow-db URL, or write the change as plain SQL"
+                ),
+                ReportSeverity::Error,
+            ));
+        }
+        return;
+    }
     // sqlparser reads `DROP INDEX CONCURRENTLY x` as an index named "concurrently".
     let text = if words.starts_with(&["DROP", "INDEX", "CONCURRENTLY"]) {
         let at = raw
@@ -169,6 +300,17 @@ pub fn statement(
 }
 
 fn dispatch(ctx: &mut Ctx, stmt: &Statement, session: &mut Session) -> Res {
+    // Statements on this script's temporary tables never reach the schema.
+    match stmt {
+        Statement::CreateIndex(ci) if session.is_temp(&ci.table_name) => return Ok(()),
+        Statement::AlterTable(at) if session.is_temp(&at.name) => return Ok(()),
+        Statement::Drop {
+            object_type: ObjectType::Table,
+            names,
+            ..
+        } if !names.is_empty() && names.iter().all(|n| session.is_temp(n)) => return Ok(()),
+        _ => {}
+    }
     match stmt {
         Statement::CreateType {
             name,

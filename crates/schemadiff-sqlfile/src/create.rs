@@ -170,13 +170,14 @@ pub fn column(ctx: &mut Ctx, def: &ColumnDef) -> Result<(Column, Vec<Cons>), Str
 /// `CREATE TABLE`.
 pub fn create_table(ctx: &mut Ctx, ct: &CreateTable) -> Res {
     let q = qualified(&ct.name, ctx.search);
-    if ct.query.is_some() || ct.like.is_some() || ct.partition_of.is_some() {
-        ctx.note("CREATE TABLE AS / LIKE / PARTITION OF is not modelled".into());
+    if ct.temporary {
+        // Gone at the end of the session: never part of the schema.
         return Ok(());
     }
-    if ct.temporary {
-        ctx.note("temporary table is not modelled".into());
-        return Ok(());
+    if ct.query.is_some() || ct.like.is_some() || ct.partition_of.is_some() {
+        return Err(format!(
+            "cannot interpret CREATE TABLE {q} AS / LIKE / PARTITION OF: its columns come from another object; replay the migrations on a server with --shadow-db URL"
+        ));
     }
     if ctx.schema.tables.contains_key(&q) {
         if ct.if_not_exists {

@@ -85,6 +85,12 @@ pub fn load_path(path: &Path) -> std::io::Result<Loaded> {
     Ok(Loaded { schema, reports })
 }
 
+/// The scripts of a source (a `.sql` file or a migrations directory), in the order they apply,
+/// each with its display name: what [`load_path`] reads, for callers that replay them elsewhere.
+pub fn migration_scripts(path: &Path) -> std::io::Result<Vec<(String, std::path::PathBuf)>> {
+    scripts(path)
+}
+
 /// The scripts of a source, in the order they apply, each with its display name.
 fn scripts(path: &Path) -> std::io::Result<Vec<(String, std::path::PathBuf)>> {
     let meta = std::fs::metadata(path).map_err(|e| {

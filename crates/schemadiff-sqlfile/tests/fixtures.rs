@@ -38,7 +38,6 @@ fn unsupported() {
     for needle in [
         "view",
         "function",
-        "DO block",
         "trigger",
         "policy",
         "CHECK",
@@ -133,4 +132,96 @@ fn every_prefix_of_every_fixture_loads_without_panicking() {
         }
     }
     assert!(runs > 500, "only {runs} prefixes tried");
+}
+
+#[test]
+fn data_statements_are_skipped_without_a_report() {
+    check("data_statements");
+    let l = load("data_statements");
+    // Rows, temporary tables (indexed, altered, dropped), transaction control, SET and DO
+    // blocks that only touch rows cannot change the schema: nothing to report.
+    assert!(l.reports.is_empty(), "{:#?}", l.reports);
+    let names: Vec<&str> = l.schema.tables.keys().map(|q| q.name.as_str()).collect();
+    assert_eq!(names, ["account", "price"]);
+    let price = l
+        .schema
+        .tables
+        .values()
+        .find(|t| t.name.name == "price")
+        .unwrap();
+    // The migration after the data migration was read.
+    assert!(price.column("currency").is_some());
+    assert!(price.index("price_kind_idx").is_some());
+}
+
+#[test]
+fn statements_that_could_change_the_schema_but_cannot_be_read_are_errors() {
+    check("do_block_ddl");
+    let l = load("do_block_ddl");
+    let errors: Vec<_> = l
+        .reports
+        .iter()
+        .filter(|r| r.severity == ReportSeverity::Error)
+        .collect();
+    assert_eq!(errors.len(), 2, "{:#?}", l.reports);
+    // File, the line where the statement starts, and a short reason naming the culprit.
+    assert_eq!(
+        (errors[0].file.as_str(), errors[0].line),
+        ("migration.sql", 10)
+    );
+    assert!(
+        errors[0].reason.contains("DO block")
+            && errors[0]
+                .reason
+                .contains("ALTER INDEX \"item_sku_key\" RENAME TO")
+            && errors[0].reason.contains("--shadow-db"),
+        "{}",
+        errors[0].reason
+    );
+    assert_eq!(errors[1].line, 18);
+    assert!(
+        errors[1].reason.contains("CREATE TABLE item_copy AS"),
+        "{}",
+        errors[1].reason
+    );
+    // The statements after them are still read.
+    let item = l
+        .schema
+        .tables
+        .values()
+        .find(|t| t.name.name == "item")
+        .unwrap();
+    assert!(item.column("name").is_some());
+}
+
+/// The cases this file checks, one test each above.
+const CASES: [&str; 7] = [
+    "prisma_app",
+    "data_statements",
+    "do_block_ddl",
+    "handwritten",
+    "unsupported",
+    "errors",
+    "pg_dump_style",
+];
+
+/// Every file under fixtures/sqlfile belongs to a case a test above names: its source
+/// (`migration.sql` or `migrations/`), its `expected.txt`, or the `schema.prisma` that
+/// `tests/dsl.rs` and `tests/postgres.rs` compare it with.
+#[test]
+fn no_orphan_files() {
+    let root = schemadiff_testkit::workspace_root().join("fixtures/sqlfile");
+    let orphans = schemadiff_testkit::cases::orphans(&root, |rel| {
+        let mut parts = rel.components().map(|c| c.as_os_str().to_string_lossy());
+        let (Some(case), Some(file)) = (parts.next(), parts.next()) else {
+            return false;
+        };
+        CASES.contains(&case.as_ref())
+            && (file == "migrations"
+                || (parts.next().is_none()
+                    && ["migration.sql", "expected.txt", "schema.prisma"].contains(&file.as_ref())))
+    });
+    if let Err(e) = schemadiff_testkit::cases::no_orphans(&root, orphans) {
+        panic!("{e}");
+    }
 }

@@ -96,6 +96,11 @@ fn unsupported_matches_postgres() {
 }
 
 #[test]
+fn data_statements_match_postgres() {
+    check("data_statements");
+}
+
+#[test]
 fn pg_dump_style_matches_postgres() {
     check("pg_dump_style");
 }

@@ -9,8 +9,12 @@
 //! - [`assert_file`] compares output with a reviewed file under `fixtures/`; with
 //!   `UPDATE_EXPECT=1` it rewrites the file instead.
 //!
+//! - [`cases`] makes each fixture case its own named test (a `harness = false` test target),
+//!   and finds expected files that belong to no case.
+//!
 //! This crate is used only as a dev-dependency.
 
+pub mod cases;
 mod db;
 mod expect;
 

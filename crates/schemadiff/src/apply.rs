@@ -83,21 +83,29 @@ impl std::error::Error for ApplyError {}
 
 /// Applies `batches`: when they are [`one_transaction`], in one transaction that `verify`
 /// checks (introspected with `iopts`) before `COMMIT`; otherwise batch by batch, each
-/// committing on its own, and then the database is read back and checked (a failed check can
-/// only be reported: the batches are committed).
+/// committing on its own, and then the database is read back in a READ ONLY transaction and
+/// checked (a failed check can only be reported: the batches are committed). Before `verify`
+/// sees the result, its `dbgenerated` expressions that the server says are the same as
+/// `target`'s take `target`'s text, so that `verify` can compare it with `target` directly.
+///
+/// The engine handles no signal: a caller that wants Ctrl-C to stop the apply sends
+/// PostgreSQL a cancel request (`schemadiff_postgres::cancel_running`) while it awaits this
+/// future; the running statement then fails and its transaction is rolled back.
 pub async fn apply_batches(
     client: &mut Client,
     batches: &[SqlBatch],
     aopts: &ApplyOptions,
     iopts: &IntrospectOptions,
+    target: &Schema,
     progress: &mut dyn FnMut(Progress),
     verify: impl Fn(&Schema) -> Result<(), String>,
 ) -> Result<Applied, ApplyError> {
     if one_transaction(batches) {
-        let (report, _) =
-            schemadiff_postgres::apply_and_verify(client, batches, aopts, iopts, progress, &verify)
-                .await
-                .map_err(ApplyError::OneTransaction)?;
+        let (report, _) = schemadiff_postgres::apply_and_verify_target(
+            client, batches, aopts, iopts, target, progress, &verify,
+        )
+        .await
+        .map_err(ApplyError::OneTransaction)?;
         return Ok(Applied {
             report,
             one_transaction: true,
@@ -106,7 +114,14 @@ pub async fn apply_batches(
     let report = schemadiff_postgres::apply(client, batches, aopts, progress)
         .await
         .map_err(ApplyError::Batch)?;
-    let after = match schemadiff_postgres::introspect(client, iopts).await {
+    let read_back = async {
+        let ro = schemadiff_postgres::ReadOnly::begin(client).await?;
+        let mut after = schemadiff_postgres::introspect(ro.client(), iopts).await?;
+        schemadiff_postgres::canonicalize_expressions(&ro, &mut after, target).await?;
+        ro.finish().await?;
+        Ok::<_, schemadiff_postgres::Error>(after)
+    };
+    let after = match read_back.await {
         Ok(after) => after,
         Err(e) => return Err(ApplyError::ReadBack(report, e)),
     };

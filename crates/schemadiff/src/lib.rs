@@ -1,14 +1,17 @@
 //! The schemadiff engine: everything between the command line and the stage crates.
 //!
-//! - [`source`]: SOURCEs (a schema file, `empty`, a `postgres://` URL, a `.sql` file or a
-//!   directory of SQL migrations) read into the model, a database side introspected in every
-//!   namespace the other side uses;
+//! - [`source`]: SOURCEs (a schema file or a folder of them ([`schema_folder`]), `empty`, a
+//!   `postgres://` URL, a `.sql` file or a directory of SQL migrations) read into the model, a
+//!   database side introspected in one READ ONLY transaction in every namespace the other side
+//!   uses, SQL migrations read offline or replayed on a shadow server
+//!   ([`LoadOptions::shadow_db`]);
 //! - the one name [`Resolver`]: mapping-file keys (DSL model and field names) to database names;
 //! - [`make_plan`]: the mapping file read with those names, the plan made for the PostgreSQL
 //!   version [`target_version`] chooses; [`same_schema`], the check `drift` and `apply` make;
 //! - [`batches`] and [`apply_batches`]: the plan's transactions, applied in one transaction
 //!   verified before `COMMIT` when PostgreSQL allows it, else batch by batch and checked after,
-//!   under the session advisory lock ([`hold_lock`]).
+//!   under the session advisory lock ([`hold_lock`]); the result is read back with its
+//!   `dbgenerated` text aligned with the target's.
 //!
 //! Features (both on by default): `db` (database sources, [`apply`]; needs
 //! `schemadiff-postgres`) and `sqlfile` (SQL migration sources). Without them the engine loads
@@ -68,6 +71,7 @@
 //!     &schemadiff::batches(&plan),
 //!     &ApplyOptions::default(),
 //!     &iopts,
+//!     &to.schema,
 //!     &mut |_progress| {},
 //!     |after| {
 //!         if schemadiff::same_schema(after, &to.schema) {
@@ -86,6 +90,7 @@
 #[cfg(feature = "db")]
 pub mod apply;
 pub mod plan;
+pub mod schema_folder;
 pub mod source;
 
 #[cfg(feature = "db")]
@@ -96,4 +101,4 @@ pub use source::{
     not_managed_notes,
 };
 #[cfg(feature = "db")]
-pub use source::{introspect_options, load_database};
+pub use source::{introspect_options, load_database, read_database};

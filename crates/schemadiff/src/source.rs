@@ -1,23 +1,32 @@
 //! SOURCE arguments: where a schema comes from.
 //!
 //! A SOURCE is `empty`, a `postgres://` / `postgresql://` URL, a `.sql` file or a directory of SQL
-//! migration scripts, or a schema file in the DSL. Each is read into the same model.
+//! migration scripts, or a schema file in the DSL or a folder of them ([`crate::schema_folder`]).
+//! Each is read into the same model. A database is read in one READ ONLY transaction; SQL
+//! migrations are read offline, or replayed on a shadow server ([`LoadOptions::shadow_db`]).
 //!
 //! What the user must see besides the result (DSL diagnostics, SQL statements that could not be
 //! read) goes to the [`LoadOptions::report`] callback, already rendered; the engine never
 //! prints.
 
-use anyhow::{Context, bail};
+#[cfg(any(feature = "db", feature = "sqlfile"))]
+use anyhow::Context;
+use anyhow::bail;
 use schemadiff_model::{QualifiedName, Schema};
 use std::path::{Path, PathBuf};
 
-/// How to load: whether diagnostics are coloured, and where rendered reports go.
+/// How to load: whether diagnostics are coloured, where rendered reports go, and where SQL
+/// migrations are replayed.
 #[derive(Clone, Copy)]
 pub struct LoadOptions<'a> {
     /// Colour the rendered diagnostics (ANSI escapes).
     pub color: bool,
     /// Receives rendered text meant for the user (it ends with a newline), in order.
     pub report: &'a dyn Fn(&str),
+    /// A server on which SQL migration sources are replayed into a scratch (shadow) database,
+    /// created and always dropped, then introspected (`--shadow-db URL`); `None` reads them
+    /// with the offline reader.
+    pub shadow_db: Option<&'a str>,
 }
 
 fn ignore(_: &str) {}
@@ -28,6 +37,7 @@ impl Default for LoadOptions<'_> {
         LoadOptions {
             color: false,
             report: &ignore,
+            shadow_db: None,
         }
     }
 }
@@ -54,6 +64,9 @@ pub fn classify(arg: &str) -> SourceKind {
         return SourceKind::Database(arg.to_string());
     }
     let path = PathBuf::from(arg);
+    if crate::schema_folder::is_schema_folder(&path) {
+        return SourceKind::Dsl(path);
+    }
     if path.is_dir() || path.extension().is_some_and(|e| e == "sql") {
         SourceKind::Sql(path)
     } else {
@@ -75,24 +88,19 @@ pub struct Loaded {
     pub server_major: Option<u32>,
 }
 
-/// Reads a DSL file; reports its diagnostics and fails when it has errors.
+/// Reads a DSL file or a folder of them (a multi-file schema, [`crate::schema_folder`]);
+/// reports its diagnostics and fails when it has errors.
 pub fn load_dsl(path: &Path, lo: LoadOptions<'_>) -> anyhow::Result<Loaded> {
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read schema file {label}"))?;
-    let lowered = schemadiff_dsl::load(&label, &text);
+    let sources = crate::schema_folder::read(path)?;
+    let lowered = sources.load();
     let errors = lowered
         .diagnostics
         .iter()
         .filter(|d| d.severity == schemadiff_dsl::Severity::Error)
         .count();
     if !lowered.diagnostics.is_empty() {
-        (lo.report)(&schemadiff_dsl::render_diagnostics(
-            &lowered.diagnostics,
-            &label,
-            &text,
-            lo.color,
-        ));
+        (lo.report)(&sources.render(&lowered.diagnostics, lo.color));
     }
     if errors > 0 {
         bail!(
@@ -100,11 +108,16 @@ pub fn load_dsl(path: &Path, lo: LoadOptions<'_>) -> anyhow::Result<Loaded> {
             if errors == 1 { "" } else { "s" }
         );
     }
+    let notes = lowered
+        .not_managed
+        .iter()
+        .map(|n| format!("not managed: {} {} ({})", n.kind, n.name, n.detail))
+        .collect();
     Ok(Loaded {
         label,
         schema: lowered.schema,
         names: Some(lowered.names),
-        notes: Vec::new(),
+        notes,
         server_major: None,
     })
 }
@@ -121,6 +134,14 @@ pub async fn load(arg: &str, also: &[String], lo: LoadOptions<'_>) -> anyhow::Re
             server_major: None,
         }),
         SourceKind::Dsl(p) => load_dsl(&p, lo),
+        #[cfg(all(feature = "sqlfile", feature = "db"))]
+        SourceKind::Sql(p) if lo.shadow_db.is_some() => {
+            load_sql_shadow(&p, lo.shadow_db.unwrap_or_default(), also).await
+        }
+        #[cfg(not(all(feature = "sqlfile", feature = "db")))]
+        SourceKind::Sql(_) if lo.shadow_db.is_some() => {
+            bail!("{arg}: --shadow-db needs the `sqlfile` and `db` features")
+        }
         #[cfg(feature = "sqlfile")]
         SourceKind::Sql(p) => load_sql(&p, lo),
         #[cfg(not(feature = "sqlfile"))]
@@ -205,6 +226,40 @@ pub fn introspect_options(
     schemadiff_postgres::IntrospectOptions::for_schemas(schemas)
 }
 
+#[cfg(all(feature = "sqlfile", feature = "db"))]
+/// Reads SQL migrations by replaying them into a scratch database on the shadow server
+/// ([`LoadOptions::shadow_db`]; created and always dropped by
+/// `schemadiff_postgres::replay_migrations`), then introspecting it in `public` plus `also`.
+async fn load_sql_shadow(path: &Path, url: &str, also: &[String]) -> anyhow::Result<Loaded> {
+    let label = path.display().to_string();
+    let files = schemadiff_sqlfile::migration_scripts(path)
+        .with_context(|| format!("cannot read SQL migrations {label}"))?;
+    let mut scripts = Vec::with_capacity(files.len());
+    for (name, file) in files {
+        let sql = std::fs::read_to_string(&file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        scripts.push(schemadiff_postgres::Script { name, sql });
+    }
+    let opts = schemadiff_postgres::ConnectOptions::from_url(url)?;
+    let schemas = introspect_options(&opts, also).schemas;
+    let schema = schemadiff_postgres::replay_migrations(&opts, &scripts, schemas)
+        .await
+        .with_context(|| {
+            format!(
+                "while replaying {label} on the shadow server {}",
+                opts.redacted()
+            )
+        })?;
+    let notes = not_managed_notes(&schema);
+    Ok(Loaded {
+        label,
+        schema,
+        names: None,
+        notes,
+        server_major: None,
+    })
+}
+
 #[cfg(feature = "sqlfile")]
 fn load_sql(path: &Path, lo: LoadOptions<'_>) -> anyhow::Result<Loaded> {
     let label = path.display().to_string();
@@ -245,9 +300,7 @@ fn load_sql(path: &Path, lo: LoadOptions<'_>) -> anyhow::Result<Loaded> {
 
 #[cfg(feature = "db")]
 /// Reads a live database (URL argument, else `DATABASE_URL`, else `.env`), in the namespaces
-/// of its URL plus `also`. When `file_side` is given (the schema from a file it is compared
-/// with), that schema's `dbgenerated` expressions are rewritten on the same connection into the
-/// form this server stores them in, so that the comparison shows real differences only.
+/// of its URL plus `also`, in one READ ONLY transaction ([`read_database`]).
 pub async fn load_database(
     url: Option<&str>,
     also: &[String],
@@ -257,20 +310,40 @@ pub async fn load_database(
     let label = opts.redacted();
     let client = schemadiff_postgres::connect(&opts).await?;
     let iopts = introspect_options(&opts, also);
-    let schema = schemadiff_postgres::introspect(&client, &iopts)
+    // Read-only: every statement runs inside a READ ONLY transaction, one per round trip.
+    let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
+    let loaded = read_database(&ro, &label, &iopts, file_side).await?;
+    ro.finish().await?;
+    Ok(loaded)
+}
+
+#[cfg(feature = "db")]
+/// Reads the database inside `ro`, a READ ONLY transaction the caller began and finishes (so
+/// that `apply` can run its pre-flight in the same one): introspected with `iopts`, labelled
+/// `label` (a URL without its password). When `file_side` is given (the schema from a file it
+/// is compared with), that schema's `dbgenerated` expressions that this server says are the
+/// same as the stored ones take the stored text, so that the comparison shows real differences
+/// only.
+pub async fn read_database(
+    ro: &schemadiff_postgres::ReadOnly<'_>,
+    label: &str,
+    iopts: &schemadiff_postgres::IntrospectOptions,
+    file_side: Option<&mut Schema>,
+) -> anyhow::Result<Loaded> {
+    let schema = schemadiff_postgres::introspect(ro.client(), iopts)
         .await
         .with_context(|| format!("while introspecting {label}"))?;
     if let Some(file_schema) = file_side {
-        schemadiff_postgres::canonicalize_expressions(&client, file_schema)
+        schemadiff_postgres::canonicalize_expressions(ro, file_schema, &schema)
             .await
-            .with_context(|| format!("while reading default expressions through {label}"))?;
+            .with_context(|| format!("while comparing default expressions through {label}"))?;
     }
     let notes = not_managed_notes(&schema);
-    let version = schemadiff_postgres::server_version_num(&client)
+    let version = schemadiff_postgres::server_version_num(ro.client())
         .await
         .with_context(|| format!("while reading the server version of {label}"))?;
     Ok(Loaded {
-        label,
+        label: label.to_string(),
         schema,
         names: None,
         notes,

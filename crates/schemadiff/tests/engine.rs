@@ -46,11 +46,12 @@ fn public() -> IntrospectOptions {
     IntrospectOptions::for_schemas(vec!["public".into()])
 }
 
-/// Applies `sql` to `db` through the engine, with `verify` as the check.
+/// Applies `sql` to `db` through the engine, aiming at `target`, with `verify` as the check.
 #[allow(clippy::result_large_err)] // the engine's own result type, returned as is
 fn apply_with(
     db: &TestDb,
     sql: &[SqlBatch],
+    target: &Schema,
     verify: impl Fn(&Schema) -> Result<(), String>,
 ) -> Result<Applied, ApplyError> {
     runtime().block_on(async {
@@ -60,6 +61,7 @@ fn apply_with(
             sql,
             &ApplyOptions::default(),
             &public(),
+            target,
             &mut |_| {},
             verify,
         )
@@ -123,6 +125,7 @@ fn files_load_with_their_diagnostics_reported_and_plan_with_the_mapping_file() {
     let lo = LoadOptions {
         color: false,
         report: &report,
+        shadow_db: None,
     };
     let root = workspace_root();
     let rel = |p: &str| root.join(p).display().to_string();
@@ -210,7 +213,7 @@ fn one_batch_applies_in_one_transaction_and_a_refused_check_changes_nothing() {
     assert!(one_transaction(&sql), "{sql:?}");
     let before = db.schema_dump();
     // The check refuses: rolled back, nothing changed.
-    let refused = apply_with(&db, &sql, |_| Err("no".to_string()));
+    let refused = apply_with(&db, &sql, &to.schema, |_| Err("no".to_string()));
     match refused {
         Err(ApplyError::OneTransaction(e)) => assert!(e.to_string().contains("no"), "{e}"),
         other => panic!("expected a refused one-transaction apply, got {other:?}"),
@@ -221,7 +224,7 @@ fn one_batch_applies_in_one_transaction_and_a_refused_check_changes_nothing() {
         "a refused check changed the database"
     );
     // The check accepts the database that matches the target.
-    let applied = apply_with(&db, &sql, is(&to.schema)).expect("apply");
+    let applied = apply_with(&db, &sql, &to.schema, is(&to.schema)).expect("apply");
     assert!(applied.one_transaction);
     assert_eq!(applied.report.transactions, 1);
     assert_eq!(applied.report.statements, sql[0].statements.len());
@@ -237,7 +240,7 @@ fn several_batches_apply_one_by_one_and_are_checked_after() {
     let sql = batches(&plan);
     assert!(sql.len() > 1 && !one_transaction(&sql), "{sql:?}");
     let checked = RefCell::new(0);
-    let applied = apply_with(&db, &sql, |after| {
+    let applied = apply_with(&db, &sql, &to.schema, |after| {
         *checked.borrow_mut() += 1;
         if same_schema(after, &to.schema) {
             Ok(())
@@ -251,13 +254,13 @@ fn several_batches_apply_one_by_one_and_are_checked_after() {
     assert_eq!(*checked.borrow(), 1, "checked once, after the last batch");
 
     // Applied again, the batches fail on objects that exist now: the error says which batch.
-    let again = apply_with(&db, &sql, |_| Ok(()));
+    let again = apply_with(&db, &sql, &to.schema, |_| Ok(()));
     assert!(matches!(again, Err(ApplyError::Batch(_))), "{again:?}");
 
     // Every batch commits but the database is not the target: reported with the report.
     let db2 = TestDb::create("engine_batches_differ");
     let plan2 = prepared(&db2, &from, &to);
-    let differs = apply_with(&db2, &batches(&plan2), |_| {
+    let differs = apply_with(&db2, &batches(&plan2), &to.schema, |_| {
         Err("the target says otherwise".into())
     });
     match differs {

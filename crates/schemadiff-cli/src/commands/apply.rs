@@ -26,37 +26,34 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     let label = conn.redacted();
     let mut client = schemadiff_postgres::connect(&conn).await?;
     let pause = TestPause::from_env(&client).await?;
-    let mut to = schemadiff::load(&args.to, &[], output::load_options())
+    let lo = schemadiff::LoadOptions {
+        shadow_db: args.options.shadow_db.as_deref(),
+        ..output::load_options()
+    };
+    let mut to = schemadiff::load(&args.to, &[], lo)
         .await
         .context("cannot read --to")?;
-    schemadiff_postgres::canonicalize_expressions(&client, &mut to.schema).await?;
     // Hold the advisory lock from the first read to the last check, so that a concurrent
     // apply cannot change the database between introspection, pre-flight and apply.
     // Session advisory locks nest: the apply below takes it once more and releases it once.
     schemadiff::hold_lock(&client, args.wait).await?;
     let iopts = schemadiff::introspect_options(&conn, &schemadiff::namespaces(&to.schema));
-    let current = schemadiff_postgres::introspect(&client, &iopts)
-        .await
-        .with_context(|| format!("while introspecting {label}"))?;
-    let version = schemadiff_postgres::server_version_num(&client).await?;
-    let from = Loaded {
-        label: label.clone(),
-        notes: schemadiff::not_managed_notes(&current),
-        schema: current,
-        names: None,
-        server_major: Some(version / 10_000),
-    };
+    // Everything up to the confirmation only reads: one READ ONLY transaction.
+    let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
+    let from: Loaded = schemadiff::read_database(&ro, &label, &iopts, Some(&mut to.schema)).await?;
     for n in &from.notes {
         output::warn(n);
     }
     if same_schema(&from.schema, &to.schema) {
+        ro.finish().await?;
         eprintln!("{label} already matches {}: nothing to do", to.label);
         return Ok(0);
     }
     let plan = plan_cmd::make_plan(&from, &to, &args.options)?;
 
     eprintln!("== pre-flight on {label}");
-    let blockers = preflight(&client, &plan).await?;
+    let blockers = preflight(&ro, &plan).await?;
+    ro.finish().await?;
     let opts = RenderOptions {
         from_label: label.clone(),
         to_label: to.label.clone(),
@@ -128,9 +125,47 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     }
     let transactions = batches.iter().filter(|b| b.transactional).count();
     let all_transactional = batches.iter().all(|b| b.transactional);
-    let applied =
-        schemadiff::apply_batches(&mut client, &batches, &aopts, &iopts, &mut progress, verify)
-            .await;
+    // SIGINT / SIGTERM while it runs: a cancel request for the running statement, whose
+    // transaction then rolls back; the engine's result says how far it got.
+    let token = client.cancel_token();
+    let (applied, interrupted) = crate::interrupt::run_cancellable(
+        schemadiff::apply_batches(
+            &mut client,
+            &batches,
+            &aopts,
+            &iopts,
+            &to.schema,
+            &mut progress,
+            verify,
+        ),
+        schemadiff_postgres::cancel_running(&conn, &token),
+    )
+    .await;
+    if let Some(sig) = interrupted {
+        let state = match &applied {
+            Ok(_) if one => format!(
+                "the signal came after the COMMIT: the plan is applied and {label} was verified"
+            ),
+            Err(ApplyError::OneTransaction(e)) => {
+                format!("its transaction was rolled back: nothing was changed ({e})")
+            }
+            Ok(_) | Err(ApplyError::ReadBack(..) | ApplyError::Differs(..)) => format!(
+                "every transaction had already been committed ({transactions} of {transactions}); run `schemadiff drift` to check {label}"
+            ),
+            Err(ApplyError::Batch(e)) if committed == 0 && all_transactional => {
+                format!("nothing was changed ({e})")
+            }
+            Err(ApplyError::Batch(e)) => format!(
+                "{committed} of {transactions} transaction(s) committed, the running one was rolled back ({e}); run apply again to finish"
+            ),
+        };
+        output::print_error(
+            &mut std::io::stderr(),
+            &anyhow::anyhow!("apply to {label} interrupted by {sig}: {state}"),
+        )
+        .ok();
+        return Ok(sig.exit_code());
+    }
     let applied = match applied {
         Ok(applied) => applied,
         Err(ApplyError::OneTransaction(e)) => {
@@ -250,12 +285,12 @@ fn describe_drift(after: &schemadiff_model::Schema, target: &schemadiff_model::S
 }
 
 async fn preflight(
-    client: &schemadiff_postgres::Client,
+    ro: &schemadiff_postgres::ReadOnly<'_>,
     plan: &schemadiff_plan::Plan,
 ) -> anyhow::Result<usize> {
     let mut blockers = 0;
     for q in plan.preflight_queries() {
-        let rows = schemadiff_postgres::query_text(client, &q.sql)
+        let rows = schemadiff_postgres::preflight_rows(ro, &q.sql)
             .await
             .with_context(|| format!("pre-flight: {}", q.description))?;
         let outcome = q.evaluate(&rows);

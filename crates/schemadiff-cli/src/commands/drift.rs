@@ -15,7 +15,11 @@ pub const DRIFTED: u8 = 2;
 
 /// Runs the command.
 pub async fn run(args: &DriftArgs) -> anyhow::Result<u8> {
-    let mut target = schemadiff::load(&args.schema, &[], output::load_options()).await?;
+    let lo = schemadiff::LoadOptions {
+        shadow_db: args.shadow_db.as_deref(),
+        ..output::load_options()
+    };
+    let mut target = schemadiff::load(&args.schema, &[], lo).await?;
     let ns = schemadiff::namespaces(&target.schema);
     let db = schemadiff::load_database(args.db.as_deref(), &ns, Some(&mut target.schema)).await?;
     let report = compare(&db, &target)?;

@@ -1,4 +1,5 @@
-//! `schemadiff fmt [--check] FILE...`: format schema files in place, or check them.
+//! `schemadiff fmt [--check] FILE|FOLDER...`: format schema files in place, or check them
+//! (every `.prisma` file of a folder).
 
 use crate::cli::FmtArgs;
 use crate::output;
@@ -8,7 +9,18 @@ use anyhow::Context;
 /// errors or, with `--check`, would change.
 pub fn run(args: &FmtArgs) -> anyhow::Result<u8> {
     let mut code = 0;
-    for file in &args.files {
+    let mut files = Vec::new();
+    for f in &args.files {
+        if f.is_dir() {
+            files.extend(
+                schemadiff::schema_folder::schema_files(f)
+                    .with_context(|| format!("cannot read schema folder {}", f.display()))?,
+            );
+        } else {
+            files.push(f.clone());
+        }
+    }
+    for file in &files {
         let path = file.display().to_string();
         let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {path}"))?;
         match schemadiff_dsl::format(&text) {

@@ -15,9 +15,11 @@ pub async fn run(args: &InspectArgs) -> anyhow::Result<u8> {
     } else {
         schemadiff_postgres::IntrospectOptions::for_schemas(args.schemas.clone())
     };
-    let schema = schemadiff_postgres::introspect(&client, &iopts)
+    let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
+    let schema = schemadiff_postgres::introspect(ro.client(), &iopts)
         .await
         .with_context(|| format!("while introspecting {label}"))?;
+    ro.finish().await?;
     let mut text = String::new();
     if !schema.not_managed.is_empty() {
         text.push_str(

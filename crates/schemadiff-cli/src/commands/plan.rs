@@ -10,7 +10,11 @@ use schemadiff_sql::RenderOptions;
 
 /// Runs the command.
 pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
-    let (from, to) = schemadiff::load_pair(&args.from, &args.to, output::load_options()).await?;
+    let lo = schemadiff::LoadOptions {
+        shadow_db: args.options.shadow_db.as_deref(),
+        ..output::load_options()
+    };
+    let (from, to) = schemadiff::load_pair(&args.from, &args.to, lo).await?;
     let plan = make_plan(&from, &to, &args.options)?;
     let mut notes: Vec<String> = Vec::new();
     for n in from.notes.iter().chain(&to.notes) {

@@ -1,17 +1,15 @@
-//! `schemadiff validate FILE...`: exit 0 when every file is clean, 1 with diagnostics.
+//! `schemadiff validate FILE|FOLDER...`: a folder is one multi-file schema. Exit 0 when every file is clean, 1 with diagnostics.
 
 use crate::cli::ValidateArgs;
 use crate::output;
-use anyhow::Context;
 
 /// Runs the command.
 pub fn run(args: &ValidateArgs) -> anyhow::Result<u8> {
     let mut failed = false;
     for file in &args.files {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read {}", file.display()))?;
-        let path = file.display().to_string();
-        let lowered = schemadiff_dsl::load(&path, &text);
+        // A folder is one multi-file schema; a file is a schema on its own.
+        let sources = schemadiff::schema_folder::read(file)?;
+        let lowered = sources.load();
         if lowered.diagnostics.is_empty() {
             continue;
         }
@@ -22,12 +20,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<u8> {
         failed |= errors;
         eprint!(
             "{}",
-            schemadiff_dsl::render_diagnostics(
-                &lowered.diagnostics,
-                &path,
-                &text,
-                output::stderr_color()
-            )
+            sources.render(&lowered.diagnostics, output::stderr_color())
         );
     }
     Ok(if failed { 1 } else { 0 })

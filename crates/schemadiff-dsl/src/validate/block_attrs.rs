@@ -79,6 +79,10 @@ pub fn block_attributes(b: &Block, m: &mut DModel, diags: &mut Vec<Diagnostic>) 
                         }
                     }
                 }
+                // On `@@index`, `name:` is the index's database name when `map:` is absent (an
+                // older spelling of `map:`); on `@@unique` it names the client's compound key
+                // and the index keeps its default name (both checked against Prisma 6.19).
+                let map = if name == "index" { map.or_else(|| named_string(a, "name")) } else { map };
                 m.indexes.push(DIndex { fields, unique: name == "unique", map, method, span: a.span });
             }
             "fulltext" => diags.push(
@@ -161,6 +165,8 @@ fn fields_and_map(
     };
     let items: Vec<&Expr> = match expr {
         Expr::Array(items, _) => items.iter().collect(),
+        // One field without brackets: `@@index(email)`, as Prisma accepts it.
+        Expr::Constant(..) | Expr::Function(..) => vec![expr],
         other => {
             diags.push(
                 Diagnostic::error(
@@ -263,6 +269,19 @@ fn fields_and_map(
         }
     }
     ok.then_some((out, map))
+}
+
+/// The value of a named string argument (`name: "x"`), if present and well formed.
+fn named_string(a: &Attribute, arg: &str) -> Option<String> {
+    a.arguments()
+        .iter()
+        .find_map(|x| match (&x.name, &x.value) {
+            (Some(n), Expr::String(s, _)) if n.name == arg && !s.is_empty() => {
+                let v = string_value(s).into_owned();
+                (v.len() <= schemadiff_model::MAX_IDENTIFIER_LEN).then_some(v)
+            }
+            _ => None,
+        })
 }
 
 /// `JsonbPathOps` → `jsonb_path_ops`.

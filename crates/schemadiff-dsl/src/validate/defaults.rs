@@ -152,6 +152,10 @@ fn single_default(
                     Some(Expr::String(s, _)) => {
                         ok(Some(DefaultValue::Expression(string_value(s).into_owned())))
                     }
+                    // `dbgenerated()` without an expression: the database fills the value in a
+                    // way the schema does not describe (a trigger, a default set by hand).
+                    // Prisma creates no default for it; neither does the plan.
+                    None => ok(None),
                     _ => {
                         diags.push(
                             Diagnostic::error(

@@ -22,6 +22,11 @@ pub struct Db {
     pub enums: Vec<DEnum>,
     /// Foreign keys and join tables, as checked.
     pub relations: Vec<relations::RelationImpl>,
+    /// `view` blocks: read, not managed (their database names).
+    pub views: Vec<QualifiedName>,
+    /// `relationMode = "prisma"` in the datasource: relations are emulated by the client and
+    /// the database gets no foreign keys.
+    pub relation_mode_prisma: bool,
     /// Position of each model in `models`, by name (lookups stay O(log n) on large schemas).
     model_index: BTreeMap<String, usize>,
     /// Position of each enum in `enums`, by name.
@@ -219,10 +224,13 @@ pub fn analyze(ast: &SchemaAst, diags: &mut Vec<Diagnostic>) -> Db {
                         "only one datasource block is allowed",
                     ));
                 }
-                check_datasource(b, diags);
+                if check_datasource(b, diags) {
+                    db.relation_mode_prisma = true;
+                }
             }
+            "view" => db.views.push(view_block(b, diags)),
             "generator" => check_settings(b, diags),
-            "view" | "type" => diags.push(
+            "type" => diags.push(
                 Diagnostic::error(
                     "unsupported-block",
                     b.keyword.span,
@@ -294,14 +302,28 @@ fn check_settings(b: &Block, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_datasource(b: &Block, diags: &mut Vec<Diagnostic>) {
+/// Checks a datasource block; true when it sets `relationMode = "prisma"`.
+fn check_datasource(b: &Block, diags: &mut Vec<Diagnostic>) -> bool {
     check_settings(b, diags);
     let mut provider = None;
+    let mut relation_mode_prisma = false;
     for m in &b.members {
-        if let Member::KeyValue(kv) = m
-            && kv.key.name == "provider"
-        {
-            provider = Some(kv);
+        let Member::KeyValue(kv) = m else { continue };
+        match kv.key.name.as_str() {
+            "provider" => provider = Some(kv),
+            "relationMode" => match &kv.value {
+                Expr::String(s, _) if &*string_value(s) == "prisma" => relation_mode_prisma = true,
+                Expr::String(s, _) if &*string_value(s) == "foreignKeys" => {}
+                other => diags.push(
+                    Diagnostic::error(
+                        "invalid-argument",
+                        other.span(),
+                        format!("relationMode {} is not known", other.render()),
+                    )
+                    .with_help("write `relationMode = \"foreignKeys\"` (the default) or `relationMode = \"prisma\"`"),
+                ),
+            },
+            _ => {}
         }
     }
     match provider {
@@ -325,6 +347,31 @@ fn check_datasource(b: &Block, diags: &mut Vec<Diagnostic>) {
             ),
         },
     }
+    relation_mode_prisma
+}
+
+/// A `view` block: its fields are not checked (the view's query lives in the database, not in
+/// the schema); only its database name is read, so that it can be listed as not managed.
+fn view_block(b: &Block, diags: &mut Vec<Diagnostic>) -> QualifiedName {
+    let mut name = QualifiedName::public(b.name.name.clone());
+    for m in &b.members {
+        if let Member::BlockAttribute(a, _) = m {
+            match a.name.name.as_str() {
+                "map" => {
+                    if let Some(s) = string_arg(a, "@@", diags) {
+                        name.name = s;
+                    }
+                }
+                "schema" => {
+                    if let Some(s) = string_arg(a, "@@", diags) {
+                        name.schema = s;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    name
 }
 
 /// The string argument of `@map("x")` / `@@map("x")` / `@@schema("x")`, reported if malformed.

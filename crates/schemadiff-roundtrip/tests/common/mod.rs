@@ -205,20 +205,32 @@ pub fn run(db: &TestDb, input: &Input, after_apply: Option<&str>) -> Result<Stat
     };
     rt.block_on(async {
         let client = connect().await.map_err(|e| e.to_string())?;
+        let ro = schemadiff_postgres::ReadOnly::begin(&client)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut result = Ok(());
         for q in plan.preflight_queries() {
-            let rows = schemadiff_postgres::query_text(&client, &q.sql)
-                .await
-                .map_err(|e| format!("pre-flight query failed ({}): {e}", q.description))?;
+            let rows = match schemadiff_postgres::preflight_rows(&ro, &q.sql).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    result = Err(format!("pre-flight query failed ({}): {e}", q.description));
+                    break;
+                }
+            };
             let outcome = q.evaluate(&rows);
             if outcome.blocking {
-                return Err(format!(
+                result = Err(format!(
                     "pre-flight blocks data the plan handles: {}\n  {}",
                     outcome.summary,
                     outcome.lines.join("\n  ")
                 ));
+                break;
             }
         }
-        Ok(())
+        // End the read-only transaction now: a dropped client's connection task may never run
+        // again on this runtime, and its open snapshot would hold locks the apply waits for.
+        ro.finish().await.map_err(|e| e.to_string())?;
+        result
     })
     .map_err(|e| fail(e, &sql))?;
     if input.via_library {
@@ -227,15 +239,13 @@ pub fn run(db: &TestDb, input: &Input, after_apply: Option<&str>) -> Result<Stat
         rt.block_on(async {
             let mut client = connect().await.map_err(|e| e.to_string())?;
             let aopts = schemadiff_postgres::ApplyOptions::default();
-            let mut target = to.clone();
-            schemadiff_postgres::canonicalize_expressions(&client, &mut target)
-                .await
-                .map_err(|e| e.to_string())?;
+            let target = to.clone();
             schemadiff::apply_batches(
                 &mut client,
                 &batches,
                 &aopts,
                 &iopts,
+                &target,
                 &mut |_| {},
                 |after| {
                     if same(after, &target) {
@@ -269,13 +279,15 @@ pub fn run(db: &TestDb, input: &Input, after_apply: Option<&str>) -> Result<Stat
         .block_on(async {
             let o = schemadiff_postgres::ConnectOptions::resolve(Some(&db.url))?;
             let client = schemadiff_postgres::connect(&o).await?;
+            let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
             let live = schemadiff_postgres::introspect(
-                &client,
+                ro.client(),
                 &schemadiff_postgres::IntrospectOptions::for_schemas(vec!["public".into()]),
             )
             .await?;
             let mut t = to.clone();
-            schemadiff_postgres::canonicalize_expressions(&client, &mut t).await?;
+            schemadiff_postgres::canonicalize_expressions(&ro, &mut t, &live).await?;
+            ro.finish().await?;
             Ok::<_, schemadiff_postgres::Error>((live, t))
         })
         .map_err(|e| fail(format!("introspection failed: {e}"), &sql))?;
