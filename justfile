@@ -28,7 +28,7 @@ lint:
 # Benchmarks (release build): seed plan in-process and as a process, generated 1k/10k models.
 bench:
     cargo build --release -p schemadiff-cli
-    cargo run --release -p schemadiff-cli --bin schemadiff-bench
+    cargo run --release -p schemadiff-bench --bin schemadiff-bench
 
 # Fuzz the DSL parser for a bounded time (installs cargo-fuzz; stable toolchain, no sanitizer).
 fuzz seconds="60":
@@ -55,7 +55,7 @@ ci:
 # vs a bare rewrite, and Prisma's migrate diff (latency, and what its SQL does to the data).
 bench-upgrade campaigns="1000000" runs="3":
     cargo build --release -p schemadiff-cli
-    cargo run --release -p schemadiff-cli --bin schemadiff-bench-upgrade -- --campaigns {{campaigns}} --runs {{runs}}
+    cargo run --release -p schemadiff-bench --bin schemadiff-bench-upgrade -- --campaigns {{campaigns}} --runs {{runs}}
 
 # Every test on one PostgreSQL major version (13..18) or on all of them, each on its own server
 # started by scripts/pg-server.sh (installed once into a cache outside the repository).

@@ -2,16 +2,14 @@
 //! arguments to an exit code, so integration tests can call them in-process or through the
 //! binary.
 //!
-//! This crate is the edge of the pipeline: it reads files, talks to databases (through
-//! `schemadiff-postgres`), prints, and maps outcomes to exit codes. Every decision about
-//! schemas, plans and SQL is made in the library crates.
+//! This crate is the edge of the pipeline: it parses arguments, calls the engine (the
+//! `schemadiff` crate: sources, names, plans, batches, apply), prints, and maps outcomes to exit
+//! codes. Every decision about schemas, plans and SQL is made in the library crates.
 
 pub mod cli;
 pub mod commands;
 pub mod interrupt;
 pub mod output;
-pub mod schema_folder;
-pub mod source;
 
 use cli::{Cli, Command};
 

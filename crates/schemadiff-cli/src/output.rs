@@ -1,22 +1,22 @@
-//! Terminal output: colour decisions (NO_COLOR, non-terminal) and error printing.
+//! Terminal output: colour decisions (anstream's: `NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`,
+//! `TERM=dumb`, not a terminal) and error printing.
 
-use std::io::{IsTerminal, Write};
+use anstream::ColorChoice;
+use anstream::stream::RawStream;
+use std::io::Write;
 
-/// True when stderr is a terminal and neither `NO_COLOR` nor `CLICOLOR=0` is set.
+/// True when colour may be written to stderr.
 pub fn stderr_color() -> bool {
-    color_allowed() && std::io::stderr().is_terminal()
+    color(&std::io::stderr())
 }
 
-/// True when stdout is a terminal and colour is allowed.
+/// True when colour may be written to stdout.
 pub fn stdout_color() -> bool {
-    color_allowed() && std::io::stdout().is_terminal()
+    color(&std::io::stdout())
 }
 
-fn color_allowed() -> bool {
-    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
-        return false;
-    }
-    !std::env::var("CLICOLOR").is_ok_and(|v| v == "0")
+fn color<S: RawStream>(stream: &S) -> bool {
+    anstream::AutoStream::choice(stream) != ColorChoice::Never
 }
 
 /// Prints an error and its causes as `error: outer: inner`.
@@ -41,6 +41,20 @@ pub fn warn(msg: &str) {
         ("", "")
     };
     eprintln!("{y}warning{reset}: {msg}");
+}
+
+/// How the engine loads sources for the terminal: diagnostics coloured when stderr allows it,
+/// and printed on stderr as they come.
+pub fn load_options() -> schemadiff::LoadOptions<'static> {
+    schemadiff::LoadOptions {
+        color: stderr_color(),
+        report: &eprint_report,
+        shadow_db: None,
+    }
+}
+
+fn eprint_report(text: &str) {
+    eprint!("{text}");
 }
 
 /// Prints a clap error (or the help / version it stands for) and returns the exit code:

@@ -109,6 +109,25 @@ fn database_url_comes_from_the_environment() {
     schemadiff_env(&["drift", "--schema", V20], &[("DATABASE_URL", &db.url)]).expect_code(0);
 }
 
+/// `--db` takes its default from `DATABASE_URL`; `--help` must not show that value (it holds a
+/// password).
+#[test]
+fn help_never_shows_the_database_url_from_the_environment() {
+    for cmd in ["drift", "inspect", "apply"] {
+        let run = schemadiff_env(
+            &[cmd, "--help"],
+            &[("DATABASE_URL", "postgres://u:s3cret-pw@h:1/db")],
+        )
+        .expect_code(0);
+        assert!(run.stdout.contains("DATABASE_URL"), "{}", run.stdout);
+        assert!(
+            !run.stdout.contains("s3cret-pw") && !run.stderr.contains("s3cret-pw"),
+            "{cmd} --help shows the password:\n{}",
+            run.stdout
+        );
+    }
+}
+
 #[test]
 fn inspect_prints_a_schema_that_round_trips() {
     let db = database_from("inspect_rt", V20);

@@ -11,26 +11,13 @@ fn seed_batches() -> Vec<SqlBatch> {
     let read = |p: &str| std::fs::read_to_string(workspace_root().join(p)).unwrap();
     let from = schemadiff_dsl::load("v1.2.prisma", &read("schemas/v1.2.prisma"));
     let to = schemadiff_dsl::load("v2.0.prisma", &read("schemas/v2.0.prisma"));
-    let resolver = schemadiff_cli::source::Resolver {
+    let resolver = schemadiff::Resolver {
         maps: vec![&to.names, &from.names],
     };
     let mapping =
         schemadiff_plan::Mapping::parse(&read("schemas/v1.2-to-v2.0.toml"), &resolver).unwrap();
     let plan = schemadiff_plan::plan(&from.schema, &to.schema, &mapping).unwrap();
-    plan.batches()
-        .into_iter()
-        .map(|b| SqlBatch {
-            transactional: b.transactional,
-            statements: b
-                .statements
-                .into_iter()
-                .map(|s| SqlStatement {
-                    description: s.description,
-                    sql: s.sql,
-                })
-                .collect(),
-        })
-        .collect()
+    schemadiff::batches(&plan)
 }
 
 #[test]

@@ -166,7 +166,7 @@ fn prepare(s: &Scenario) -> Prepared {
     let mapping = match s.map {
         None => schemadiff_plan::Mapping::empty(),
         Some(m) => {
-            let resolver = schemadiff_cli::source::Resolver {
+            let resolver = schemadiff::Resolver {
                 maps: vec![&to.names, &from.names],
             };
             schemadiff_plan::Mapping::parse(&read(m), &resolver).unwrap()

@@ -79,7 +79,7 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         let d = if c.to_ascii_lowercase() == lower {
             0
         } else {
-            edit_distance(&lower, &c.to_ascii_lowercase())
+            strsim::levenshtein(&lower, &c.to_ascii_lowercase())
         };
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
@@ -96,21 +96,6 @@ pub fn did_you_mean<'a>(
     closest(word, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
-/// Levenshtein distance over characters.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +105,9 @@ mod tests {
         assert_eq!(closest("Strin", ["String", "Int"]), Some("String"));
         assert_eq!(closest("string", ["String", "Int"]), Some("String"));
         assert_eq!(closest("Zebra", ["String", "Int"]), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        // Two edits in a five-letter word are within the limit, three are not.
+        assert_eq!(closest("Strng", ["String"]), Some("String"));
+        assert_eq!(closest("Strxg", ["String"]), Some("String"));
+        assert_eq!(closest("Sxxxg", ["String"]), None);
     }
 }

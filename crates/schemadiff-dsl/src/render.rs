@@ -10,6 +10,46 @@ const YELLOW: &str = "\x1b[1;33m";
 const BLUE: &str = "\x1b[1;34m";
 const CYAN: &str = "\x1b[1;36m";
 
+/// Longest source line shown whole; a longer one is shown as a window around the caret.
+const MAX_SHOWN: usize = 160;
+/// Characters of a long line shown around the caret.
+const WINDOW: usize = 120;
+/// Marks the text of a long line left out on either side of the window.
+const ELLIPSIS: &str = "...";
+
+/// What a diagnostic shows of its source line: the text (tabs as spaces), and the caret's
+/// 1-based column and length in it. A line longer than [`MAX_SHOWN`] characters is cut to a
+/// [`WINDOW`] around the caret, with [`ELLIPSIS`] where text is left out, so that a file of
+/// one huge line gives a short message.
+fn shown_line(
+    source_line: &str,
+    line_chars: usize,
+    col: usize,
+    carets: usize,
+) -> (String, usize, usize) {
+    let untab = |c: char| if c == '\t' { ' ' } else { c };
+    if line_chars <= MAX_SHOWN {
+        return (source_line.chars().map(untab).collect(), col, carets);
+    }
+    let begin = (col - 1)
+        .saturating_sub(WINDOW / 2)
+        .min(line_chars.saturating_sub(WINDOW));
+    let end = (begin + WINDOW).min(line_chars);
+    let mut shown = String::new();
+    if begin > 0 {
+        shown.push_str(ELLIPSIS);
+    }
+    let lead = shown.len();
+    shown.extend(source_line.chars().skip(begin).take(end - begin).map(untab));
+    if end < line_chars {
+        shown.push_str(ELLIPSIS);
+    }
+    let col = (col - 1).clamp(begin, end) - begin + lead + 1;
+    let last = lead + (end - begin); // 1-based column of the last character shown
+    let carets = carets.min((last + 1).saturating_sub(col)).max(1);
+    (shown, col, carets)
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
@@ -60,18 +100,6 @@ pub fn render_diagnostics(diags: &[Diagnostic], path: &str, text: &str, color: b
             .nth(line - 1)
             .unwrap_or("")
             .trim_end_matches('\r');
-        let shown: String = source_line
-            .chars()
-            .map(|c| if c == '\t' { ' ' } else { c })
-            .collect();
-        out.push_str(&format!("{pad}{}\n", paint(BLUE, " |")));
-        out.push_str(&format!(
-            "{}{}",
-            paint(BLUE, &format!("{line:>width$} |")),
-            if shown.is_empty() { "" } else { " " }
-        ));
-        out.push_str(&shown);
-        out.push('\n');
         // Carets: from the column to the end of the span, within this line, at least one.
         let line_chars = source_line.chars().count();
         let span_end_col = if line_col(text, d.span.end).0 == line {
@@ -80,6 +108,15 @@ pub fn render_diagnostics(diags: &[Diagnostic], path: &str, text: &str, color: b
             line_chars + 1
         };
         let n = span_end_col.saturating_sub(col).max(1);
+        let (shown, col, n) = shown_line(source_line, line_chars, col, n);
+        out.push_str(&format!("{pad}{}\n", paint(BLUE, " |")));
+        out.push_str(&format!(
+            "{}{}",
+            paint(BLUE, &format!("{line:>width$} |")),
+            if shown.is_empty() { "" } else { " " }
+        ));
+        out.push_str(&shown);
+        out.push('\n');
         out.push_str(&format!(
             "{pad}{} {}{}\n",
             paint(BLUE, " |"),
@@ -148,5 +185,53 @@ mod tests {
         );
         let colored = render_diagnostics(&[], "x", text, true);
         assert_eq!(colored, "");
+    }
+
+    /// A file of one huge line: the message shows a window of the line around the caret, not
+    /// the line (it used to copy the whole line and a caret under every character of the span).
+    #[test]
+    fn a_long_line_is_shown_as_a_window_around_the_caret() {
+        let filler = "x".repeat(5_000_000);
+        let text = format!("model U {{ id Int @id {filler} Strin {filler} }}");
+        let start = text.find("Strin").unwrap();
+        let d = Diagnostic::error(
+            "unknown-type",
+            Span::new(start, text.len()),
+            "type `Strin` is unknown",
+        );
+        let out = render_diagnostics(&[d], "x.prisma", &text, false);
+        assert!(out.len() < 1_000, "{} bytes", out.len());
+        let lines: Vec<&str> = out.lines().collect();
+        let shown = lines[3].strip_prefix(" 1 | ").expect(lines[3]);
+        assert!(
+            shown.starts_with("...x") && shown.ends_with("x..."),
+            "{shown}"
+        );
+        assert_eq!(shown.chars().count(), WINDOW + 2 * ELLIPSIS.len());
+        // The caret is still under `Strin`, and the carets stop at the window's end.
+        let carets = lines[4].strip_prefix("   | ").expect(lines[4]);
+        let at = carets.find('^').unwrap();
+        assert_eq!(&shown[at..at + 5], "Strin");
+        assert_eq!(carets.len(), shown.len() - ELLIPSIS.len());
+        // The location still names the real column.
+        assert!(
+            lines[1].ends_with(&format!("x.prisma:1:{}", start + 1)),
+            "{}",
+            lines[1]
+        );
+    }
+
+    #[test]
+    fn a_line_up_to_the_limit_is_shown_whole() {
+        let text = format!("{}Strin", " ".repeat(MAX_SHOWN - 5));
+        let d = Diagnostic::error("unknown-type", Span::new(MAX_SHOWN - 5, MAX_SHOWN), "t");
+        let out = render_diagnostics(&[d], "x", &text, false);
+        assert!(out.contains(&format!(" 1 | {text}\n")), "{out}");
+        // Near the start of a long line: no ellipsis before, the caret where it was.
+        let text = format!("Strin{}", "y".repeat(MAX_SHOWN));
+        let d = Diagnostic::error("unknown-type", Span::new(0, 5), "t");
+        let out = render_diagnostics(&[d], "x", &text, false);
+        let expected = format!(" 1 | Strin{}...\n   | ^^^^^\n", "y".repeat(WINDOW - 5));
+        assert!(out.contains(&expected), "{out}");
     }
 }

@@ -19,7 +19,7 @@
 mod names;
 mod types;
 
-pub use names::{MAX_IDENTIFIER_LEN, constraint_name};
+pub use names::{MAX_IDENTIFIER_LEN, constraint_name, make_object_name};
 pub use types::{ColumnType, DefaultValue};
 
 use serde::{Deserialize, Serialize};

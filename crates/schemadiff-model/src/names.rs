@@ -29,6 +29,39 @@ pub fn constraint_name(table: &str, columns: &[&str], suffix: &str) -> String {
     stem + &suffix
 }
 
+/// PostgreSQL's `makeObjectName(name1, name2, label)`: `{name1}_{name2}_{label}`, the two
+/// names shortened in turn, the longer one first (on a character boundary), until the whole
+/// fits in [`MAX_IDENTIFIER_LEN`] bytes. The default names PostgreSQL gives constraints and
+/// indexes it creates itself.
+pub fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    let overhead = label.len() + 1 + usize::from(name2.is_some());
+    let avail = MAX_IDENTIFIER_LEN.saturating_sub(overhead);
+    let mut n1 = name1.len();
+    let mut n2 = name2.map_or(0, str::len);
+    while n1 + n2 > avail {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let mut out = clip(name1, n1).to_string();
+    if let Some(n2s) = name2 {
+        out.push('_');
+        out.push_str(clip(n2s, n2));
+    }
+    out.push('_');
+    out.push_str(label);
+    out
+}
+
+fn clip(s: &str, mut n: usize) -> &str {
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    &s[..n]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

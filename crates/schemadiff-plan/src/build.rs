@@ -728,23 +728,7 @@ fn not_null_columns(from: &Schema, table: &QualifiedName) -> Vec<String> {
 /// `{table}_{column}_not_null`, both parts cut (the longer first, on a character boundary) so
 /// that the name fits in 63 bytes, as PostgreSQL's `makeObjectName` does.
 pub(crate) fn not_null_name(table: &str, column: &str) -> String {
-    const LABEL: &str = "not_null";
-    let avail = schemadiff_model::MAX_IDENTIFIER_LEN - 1 - (LABEL.len() + 1);
-    let (mut n1, mut n2) = (table.len(), column.len());
-    while n1 + n2 > avail {
-        if n1 > n2 {
-            n1 -= 1;
-        } else {
-            n2 -= 1;
-        }
-    }
-    let clip = |s: &str, mut n: usize| {
-        while !s.is_char_boundary(n) {
-            n -= 1;
-        }
-        s[..n].to_string()
-    };
-    format!("{}_{}_{LABEL}", clip(table, n1), clip(column, n2))
+    schemadiff_model::make_object_name(table, Some(column), "not_null")
 }
 
 /// PostgreSQL 18 catalogs NOT NULL constraints under a name derived from the table and column

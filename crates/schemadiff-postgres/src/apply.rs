@@ -298,6 +298,38 @@ pub async fn server_version_num(client: &Client) -> Result<u32, Error> {
         .map_err(|_| Error::Catalog(format!("server_version_num is not a number: {text}")))
 }
 
+/// Takes the schemadiff advisory lock ([`ADVISORY_LOCK_KEY`]) for this session: waits for it
+/// when `wait`, else tries once. Returns false when another session holds it (only without
+/// `wait`). Session advisory locks nest: each call takes it once more.
+pub async fn advisory_lock(client: &Client, wait: bool) -> Result<bool, Error> {
+    let (sql, what) = if wait {
+        (
+            format!("SELECT pg_advisory_lock({ADVISORY_LOCK_KEY})"),
+            "waiting for the schemadiff advisory lock",
+        )
+    } else {
+        (
+            format!("SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY})"),
+            "taking the schemadiff advisory lock",
+        )
+    };
+    let rows = query_text(client, &sql).await.map_err(|e| match e {
+        Error::Query { server, .. } => Error::Query {
+            context: what.to_string(),
+            server,
+        },
+        other => other,
+    })?;
+    Ok(wait
+        || rows
+            .first()
+            .and_then(|r| r.first())
+            .cloned()
+            .flatten()
+            .as_deref()
+            == Some("t"))
+}
+
 /// A client holding the advisory lock with the apply's timeouts set.
 struct Session<'a> {
     client: &'a Client,
@@ -306,32 +338,10 @@ struct Session<'a> {
 impl<'a> Session<'a> {
     async fn open(client: &'a Client, opts: &ApplyOptions) -> Result<Session<'a>, Error> {
         let session = Session { client };
-        if opts.wait_for_lock {
-            session
-                .simple(
-                    &format!("SELECT pg_advisory_lock({ADVISORY_LOCK_KEY})"),
-                    "waiting for the schemadiff advisory lock",
-                )
-                .await?;
-        } else {
-            let rows = session
-                .simple(
-                    &format!("SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY})"),
-                    "taking the schemadiff advisory lock",
-                )
-                .await?;
-            if rows
-                .first()
-                .and_then(|r| r.first())
-                .cloned()
-                .flatten()
-                .as_deref()
-                != Some("t")
-            {
-                return Err(Error::LockHeld {
-                    key: ADVISORY_LOCK_KEY,
-                });
-            }
+        if !advisory_lock(client, opts.wait_for_lock).await? {
+            return Err(Error::LockHeld {
+                key: ADVISORY_LOCK_KEY,
+            });
         }
         let settings = [
             format!("SET lock_timeout = '{}ms'", opts.lock_timeout.as_millis()),

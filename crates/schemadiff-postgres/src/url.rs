@@ -306,31 +306,14 @@ pub(crate) fn resolve_url(
     }
 }
 
-/// The value of `DATABASE_URL` in `.env` text (`export` prefix, quotes and comments allowed).
+/// The value of `DATABASE_URL` in `.env` text, read by dotenvy (`export` prefix, quotes,
+/// comments and `${VAR}` substitution; lines it cannot read are skipped). Nothing is put into
+/// the process environment.
 pub(crate) fn dotenv_database_url(text: &str) -> Option<String> {
-    for line in text.lines() {
-        let line = line.trim();
-        let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        if key.trim() != "DATABASE_URL" {
-            continue;
-        }
-        let value = value.trim();
-        let value = if let Some(rest) = value.strip_prefix('"') {
-            rest.split('"').next().unwrap_or("").to_string()
-        } else if let Some(rest) = value.strip_prefix('\'') {
-            rest.split('\'').next().unwrap_or("").to_string()
-        } else {
-            // Unquoted: an inline comment starts at " #".
-            value.split(" #").next().unwrap_or("").trim().to_string()
-        };
-        if !value.is_empty() {
-            return Some(value);
-        }
-    }
-    None
+    dotenvy::from_read_iter(text.as_bytes())
+        .filter_map(Result::ok)
+        .find(|(key, value)| key == "DATABASE_URL" && !value.is_empty())
+        .map(|(_, value)| value)
 }
 
 /// Parameters the driver's `Config` parser knows.
@@ -569,6 +552,11 @@ mod tests {
             Some("postgres://a/d")
         );
         assert_eq!(dotenv_database_url("DATABASE_URL_X=1"), None);
+        // A line that cannot be read does not hide the ones after it; single quotes keep `$`.
+        assert_eq!(
+            dotenv_database_url("NOT A LINE\nDATABASE_URL='postgres://u:pa$s@h/e'\n").as_deref(),
+            Some("postgres://u:pa$s@h/e")
+        );
     }
 
     #[test]

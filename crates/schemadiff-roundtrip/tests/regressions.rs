@@ -13,13 +13,7 @@ fn plan_error(from: &str, to: &str, mapping: &str) -> String {
     match schemadiff_plan::plan(&dsl(from), &dsl(to), &m) {
         Ok(p) => panic!(
             "the plan was made, but a declared rename cannot be applied:\n{}",
-            schemadiff_sql::render_sql(
-                &p,
-                &schemadiff_sql::RenderOptions {
-                    from_label: "from".into(),
-                    to_label: "to".into()
-                }
-            )
+            schemadiff_sql::render_sql(&p, &schemadiff_sql::RenderOptions::labels("from", "to"))
         ),
         Err(e) => e.to_string(),
     }
@@ -113,6 +107,7 @@ fn duplicate_key_preflight_reads_the_names_before_the_renames() {
     let opts = schemadiff_sql::RenderOptions {
         from_label: "from".into(),
         to_label: "to".into(),
+        not_managed: None,
     };
     let db = schemadiff_testkit::TestDb::create("regression_preflight");
     let create =

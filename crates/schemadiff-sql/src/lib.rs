@@ -9,13 +9,33 @@ use std::fmt::Write;
 pub use schemadiff_plan::Comment as SqlComment;
 pub use schemadiff_plan::{quote_ident, quote_literal};
 
-/// Labels of the two sides, shown in headers.
+/// Labels of the two sides, shown in headers, and what the plan leaves alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RenderOptions {
     /// Where the plan starts (file, URL without password, `empty`).
     pub from_label: String,
     /// Where it goes.
     pub to_label: String,
+    /// Objects of the sources that schemadiff does not manage (left untouched), one line each.
+    /// `None`: say nothing about them. `Some`: the SQL script lists them in comments at the top
+    /// (when there are any), the JSON plan ends with a `not_managed` array (always, possibly
+    /// empty), the Markdown summary ends with a section (when there are any).
+    pub not_managed: Option<Vec<String>>,
+}
+
+impl RenderOptions {
+    /// Labels only; nothing said about objects not managed.
+    pub fn labels(from: impl Into<String>, to: impl Into<String>) -> RenderOptions {
+        RenderOptions {
+            from_label: from.into(),
+            to_label: to.into(),
+            not_managed: None,
+        }
+    }
+
+    fn notes(&self) -> &[String] {
+        self.not_managed.as_deref().unwrap_or_default()
+    }
 }
 
 fn counts_line(plan: &Plan) -> String {
@@ -60,6 +80,20 @@ impl Script {
 /// The full script: a header, then each batch in `BEGIN` … `COMMIT`, each step with a comment
 /// saying what it does, its details and its hazards. Every comment goes through [`Comment`].
 pub fn render_sql(plan: &Plan, opts: &RenderOptions) -> String {
+    let mut w = Script { out: String::new() };
+    let notes = opts.notes();
+    if !notes.is_empty() {
+        w.note("Objects schemadiff does not manage (left untouched):");
+        for n in notes {
+            w.note(&format!("  {n}"));
+        }
+        w.comment(Comment::empty());
+    }
+    w.out + &script(plan, opts)
+}
+
+/// The script without the list of objects not managed (the Markdown summary lists those itself).
+fn script(plan: &Plan, opts: &RenderOptions) -> String {
     let mut w = Script { out: String::new() };
     w.note(&format!(
         "schemadiff plan: {} -> {}",
@@ -158,6 +192,9 @@ struct JsonPlan<'a> {
     mappings: &'a [schemadiff_plan::ValueMapping],
     batches: Vec<schemadiff_plan::Batch>,
     preflight: &'a [schemadiff_plan::PreflightQuery],
+    /// Written as one line (`["a","b"]`), the layout the plan's JSON has always had here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_managed: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// Steps, hazards, warnings, mappings, batches (statements) and pre-flight queries as JSON.
@@ -177,6 +214,10 @@ pub fn render_json(plan: &Plan, opts: &RenderOptions) -> String {
         mappings: &plan.mappings,
         batches: plan.batches(),
         preflight: &plan.preflight,
+        not_managed: opts
+            .not_managed
+            .as_ref()
+            .map(|n| serde_json::value::to_raw_value(n).expect("a list of strings is valid JSON")),
     };
     serde_json::to_string_pretty(&j)
         .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
@@ -191,6 +232,18 @@ fn md_escape(s: &str) -> String {
 
 /// A summary for a pull-request comment, with the SQL in a collapsible block.
 pub fn render_markdown(plan: &Plan, opts: &RenderOptions) -> String {
+    let mut out = summary(plan, opts);
+    let notes = opts.notes();
+    if !notes.is_empty() {
+        out.push_str("\n**Not managed by schemadiff (left untouched):**\n\n");
+        for n in notes {
+            let _ = writeln!(out, "- {n}");
+        }
+    }
+    out
+}
+
+fn summary(plan: &Plan, opts: &RenderOptions) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -260,7 +313,7 @@ pub fn render_markdown(plan: &Plan, opts: &RenderOptions) -> String {
         }
     }
     out.push_str("\n<details><summary>SQL</summary>\n\n```sql\n");
-    out.push_str(&render_sql(plan, opts));
+    out.push_str(&script(plan, opts));
     out.push_str("```\n\n</details>\n");
     out
 }

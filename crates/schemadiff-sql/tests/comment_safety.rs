@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::Names;
+use common::Resolver;
 use proptest::prelude::*;
 use schemadiff_model::{
     Column, ColumnType, DefaultValue, Enum, Index, IndexColumn, IndexMethod, PrimaryKey,
@@ -130,7 +130,7 @@ fn mapping(c: &Case) -> Mapping {
         let v = &c.labels[i % c.labels.len()];
         text.push_str(&format!("{} = {}\n", toml_str(l), toml_str(v)));
     }
-    Mapping::parse(&text, &Names(vec![])).unwrap_or_else(|e| panic!("mapping file: {e}\n{text}"))
+    Mapping::parse(&text, &Resolver { maps: vec![] }).unwrap_or_else(|e| panic!("mapping file: {e}\n{text}"))
 }
 
 fn quote_ident(s: &str) -> String {
@@ -286,6 +286,7 @@ fn check(c: &Case) -> Result<(), String> {
         &RenderOptions {
             from_label: c.source_label.clone(),
             to_label: c.source_label.clone(),
+            not_managed: None,
         },
     );
     let (a, b) = (

@@ -31,7 +31,13 @@ fn run_case(dir: &Path) -> Result<(), String> {
     let (from, n1) = load(&dir.join("from.prisma"));
     let (to, n2) = load(&dir.join("to.prisma"));
     let mapping = match std::fs::read_to_string(dir.join("mapping.toml")) {
-        Ok(text) => Mapping::parse(&text, &Names(vec![&n2, &n1])).map_err(|e| e.to_string())?,
+        Ok(text) => Mapping::parse(
+            &text,
+            &Resolver {
+                maps: vec![&n2, &n1],
+            },
+        )
+        .map_err(|e| e.to_string())?,
         Err(_) => Mapping::empty(),
     };
     for (label, s) in [("from", &from), ("to", &to)] {

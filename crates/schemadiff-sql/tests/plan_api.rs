@@ -94,7 +94,13 @@ fn preflight_reports_every_legacy_value_and_blocks_on_unmapped_ones() {
     let (v1, n1) = load(&root.join("schemas/v1.2.prisma"));
     let (v2, n2) = load(&root.join("schemas/v2.0.prisma"));
     let text = std::fs::read_to_string(root.join("schemas/v1.2-to-v2.0.toml")).unwrap();
-    let mapping = Mapping::parse(&text, &Names(vec![&n2, &n1])).unwrap();
+    let mapping = Mapping::parse(
+        &text,
+        &Resolver {
+            maps: vec![&n2, &n1],
+        },
+    )
+    .unwrap();
     let db = create_db("preflight", &v1);
     db.execute(&std::fs::read_to_string(root.join("fixtures/seed/legacy-rows.sql")).unwrap());
     db.execute(r#"INSERT INTO "Campaign" ("id", "name", "platform", "status", "tenantId", "updatedAt") VALUES ('c99', 'x', 'myspace', 'active', 't1', now())"#);
@@ -133,11 +139,18 @@ fn json_and_markdown_outputs_of_the_seed_plan() {
     let (v1, n1) = load(&root.join("schemas/v1.2.prisma"));
     let (v2, n2) = load(&root.join("schemas/v2.0.prisma"));
     let text = std::fs::read_to_string(root.join("schemas/v1.2-to-v2.0.toml")).unwrap();
-    let mapping = Mapping::parse(&text, &Names(vec![&n2, &n1])).unwrap();
+    let mapping = Mapping::parse(
+        &text,
+        &Resolver {
+            maps: vec![&n2, &n1],
+        },
+    )
+    .unwrap();
     let plan = schemadiff_plan::plan(&v1, &v2, &mapping).unwrap();
     let opts = schemadiff_sql::RenderOptions {
         from_label: "schemas/v1.2.prisma".into(),
         to_label: "schemas/v2.0.prisma".into(),
+        not_managed: None,
     };
     let json = schemadiff_sql::render_json(&plan, &opts);
     let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");

@@ -21,7 +21,13 @@ const TO: &str = "model Post {\n  id Int @id\n  meta Json?\n  tags Json?\n}\n";
 fn plan_with(mapping: &str) -> (Schema, Plan) {
     let (from, n1) = schema(FROM);
     let (to, n2) = schema(TO);
-    let m = Mapping::parse(mapping, &Names(vec![&n2, &n1])).expect("mapping");
+    let m = Mapping::parse(
+        mapping,
+        &Resolver {
+            maps: vec![&n2, &n1],
+        },
+    )
+    .expect("mapping");
     // Planned for the test server: from PostgreSQL 16 the query has no helper function.
     let options = schemadiff_plan::PlanOptions::for_version(schemadiff_testkit::server_major())
         .expect("supported");

@@ -14,7 +14,13 @@ fn seed() -> (schemadiff_model::Schema, schemadiff_model::Schema, Mapping) {
     let (v2, n2) = load(&root.join("schemas/v2.0.prisma"));
     let text =
         std::fs::read_to_string(root.join("schemas/v1.2-to-v2.0.toml")).expect("mapping file");
-    let mapping = Mapping::parse(&text, &Names(vec![&n2, &n1])).expect("valid mapping");
+    let mapping = Mapping::parse(
+        &text,
+        &Resolver {
+            maps: vec![&n2, &n1],
+        },
+    )
+    .expect("valid mapping");
     (v1, v2, mapping)
 }
 

@@ -6,7 +6,7 @@
 //! shortened in turn, the longer one first, until the name fits in 63 bytes, and a counter
 //! is appended to the label (`_key1`) when the name is already taken.
 
-use schemadiff_model::{MAX_IDENTIFIER_LEN, QualifiedName};
+use schemadiff_model::QualifiedName;
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
 
 /// The database name an identifier denotes.
@@ -44,35 +44,7 @@ pub fn is_qualified(name: &ObjectName) -> bool {
     name.0.len() > 1
 }
 
-/// PostgreSQL's `makeObjectName(name1, name2, label)`.
-pub fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
-    let overhead = label.len() + 1 + usize::from(name2.is_some());
-    let avail = MAX_IDENTIFIER_LEN.saturating_sub(overhead);
-    let mut n1 = name1.len();
-    let mut n2 = name2.map_or(0, str::len);
-    while n1 + n2 > avail {
-        if n1 > n2 {
-            n1 -= 1;
-        } else {
-            n2 -= 1;
-        }
-    }
-    let mut out = clip(name1, n1).to_string();
-    if let Some(n2s) = name2 {
-        out.push('_');
-        out.push_str(clip(n2s, n2));
-    }
-    out.push('_');
-    out.push_str(label);
-    out
-}
-
-fn clip(s: &str, mut n: usize) -> &str {
-    while !s.is_char_boundary(n) {
-        n -= 1;
-    }
-    &s[..n]
-}
+pub use schemadiff_model::make_object_name;
 
 /// A default name `{table}_{cols}_{label}` that `taken` does not reject; on a clash the
 /// label gets a counter (`key1`, `key2`, …) as PostgreSQL does.

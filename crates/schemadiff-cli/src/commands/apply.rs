@@ -12,45 +12,35 @@
 //! the fault tests), it does nothing.
 
 use crate::cli::ApplyArgs;
-use crate::commands::{drift::same_schema, plan as plan_cmd};
+use crate::commands::plan as plan_cmd;
 use crate::output;
-use crate::source::{self, Loaded};
 use anyhow::{Context, bail};
+use schemadiff::{ApplyError, Loaded, same_schema};
 use schemadiff_postgres::{ApplyOptions, ConnectOptions};
 use schemadiff_sql::RenderOptions;
 use std::io::{IsTerminal, Write};
 
 /// Runs the command.
 pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
-    source::set_shadow_db(args.options.shadow_db.clone());
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
     let label = conn.redacted();
     let mut client = schemadiff_postgres::connect(&conn).await?;
     let pause = TestPause::from_env(&client).await?;
-    let mut to = source::load(&args.to, &[])
+    let lo = schemadiff::LoadOptions {
+        shadow_db: args.options.shadow_db.as_deref(),
+        ..output::load_options()
+    };
+    let mut to = schemadiff::load(&args.to, &[], lo)
         .await
         .context("cannot read --to")?;
     // Hold the advisory lock from the first read to the last check, so that a concurrent
     // apply cannot change the database between introspection, pre-flight and apply.
     // Session advisory locks nest: the apply below takes it once more and releases it once.
-    hold_lock(&client, args.wait).await?;
-    let iopts = source::introspect_options(&conn, &source::namespaces(&to.schema));
+    schemadiff::hold_lock(&client, args.wait).await?;
+    let iopts = schemadiff::introspect_options(&conn, &schemadiff::namespaces(&to.schema));
     // Everything up to the confirmation only reads: one READ ONLY transaction.
     let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
-    let current = schemadiff_postgres::introspect(ro.client(), &iopts)
-        .await
-        .with_context(|| format!("while introspecting {label}"))?;
-    schemadiff_postgres::canonicalize_expressions(&ro, &mut to.schema, &current)
-        .await
-        .with_context(|| format!("while comparing default expressions through {label}"))?;
-    let version = schemadiff_postgres::server_version_num(ro.client()).await?;
-    let from = Loaded {
-        label: label.clone(),
-        notes: source::not_managed_notes(&current),
-        schema: current,
-        names: None,
-        server_major: Some(version / 10_000),
-    };
+    let from: Loaded = schemadiff::read_database(&ro, &label, &iopts, Some(&mut to.schema)).await?;
     for n in &from.notes {
         output::warn(n);
     }
@@ -67,6 +57,7 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     let opts = RenderOptions {
         from_label: label.clone(),
         to_label: to.label.clone(),
+        not_managed: None,
     };
     println!("{}", schemadiff_sql::render_sql(&plan, &opts));
     for w in &plan.warnings {
@@ -87,21 +78,7 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         return Ok(1);
     }
 
-    let batches: Vec<schemadiff_postgres::SqlBatch> = plan
-        .batches()
-        .into_iter()
-        .map(|b| schemadiff_postgres::SqlBatch {
-            transactional: b.transactional,
-            statements: b
-                .statements
-                .into_iter()
-                .map(|s| schemadiff_postgres::SqlStatement {
-                    description: s.description,
-                    sql: s.sql,
-                })
-                .collect(),
-        })
-        .collect();
+    let batches = schemadiff::batches(&plan);
     let aopts = ApplyOptions {
         lock_timeout: args.lock_timeout,
         statement_timeout: (!args.statement_timeout.is_zero()).then_some(args.statement_timeout),
@@ -137,61 +114,48 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         }
     };
     // One batch: one transaction, verified before COMMIT. Several batches exist only where
-    // PostgreSQL forbids one transaction (a new enum label must be committed before use), so
-    // they must never be merged.
-    if let [only] = batches.as_slice()
-        && only.transactional
-    {
-        let token = client.cancel_token();
-        let (result, interrupted) = crate::interrupt::run_cancellable(
-            schemadiff_postgres::apply_and_verify_target(
-                &mut client,
-                &batches,
-                &aopts,
-                &iopts,
-                &to.schema,
-                &mut progress,
-                verify,
-            ),
-            schemadiff_postgres::cancel_running(&conn, &token),
-        )
-        .await;
-        if let Some(sig) = interrupted {
-            return Ok(interrupted_one(sig, result.as_ref().err(), &label));
-        }
-        let (report, _) =
-            result.with_context(|| format!("apply to {label} failed; nothing was changed"))?;
-        warn_after_commit(&report);
-        eprintln!(
-            "applied {} statement(s) in one transaction in {:.1} ms: {label} now matches {}",
-            report.statements,
-            report.elapsed.as_secs_f64() * 1000.0,
-            to.label
+    // PostgreSQL forbids one transaction (a new enum label must be committed before use): each
+    // batch commits on its own, so verification can only report, not roll back what earlier
+    // batches did.
+    let one = schemadiff::one_transaction(&batches);
+    if !one {
+        output::warn(
+            "this plan needs more than one transaction; a failure rolls back only the failing batch",
         );
-        return Ok(0);
     }
-    // PostgreSQL forbids one transaction here (see the plan's batch markers): each batch commits
-    // on its own, so verification can only report, not roll back what earlier batches did.
-    output::warn(
-        "this plan needs more than one transaction; a failure rolls back only the failing batch",
-    );
     let transactions = batches.iter().filter(|b| b.transactional).count();
     let all_transactional = batches.iter().all(|b| b.transactional);
+    // SIGINT / SIGTERM while it runs: a cancel request for the running statement, whose
+    // transaction then rolls back; the engine's result says how far it got.
     let token = client.cancel_token();
     let (applied, interrupted) = crate::interrupt::run_cancellable(
-        schemadiff_postgres::apply(&mut client, &batches, &aopts, &mut progress),
+        schemadiff::apply_batches(
+            &mut client,
+            &batches,
+            &aopts,
+            &iopts,
+            &to.schema,
+            &mut progress,
+            verify,
+        ),
         schemadiff_postgres::cancel_running(&conn, &token),
     )
     .await;
     if let Some(sig) = interrupted {
         let state = match &applied {
-            Ok(_) => format!(
+            Ok(_) if one => format!(
+                "the signal came after the COMMIT: the plan is applied and {label} was verified"
+            ),
+            Err(ApplyError::OneTransaction(e)) => {
+                format!("its transaction was rolled back: nothing was changed ({e})")
+            }
+            Ok(_) | Err(ApplyError::ReadBack(..) | ApplyError::Differs(..)) => format!(
                 "every transaction had already been committed ({transactions} of {transactions}); run `schemadiff drift` to check {label}"
             ),
-            Err(e) if committed == 0 && all_transactional => {
+            Err(ApplyError::Batch(e)) if committed == 0 && all_transactional => {
                 format!("nothing was changed ({e})")
             }
-            Err(e) => format!(
+            Err(ApplyError::Batch(e)) => format!(
                 "{committed} of {transactions} transaction(s) committed, the running one was rolled back ({e}); run apply again to finish"
             ),
         };
@@ -202,58 +166,51 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         .ok();
         return Ok(sig.exit_code());
     }
-    let report = applied.with_context(|| {
-        if committed == 0 && all_transactional {
-            format!("apply to {label} failed; nothing was changed")
-        } else {
-            format!(
-                "apply to {label} failed after {committed} of {transactions} transaction(s) \
-                 committed: each transaction is all or nothing; run apply again to finish"
-            )
+    let applied = match applied {
+        Ok(applied) => applied,
+        Err(ApplyError::OneTransaction(e)) => {
+            return Err(anyhow::Error::new(e)
+                .context(format!("apply to {label} failed; nothing was changed")));
         }
-    })?;
+        Err(ApplyError::Batch(e)) => {
+            let why = if committed == 0 && all_transactional {
+                format!("apply to {label} failed; nothing was changed")
+            } else {
+                format!(
+                    "apply to {label} failed after {committed} of {transactions} transaction(s) \
+                     committed: each transaction is all or nothing; run apply again to finish"
+                )
+            };
+            return Err(anyhow::Error::new(e).context(why));
+        }
+        Err(ApplyError::ReadBack(report, e)) => {
+            warn_after_commit(&report);
+            return Err(anyhow::Error::new(e).context(format!(
+                "every transaction was committed, but {label} could not be read back to check \
+                 it; run `schemadiff drift` or apply again"
+            )));
+        }
+        Err(ApplyError::Differs(report, why)) => {
+            warn_after_commit(&report);
+            bail!("{why}");
+        }
+    };
+    let report = applied.report;
     warn_after_commit(&report);
-    let read_back = async {
-        let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
-        let mut after = schemadiff_postgres::introspect(ro.client(), &iopts).await?;
-        schemadiff_postgres::canonicalize_expressions(&ro, &mut after, &to.schema).await?;
-        ro.finish().await?;
-        Ok::<_, schemadiff_postgres::Error>(after)
-    };
-    let after = read_back.await.with_context(|| {
-        format!(
-            "every transaction was committed, but {label} could not be read back to check \
-             it; run `schemadiff drift` or apply again"
-        )
-    })?;
-    if let Err(why) = verify(&after) {
-        bail!("{why}");
+    if applied.one_transaction {
+        eprintln!(
+            "applied {} statement(s) in one transaction in {:.1} ms: {label} now matches {}",
+            report.statements,
+            report.elapsed.as_secs_f64() * 1000.0,
+            to.label
+        );
+    } else {
+        eprintln!(
+            "applied {} statement(s) in {} transaction(s): {label} now matches {}",
+            report.statements, report.transactions, to.label
+        );
     }
-    eprintln!(
-        "applied {} statement(s) in {} transaction(s): {label} now matches {}",
-        report.statements, report.transactions, to.label
-    );
     Ok(0)
-}
-
-/// Says what an interrupted one-transaction apply left behind; returns the exit code.
-fn interrupted_one(
-    sig: crate::interrupt::Interrupt,
-    error: Option<&schemadiff_postgres::Error>,
-    label: &str,
-) -> u8 {
-    let state = match error {
-        Some(e) => format!("its transaction was rolled back: nothing was changed ({e})"),
-        None => format!(
-            "the signal came after the COMMIT: the plan is applied and {label} was verified"
-        ),
-    };
-    output::print_error(
-        &mut std::io::stderr(),
-        &anyhow::anyhow!("apply to {label} interrupted by {sig}: {state}"),
-    )
-    .ok();
-    sig.exit_code()
 }
 
 /// The changes are committed, but the connection failed afterwards (releasing the lock).
@@ -361,30 +318,6 @@ async fn preflight(
         }
     }
     Ok(blockers)
-}
-
-/// Takes the schemadiff advisory lock for this session (waiting with `--wait`, refusing
-/// otherwise). It is released when the connection closes.
-async fn hold_lock(client: &schemadiff_postgres::Client, wait: bool) -> anyhow::Result<()> {
-    let key = schemadiff_postgres::ADVISORY_LOCK_KEY;
-    if wait {
-        schemadiff_postgres::query_text(client, &format!("SELECT pg_advisory_lock({key})")).await?;
-        return Ok(());
-    }
-    let got =
-        schemadiff_postgres::query_text(client, &format!("SELECT pg_try_advisory_lock({key})"))
-            .await?;
-    if got
-        .first()
-        .and_then(|r| r.first())
-        .and_then(|v| v.as_deref())
-        != Some("t")
-    {
-        bail!(
-            "another schemadiff apply holds the lock on this database; retry later or pass --wait"
-        );
-    }
-    Ok(())
 }
 
 fn confirm(label: &str) -> anyhow::Result<bool> {

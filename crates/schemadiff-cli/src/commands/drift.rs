@@ -6,8 +6,7 @@
 
 use crate::cli::{DriftArgs, DriftFormat};
 use crate::output;
-use crate::source;
-use schemadiff_model::Schema;
+use schemadiff::Loaded;
 use schemadiff_plan::Mapping;
 use schemadiff_sql::RenderOptions;
 
@@ -16,10 +15,13 @@ pub const DRIFTED: u8 = 2;
 
 /// Runs the command.
 pub async fn run(args: &DriftArgs) -> anyhow::Result<u8> {
-    source::set_shadow_db(args.shadow_db.clone());
-    let mut target = source::load(&args.schema, &[]).await?;
-    let ns = source::namespaces(&target.schema);
-    let db = source::load_database(args.db.as_deref(), &ns, Some(&mut target.schema)).await?;
+    let lo = schemadiff::LoadOptions {
+        shadow_db: args.shadow_db.as_deref(),
+        ..output::load_options()
+    };
+    let mut target = schemadiff::load(&args.schema, &[], lo).await?;
+    let ns = schemadiff::namespaces(&target.schema);
+    let db = schemadiff::load_database(args.db.as_deref(), &ns, Some(&mut target.schema)).await?;
     let report = compare(&db, &target, args.strict_order)?;
     match args.format {
         DriftFormat::Text => print_text(&report),
@@ -52,21 +54,12 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
-/// True when the managed parts of two schemas are the same (column order and enum label order
-/// are not compared): `schemadiff_diff::same_schema`.
-pub fn same_schema(a: &Schema, b: &Schema) -> bool {
-    schemadiff_diff::same_schema(a, b)
-}
-
 /// Compares a database with a target schema. With `strict_order`, enum labels in another order
 /// are drift; otherwise they are notes.
-pub fn compare(
-    db: &source::Loaded,
-    target: &source::Loaded,
-    strict_order: bool,
-) -> anyhow::Result<Report> {
+pub fn compare(db: &Loaded, target: &Loaded, strict_order: bool) -> anyhow::Result<Report> {
     let order = schemadiff_diff::enum_order_differences(&db.schema, &target.schema);
-    let drifted = !same_schema(&db.schema, &target.schema) || (strict_order && !order.is_empty());
+    let drifted =
+        !schemadiff::same_schema(&db.schema, &target.schema) || (strict_order && !order.is_empty());
     // Printed in the file's column order: column order is not a difference.
     let db_text = schemadiff_dsl::print_schema(&schemadiff_diff::with_columns_ordered_as(
         &db.schema,
@@ -78,7 +71,7 @@ pub fn compare(
         .context_radius(3)
         .header(&format!("database ({})", db.label), &target.label)
         .to_string();
-    let version = crate::commands::plan::target_version(db, target, None)?;
+    let version = schemadiff::target_version(db, target, None)?;
     let plan = schemadiff_plan::plan_with(&db.schema, &target.schema, &Mapping::empty(), &version)?;
     let mut differences: Vec<String> = plan.steps.iter().map(|s| s.description.clone()).collect();
     if drifted && differences.is_empty() {
@@ -102,6 +95,7 @@ pub fn compare(
     let opts = RenderOptions {
         from_label: db.label.clone(),
         to_label: target.label.clone(),
+        not_managed: None,
     };
     let sql = if drifted {
         schemadiff_sql::render_sql(&plan, &opts)
@@ -115,7 +109,7 @@ pub fn compare(
         diff,
         differences,
         sql,
-        not_managed: source::not_managed_notes(&db.schema),
+        not_managed: schemadiff::not_managed_notes(&db.schema),
         notes,
     })
 }

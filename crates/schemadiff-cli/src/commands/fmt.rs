@@ -13,7 +13,7 @@ pub fn run(args: &FmtArgs) -> anyhow::Result<u8> {
     for f in &args.files {
         if f.is_dir() {
             files.extend(
-                crate::schema_folder::schema_files(f)
+                schemadiff::schema_folder::schema_files(f)
                     .with_context(|| format!("cannot read schema folder {}", f.display()))?,
             );
         } else {

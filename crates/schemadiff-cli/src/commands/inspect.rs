@@ -25,7 +25,7 @@ pub async fn run(args: &InspectArgs) -> anyhow::Result<u8> {
         text.push_str(
             "// Objects schemadiff does not manage (not part of this schema, left untouched):\n",
         );
-        for n in crate::source::not_managed_notes(&schema) {
+        for n in schemadiff::not_managed_notes(&schema) {
             output::warn(&n);
             text.push_str(&format!("//   {n}\n"));
         }

@@ -8,7 +8,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<u8> {
     let mut failed = false;
     for file in &args.files {
         // A folder is one multi-file schema; a file is a schema on its own.
-        let sources = crate::schema_folder::read(file)?;
+        let sources = schemadiff::schema_folder::read(file)?;
         let lowered = sources.load();
         if lowered.diagnostics.is_empty() {
             continue;

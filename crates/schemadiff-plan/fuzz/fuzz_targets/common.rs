@@ -1,29 +1,9 @@
-//! Shared by the planner's fuzz targets: mapping keys resolved the way the CLI resolves them,
-//! and every output of a plan produced and checked.
+//! Shared by the planner's fuzz targets: every output of a plan produced and checked. Mapping
+//! keys are resolved by the engine's `Resolver`, the one the CLI uses.
 
-use schemadiff_dsl::NameMap;
-use schemadiff_model::{QualifiedName, Schema};
-use schemadiff_plan::{Mapping, NameResolver, Plan};
+use schemadiff_model::Schema;
+use schemadiff_plan::{Mapping, Plan};
 use schemadiff_sql::RenderOptions;
-
-/// DSL names of the `to` schema, then of the `from` schema, else database names in `public`
-/// (the CLI's rule, see docs/mapping.md).
-pub struct Names<'a>(pub [&'a NameMap; 2]);
-
-impl NameResolver for Names<'_> {
-    fn table(&self, model: &str) -> Option<QualifiedName> {
-        self.0
-            .iter()
-            .find_map(|m| m.table(model).cloned())
-            .or_else(|| Some(QualifiedName::public(model)))
-    }
-    fn column(&self, model: &str, field: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find_map(|m| m.column(model, field).map(str::to_string))
-            .or_else(|| Some(field.to_string()))
-    }
-}
 
 /// Plans `from` → `to`, then renders every format and reads everything `apply` would read.
 /// Checks: the plan is deterministic, the JSON is valid, a plan error has a message.
@@ -41,6 +21,7 @@ pub fn plan_and_render(from: &Schema, to: &Schema, mapping: &Mapping) -> Option<
     let opts = RenderOptions {
         from_label: "from".into(),
         to_label: "to".into(),
+        not_managed: None,
     };
     let sql = schemadiff_sql::render_sql(&plan, &opts);
     assert_eq!(sql, schemadiff_sql::render_sql(&again, &opts));

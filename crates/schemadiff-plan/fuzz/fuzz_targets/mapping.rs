@@ -8,7 +8,8 @@
 #[path = "common.rs"]
 mod common;
 
-use common::{Names, plan_and_render};
+use common::plan_and_render;
+use schemadiff::Resolver;
 use libfuzzer_sys::fuzz_target;
 use schemadiff_dsl::Lowered;
 use schemadiff_plan::Mapping;
@@ -69,7 +70,9 @@ static PAIRS: LazyLock<Vec<(Lowered, Lowered)>> = LazyLock::new(|| {
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     for (from, to) in PAIRS.iter() {
-        let names = Names([&to.names, &from.names]);
+        let names = Resolver {
+            maps: vec![&to.names, &from.names],
+        };
         match Mapping::parse(&text, &names) {
             Ok(mapping) => {
                 let _ = plan_and_render(&from.schema, &to.schema, &mapping);

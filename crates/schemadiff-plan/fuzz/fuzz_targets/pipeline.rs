@@ -10,7 +10,8 @@
 #[path = "common.rs"]
 mod common;
 
-use common::{Names, plan_and_render};
+use common::plan_and_render;
+use schemadiff::Resolver;
 use libfuzzer_sys::fuzz_target;
 use schemadiff_plan::Mapping;
 
@@ -39,7 +40,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let mapping = match mapping {
         None => Mapping::empty(),
-        Some(m) => match Mapping::parse(m, &Names([&to.names, &from.names])) {
+        Some(m) => match Mapping::parse(m, &Resolver {
+            maps: vec![&to.names, &from.names],
+        }) {
             Ok(m) => m,
             Err(_) => return,
         },

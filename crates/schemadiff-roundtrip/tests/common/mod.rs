@@ -2,9 +2,10 @@
 //! rows, then check (a) no drift against `to`, (b) row counts, (c) values (oracle).
 #![allow(dead_code)]
 
+use schemadiff::{Resolver, same_schema as same};
 use schemadiff_dsl::NameMap;
 use schemadiff_model::{QualifiedName, Schema};
-use schemadiff_plan::{Mapping, NameResolver};
+use schemadiff_plan::Mapping;
 use schemadiff_roundtrip::oracle::{self, Cell, Snapshot};
 use schemadiff_sql::{RenderOptions, render_sql};
 use schemadiff_testkit::{TestDb, workspace_root};
@@ -99,27 +100,11 @@ pub struct Failure {
     pub sql: String,
 }
 
-struct Names<'a>(Vec<&'a NameMap>);
-
-impl NameResolver for Names<'_> {
-    fn table(&self, model: &str) -> Option<QualifiedName> {
-        self.0
-            .iter()
-            .find_map(|m| m.table(model).cloned())
-            .or_else(|| Some(QualifiedName::public(model)))
-    }
-    fn column(&self, model: &str, field: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find_map(|m| m.column(model, field).map(str::to_string))
-            .or_else(|| Some(field.to_string()))
-    }
-}
-
 fn opts() -> RenderOptions {
     RenderOptions {
         from_label: "from".into(),
         to_label: "to".into(),
+        not_managed: None,
     }
 }
 
@@ -139,11 +124,6 @@ fn load(label: &str, text: &str) -> Result<(Schema, NameMap), String> {
         ));
     }
     Ok((l.schema, l.names))
-}
-
-/// The check `schemadiff drift` makes (column order and enum label order are not compared).
-fn same(a: &Schema, b: &Schema) -> bool {
-    schemadiff_diff::same_schema(a, b)
 }
 
 fn fail(message: String, sql: &str) -> Failure {
@@ -176,8 +156,13 @@ pub fn run(db: &TestDb, input: &Input, after_apply: Option<&str>) -> Result<Stat
             }
         }
     }
-    let mapping = Mapping::parse(&input.mapping, &Names(vec![&to_names, &from_names]))
-        .map_err(|e| fail(format!("the mapping file is rejected: {e}"), ""))?;
+    let mapping = Mapping::parse(
+        &input.mapping,
+        &Resolver {
+            maps: vec![&to_names, &from_names],
+        },
+    )
+    .map_err(|e| fail(format!("the mapping file is rejected: {e}"), ""))?;
     let plan = schemadiff_plan::plan(&from, &to, &mapping)
         .map_err(|e| fail(format!("plan failed: {e}"), ""))?;
     let sql = render_sql(&plan, &opts());
@@ -249,51 +234,30 @@ pub fn run(db: &TestDb, input: &Input, after_apply: Option<&str>) -> Result<Stat
     })
     .map_err(|e| fail(e, &sql))?;
     if input.via_library {
-        let batches: Vec<schemadiff_postgres::SqlBatch> = plan
-            .batches()
-            .into_iter()
-            .map(|b| schemadiff_postgres::SqlBatch {
-                transactional: b.transactional,
-                statements: b
-                    .statements
-                    .into_iter()
-                    .map(|s| schemadiff_postgres::SqlStatement {
-                        description: s.description,
-                        sql: s.sql,
-                    })
-                    .collect(),
-            })
-            .collect();
+        let batches = schemadiff::batches(&plan);
         let iopts = schemadiff_postgres::IntrospectOptions::for_schemas(vec!["public".into()]);
         rt.block_on(async {
-            let mut client = connect().await?;
+            let mut client = connect().await.map_err(|e| e.to_string())?;
             let aopts = schemadiff_postgres::ApplyOptions::default();
             let target = to.clone();
-            if let [only] = batches.as_slice()
-                && only.transactional
-            {
-                schemadiff_postgres::apply_and_verify_target(
-                    &mut client,
-                    &batches,
-                    &aopts,
-                    &iopts,
-                    &target,
-                    &mut |_| {},
-                    |after| {
-                        if same(after, &target) {
-                            Ok(())
-                        } else {
-                            Err("the result differs from `to` (verification before COMMIT)".into())
-                        }
-                    },
-                )
-                .await
-                .map(|_| ())
-            } else {
-                schemadiff_postgres::apply(&mut client, &batches, &aopts, &mut |_| {})
-                    .await
-                    .map(|_| ())
-            }
+            schemadiff::apply_batches(
+                &mut client,
+                &batches,
+                &aopts,
+                &iopts,
+                &target,
+                &mut |_| {},
+                |after| {
+                    if same(after, &target) {
+                        Ok(())
+                    } else {
+                        Err("the result differs from `to` (verification)".into())
+                    }
+                },
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
         })
         .map_err(|e| {
             fail(

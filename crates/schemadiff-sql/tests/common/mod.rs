@@ -1,10 +1,10 @@
-//! Shared helpers of the planner's integration tests: load DSL files, resolve mapping keys,
-//! plan, render and run scripts on a throwaway database.
+//! Shared helpers of the planner's integration tests: load DSL files, plan, render and run
+//! scripts on a throwaway database (mapping keys are resolved by the engine's `Resolver`).
 #![allow(dead_code)]
 
 use schemadiff_dsl::NameMap;
-use schemadiff_model::{QualifiedName, Schema};
-use schemadiff_plan::{Mapping, NameResolver, Plan, PlanOptions};
+use schemadiff_model::Schema;
+use schemadiff_plan::{Mapping, Plan, PlanOptions};
 use schemadiff_sql::{RenderOptions, render_sql};
 use schemadiff_testkit::TestDb;
 use std::path::Path;
@@ -17,23 +17,9 @@ pub fn load(path: &Path) -> (Schema, NameMap) {
     (l.schema, l.names)
 }
 
-/// Resolves mapping keys with the DSL names of the given maps, else takes them as database names.
-pub struct Names<'a>(pub Vec<&'a NameMap>);
-
-impl NameResolver for Names<'_> {
-    fn table(&self, model: &str) -> Option<QualifiedName> {
-        self.0
-            .iter()
-            .find_map(|m| m.table(model).cloned())
-            .or_else(|| Some(QualifiedName::public(model)))
-    }
-    fn column(&self, model: &str, field: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find_map(|m| m.column(model, field).map(str::to_string))
-            .or_else(|| Some(field.to_string()))
-    }
-}
+/// Resolves mapping keys as the command line does (the engine's one resolver).
+#[allow(unused_imports)] // not every test binary resolves mapping keys
+pub use schemadiff::Resolver;
 
 /// Plans (for the default version: the one snapshots are taken for) and renders the script.
 pub fn script(from: &Schema, to: &Schema, mapping: &Mapping) -> (Plan, String) {
@@ -63,6 +49,7 @@ pub fn opts() -> RenderOptions {
     RenderOptions {
         from_label: "from".into(),
         to_label: "to".into(),
+        not_managed: None,
     }
 }
 

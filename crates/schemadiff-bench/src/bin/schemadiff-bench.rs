@@ -1,6 +1,7 @@
 //! Benchmarks for schemadiff (not a test: it reports figures, it does not assert speed).
 //!
-//! `cargo run --release -p schemadiff-cli --bin schemadiff-bench` reports:
+//! `cargo build --release -p schemadiff-cli && cargo run --release -p schemadiff-bench --bin schemadiff-bench`
+//! reports:
 //! - the seed plan (v1.2 → v2.0 with its mapping file) in-process, median of many runs;
 //! - the seed plan as a whole `schemadiff plan` process, median of many runs;
 //! - parse + diff + plan + render of generated schemas with 1k and 10k models × 20 fields,
@@ -8,7 +9,8 @@
 //!
 //! Targets (docs/performance.md): seed plan under 10 ms as a whole process; 10k models under 1 s.
 
-use std::path::{Path, PathBuf};
+use schemadiff_bench::{SEED_PLAN_ARGS, median, ms, seed_mapping, sibling_binary, workspace_root};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -59,57 +61,23 @@ fn main() {
     }
 }
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .and_then(Path::parent)
-        .expect("workspace root")
-        .to_path_buf()
-}
-
-fn sibling_binary(name: &str) -> PathBuf {
-    let me = std::env::current_exe().expect("current exe");
-    let p = me.with_file_name(name);
-    assert!(
-        p.exists(),
-        "{} not found: build it first (cargo build --release -p schemadiff-cli)",
-        p.display()
-    );
-    p
-}
-
 fn time(f: impl FnOnce()) -> Duration {
     let t = Instant::now();
     f();
     t.elapsed()
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
 fn seed_plan_in_process(root: &Path) {
     let read = |p: &str| std::fs::read_to_string(root.join(p)).expect("seed file");
-    let (a, b, m) = (
-        read("schemas/v1.2.prisma"),
-        read("schemas/v2.0.prisma"),
-        read("schemas/v1.2-to-v2.0.toml"),
-    );
+    let (a, b) = (read("schemas/v1.2.prisma"), read("schemas/v2.0.prisma"));
     let from = schemadiff_dsl::load("v1.2.prisma", &a);
     let to = schemadiff_dsl::load("v2.0.prisma", &b);
-    let resolver = schemadiff_cli::source::Resolver {
-        maps: vec![&to.names, &from.names],
-    };
-    let mapping = schemadiff_plan::Mapping::parse(&m, &resolver).expect("mapping");
+    let mapping = seed_mapping(&from, &to);
     let plan = schemadiff_plan::plan(&from.schema, &to.schema, &mapping).expect("plan");
     let opts = schemadiff_sql::RenderOptions {
         from_label: "v1.2".into(),
         to_label: "v2.0".into(),
+        not_managed: None,
     };
     let sql = schemadiff_sql::render_sql(&plan, &opts);
     assert!(!sql.is_empty());
@@ -118,15 +86,7 @@ fn seed_plan_in_process(root: &Path) {
 fn seed_plan_process(bin: &Path, root: &Path) {
     let out = Command::new(bin)
         .current_dir(root)
-        .args([
-            "plan",
-            "--from",
-            "schemas/v1.2.prisma",
-            "--to",
-            "schemas/v2.0.prisma",
-            "--map",
-            "schemas/v1.2-to-v2.0.toml",
-        ])
+        .args(SEED_PLAN_ARGS)
         .output()
         .expect("run schemadiff");
     assert!(
@@ -201,6 +161,7 @@ fn generated_case(models: usize) {
     let opts = schemadiff_sql::RenderOptions {
         from_label: "from".into(),
         to_label: "to".into(),
+        not_managed: None,
     };
     let sql = schemadiff_sql::render_sql(&plan, &opts);
     let rendered = t.elapsed();

@@ -3,11 +3,12 @@
 //! speed.
 //!
 //! ```sh
-//! cargo run --release -p schemadiff-cli --bin schemadiff-bench-upgrade -- [--campaigns 1000000] [--runs 3] [--no-prisma]
+//! cargo build --release -p schemadiff-cli
+//! cargo run --release -p schemadiff-bench --bin schemadiff-bench-upgrade -- [--campaigns 1000000] [--runs 3] [--no-prisma]
 //! ```
 //!
-//! Server: `SCHEMADIFF_BENCH_DATABASE_URL`, else `SCHEMADIFF_TEST_DATABASE_URL`, else
-//! `postgres://postgres@127.0.0.1:5432/postgres` (a role allowed to create databases). It creates
+//! Server: `SCHEMADIFF_BENCH_DATABASE_URL`, else the test server (`SCHEMADIFF_TEST_DATABASE_URL`,
+//! else `postgres://postgres@127.0.0.1:5432/postgres`; a role allowed to create databases). It creates
 //! `sdbench_<pid>_*` databases and drops them.
 //!
 //! 1. A v1.2 database (built from schemas/v1.2.prisma by schemadiff's own plan from `empty`)
@@ -30,7 +31,7 @@
 //! 4. Prisma 6.19.3's `migrate diff` (../shared/tools/prisma-diff.sh): plan latency process to
 //!    process against `schemadiff plan`, and what its SQL does to the same legacy database.
 
-use std::path::{Path, PathBuf};
+use schemadiff_bench::{SEED_PLAN_ARGS, median, read, seed_mapping, server_url, workspace_root};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -73,12 +74,6 @@ fn parse_args() -> Args {
         "need --runs >= 1 and --campaigns >= 100"
     );
     a
-}
-
-fn server_url() -> String {
-    std::env::var("SCHEMADIFF_BENCH_DATABASE_URL")
-        .or_else(|_| std::env::var("SCHEMADIFF_TEST_DATABASE_URL"))
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
 }
 
 fn with_db(url: &str, db: &str) -> String {
@@ -132,25 +127,8 @@ fn statements(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .and_then(Path::parent)
-        .expect("workspace root")
-        .to_path_buf()
-}
-
-fn read(p: &str) -> String {
-    std::fs::read_to_string(root().join(p)).unwrap_or_else(|e| panic!("{p}: {e}"))
-}
-
 fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }
 
 /// The seed plan (v1.2 → v2.0 with its mapping file) and the plan that builds v1.2 from nothing,
@@ -159,11 +137,7 @@ fn plans(pg_version: u32) -> (schemadiff_plan::Plan, schemadiff_plan::Plan) {
     let opts = schemadiff_plan::PlanOptions { pg_version };
     let from = schemadiff_dsl::load("schemas/v1.2.prisma", &read("schemas/v1.2.prisma"));
     let to = schemadiff_dsl::load("schemas/v2.0.prisma", &read("schemas/v2.0.prisma"));
-    let resolver = schemadiff_cli::source::Resolver {
-        maps: vec![&to.names, &from.names],
-    };
-    let mapping = schemadiff_plan::Mapping::parse(&read("schemas/v1.2-to-v2.0.toml"), &resolver)
-        .expect("mapping file");
+    let mapping = seed_mapping(&from, &to);
     let upgrade =
         schemadiff_plan::plan_with(&from.schema, &to.schema, &mapping, &opts).expect("seed plan");
     let build = schemadiff_plan::plan_with(
@@ -513,7 +487,7 @@ fn time_process(cmd: &mut Command) -> Result<(Duration, Vec<u8>), String> {
 }
 
 async fn prisma(bench: &mut Bench) -> Result<(), String> {
-    let root = root();
+    let root = workspace_root();
     let script = root.join("../shared/tools/prisma-diff.sh");
     if !script.exists() {
         println!("\nPrisma: {} not found; skipped", script.display());
@@ -542,15 +516,7 @@ async fn prisma(bench: &mut Bench) -> Result<(), String> {
     let mut ts = vec![];
     for _ in 0..50 {
         let mut c = Command::new(&sd);
-        c.current_dir(&root).args([
-            "plan",
-            "--from",
-            "schemas/v1.2.prisma",
-            "--to",
-            "schemas/v2.0.prisma",
-            "--map",
-            "schemas/v1.2-to-v2.0.toml",
-        ]);
+        c.current_dir(&root).args(SEED_PLAN_ARGS);
         ts.push(
             time_process(&mut c)
                 .map_err(|e| format!("schemadiff plan: {e}"))?

@@ -1,12 +1,46 @@
 //! SOURCE arguments: where a schema comes from.
 //!
 //! A SOURCE is `empty`, a `postgres://` / `postgresql://` URL, a `.sql` file or a directory of SQL
-//! migration scripts, or a schema file in the DSL. Each is read into the same model.
+//! migration scripts, or a schema file in the DSL or a folder of them ([`crate::schema_folder`]).
+//! Each is read into the same model. A database is read in one READ ONLY transaction; SQL
+//! migrations are read offline, or replayed on a shadow server ([`LoadOptions::shadow_db`]).
+//!
+//! What the user must see besides the result (DSL diagnostics, SQL statements that could not be
+//! read) goes to the [`LoadOptions::report`] callback, already rendered; the engine never
+//! prints.
 
-use crate::output;
-use anyhow::{Context, bail};
+#[cfg(any(feature = "db", feature = "sqlfile"))]
+use anyhow::Context;
+use anyhow::bail;
 use schemadiff_model::{QualifiedName, Schema};
 use std::path::{Path, PathBuf};
+
+/// How to load: whether diagnostics are coloured, where rendered reports go, and where SQL
+/// migrations are replayed.
+#[derive(Clone, Copy)]
+pub struct LoadOptions<'a> {
+    /// Colour the rendered diagnostics (ANSI escapes).
+    pub color: bool,
+    /// Receives rendered text meant for the user (it ends with a newline), in order.
+    pub report: &'a dyn Fn(&str),
+    /// A server on which SQL migration sources are replayed into a scratch (shadow) database,
+    /// created and always dropped, then introspected (`--shadow-db URL`); `None` reads them
+    /// with the offline reader.
+    pub shadow_db: Option<&'a str>,
+}
+
+fn ignore(_: &str) {}
+
+impl Default for LoadOptions<'_> {
+    /// No colour; reports are dropped (an error still says what failed).
+    fn default() -> Self {
+        LoadOptions {
+            color: false,
+            report: &ignore,
+            shadow_db: None,
+        }
+    }
+}
 
 /// What a SOURCE argument names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,9 +88,9 @@ pub struct Loaded {
     pub server_major: Option<u32>,
 }
 
-/// Reads a DSL file or a folder of them (a multi-file schema); prints its diagnostics and
-/// fails when it has errors.
-pub fn load_dsl(path: &Path) -> anyhow::Result<Loaded> {
+/// Reads a DSL file or a folder of them (a multi-file schema, [`crate::schema_folder`]);
+/// reports its diagnostics and fails when it has errors.
+pub fn load_dsl(path: &Path, lo: LoadOptions<'_>) -> anyhow::Result<Loaded> {
     let label = path.display().to_string();
     let sources = crate::schema_folder::read(path)?;
     let lowered = sources.load();
@@ -66,10 +100,7 @@ pub fn load_dsl(path: &Path) -> anyhow::Result<Loaded> {
         .filter(|d| d.severity == schemadiff_dsl::Severity::Error)
         .count();
     if !lowered.diagnostics.is_empty() {
-        eprint!(
-            "{}",
-            sources.render(&lowered.diagnostics, output::stderr_color())
-        );
+        (lo.report)(&sources.render(&lowered.diagnostics, lo.color));
     }
     if errors > 0 {
         bail!(
@@ -93,7 +124,7 @@ pub fn load_dsl(path: &Path) -> anyhow::Result<Loaded> {
 
 /// Reads any SOURCE. A database is introspected in the namespaces its URL names (default
 /// `public`) plus `also` (the namespaces the other side of a comparison uses).
-pub async fn load(arg: &str, also: &[String]) -> anyhow::Result<Loaded> {
+pub async fn load(arg: &str, also: &[String], lo: LoadOptions<'_>) -> anyhow::Result<Loaded> {
     match classify(arg) {
         SourceKind::Empty => Ok(Loaded {
             label: "empty".into(),
@@ -102,35 +133,55 @@ pub async fn load(arg: &str, also: &[String]) -> anyhow::Result<Loaded> {
             notes: Vec::new(),
             server_major: None,
         }),
-        SourceKind::Dsl(p) => load_dsl(&p),
-        SourceKind::Sql(p) => match shadow_db() {
-            Some(url) => load_sql_shadow(&p, &url, also).await,
-            None => load_sql(&p),
-        },
+        SourceKind::Dsl(p) => load_dsl(&p, lo),
+        #[cfg(all(feature = "sqlfile", feature = "db"))]
+        SourceKind::Sql(p) if lo.shadow_db.is_some() => {
+            load_sql_shadow(&p, lo.shadow_db.unwrap_or_default(), also).await
+        }
+        #[cfg(not(all(feature = "sqlfile", feature = "db")))]
+        SourceKind::Sql(_) if lo.shadow_db.is_some() => {
+            bail!("{arg}: --shadow-db needs the `sqlfile` and `db` features")
+        }
+        #[cfg(feature = "sqlfile")]
+        SourceKind::Sql(p) => load_sql(&p, lo),
+        #[cfg(not(feature = "sqlfile"))]
+        SourceKind::Sql(_) => bail!("{arg}: reading SQL migrations needs the `sqlfile` feature"),
+        #[cfg(feature = "db")]
         SourceKind::Database(url) => load_database(Some(&url), also, None).await,
+        #[cfg(not(feature = "db"))]
+        SourceKind::Database(_) => {
+            let _ = also;
+            bail!("reading a database needs the `db` feature")
+        }
     }
 }
 
 /// Reads two SOURCEs for a comparison: files first, so that a database side is introspected in
 /// every namespace the file side uses; a file side compared with a database has its default
 /// expressions put in the form that database stores them in (on the same connection).
-pub async fn load_pair(from: &str, to: &str) -> anyhow::Result<(Loaded, Loaded)> {
+pub async fn load_pair(
+    from: &str,
+    to: &str,
+    lo: LoadOptions<'_>,
+) -> anyhow::Result<(Loaded, Loaded)> {
     use anyhow::Context as _;
     let db_url = |a: &str| match classify(a) {
         SourceKind::Database(url) => Some(url),
         _ => None,
     };
     match (db_url(from), db_url(to)) {
+        #[cfg(feature = "db")]
         (Some(url), None) => {
-            let mut to = load(to, &[]).await.context("cannot read --to")?;
+            let mut to = load(to, &[], lo).await.context("cannot read --to")?;
             let ns = namespaces(&to.schema);
             let from = load_database(Some(&url), &ns, Some(&mut to.schema))
                 .await
                 .context("cannot read --from")?;
             Ok((from, to))
         }
+        #[cfg(feature = "db")]
         (None, Some(url)) => {
-            let mut from = load(from, &[]).await.context("cannot read --from")?;
+            let mut from = load(from, &[], lo).await.context("cannot read --from")?;
             let ns = namespaces(&from.schema);
             let to = load_database(Some(&url), &ns, Some(&mut from.schema))
                 .await
@@ -138,8 +189,8 @@ pub async fn load_pair(from: &str, to: &str) -> anyhow::Result<(Loaded, Loaded)>
             Ok((from, to))
         }
         _ => {
-            let from = load(from, &[]).await.context("cannot read --from")?;
-            let to = load(to, &namespaces(&from.schema))
+            let from = load(from, &[], lo).await.context("cannot read --from")?;
+            let to = load(to, &namespaces(&from.schema), lo)
                 .await
                 .context("cannot read --to")?;
             Ok((from, to))
@@ -160,6 +211,7 @@ pub fn namespaces(schema: &Schema) -> Vec<String> {
     out
 }
 
+#[cfg(feature = "db")]
 /// Introspection options: the URL's namespaces plus `also`, deduplicated.
 pub fn introspect_options(
     opts: &schemadiff_postgres::ConnectOptions,
@@ -174,21 +226,10 @@ pub fn introspect_options(
     schemadiff_postgres::IntrospectOptions::for_schemas(schemas)
 }
 
-static SHADOW_DB: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-
-/// Sets the server on which SQL migration sources are replayed (`--shadow-db URL`) for the
-/// rest of the command; `None` reads them offline.
-pub fn set_shadow_db(url: Option<String>) {
-    *SHADOW_DB.lock().unwrap_or_else(|e| e.into_inner()) = url;
-}
-
-fn shadow_db() -> Option<String> {
-    SHADOW_DB.lock().unwrap_or_else(|e| e.into_inner()).clone()
-}
-
-/// Reads SQL migrations by replaying them into a scratch database on the `--shadow-db` server
-/// (created and always dropped by `schemadiff_postgres::replay_migrations`), then introspecting
-/// it in `public` plus `also`.
+#[cfg(all(feature = "sqlfile", feature = "db"))]
+/// Reads SQL migrations by replaying them into a scratch database on the shadow server
+/// ([`LoadOptions::shadow_db`]; created and always dropped by
+/// `schemadiff_postgres::replay_migrations`), then introspecting it in `public` plus `also`.
 async fn load_sql_shadow(path: &Path, url: &str, also: &[String]) -> anyhow::Result<Loaded> {
     let label = path.display().to_string();
     let files = schemadiff_sqlfile::migration_scripts(path)
@@ -219,7 +260,8 @@ async fn load_sql_shadow(path: &Path, url: &str, also: &[String]) -> anyhow::Res
     })
 }
 
-fn load_sql(path: &Path) -> anyhow::Result<Loaded> {
+#[cfg(feature = "sqlfile")]
+fn load_sql(path: &Path, lo: LoadOptions<'_>) -> anyhow::Result<Loaded> {
     let label = path.display().to_string();
     let loaded = schemadiff_sqlfile::load_path(path)
         .with_context(|| format!("cannot read SQL migrations {label}"))?;
@@ -240,7 +282,7 @@ fn load_sql(path: &Path) -> anyhow::Result<Loaded> {
     }
     if errors > 0 {
         for n in &notes {
-            eprintln!("{n}");
+            (lo.report)(&format!("{n}\n"));
         }
         bail!(
             "{label}: {errors} statement(s) could not be read; the schema they produce is unknown"
@@ -256,11 +298,9 @@ fn load_sql(path: &Path) -> anyhow::Result<Loaded> {
     })
 }
 
+#[cfg(feature = "db")]
 /// Reads a live database (URL argument, else `DATABASE_URL`, else `.env`), in the namespaces
-/// of its URL plus `also`. When `file_side` is given (the schema from a file it is compared
-/// with), that schema's `dbgenerated` expressions that this server says are the same as the
-/// stored ones take the stored text, so that the comparison shows real differences only.
-/// Everything runs in one READ ONLY transaction.
+/// of its URL plus `also`, in one READ ONLY transaction ([`read_database`]).
 pub async fn load_database(
     url: Option<&str>,
     also: &[String],
@@ -272,11 +312,29 @@ pub async fn load_database(
     let iopts = introspect_options(&opts, also);
     // Read-only: every statement runs inside a READ ONLY transaction, one per round trip.
     let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
-    let schema = schemadiff_postgres::introspect(ro.client(), &iopts)
+    let loaded = read_database(&ro, &label, &iopts, file_side).await?;
+    ro.finish().await?;
+    Ok(loaded)
+}
+
+#[cfg(feature = "db")]
+/// Reads the database inside `ro`, a READ ONLY transaction the caller began and finishes (so
+/// that `apply` can run its pre-flight in the same one): introspected with `iopts`, labelled
+/// `label` (a URL without its password). When `file_side` is given (the schema from a file it
+/// is compared with), that schema's `dbgenerated` expressions that this server says are the
+/// same as the stored ones take the stored text, so that the comparison shows real differences
+/// only.
+pub async fn read_database(
+    ro: &schemadiff_postgres::ReadOnly<'_>,
+    label: &str,
+    iopts: &schemadiff_postgres::IntrospectOptions,
+    file_side: Option<&mut Schema>,
+) -> anyhow::Result<Loaded> {
+    let schema = schemadiff_postgres::introspect(ro.client(), iopts)
         .await
         .with_context(|| format!("while introspecting {label}"))?;
     if let Some(file_schema) = file_side {
-        schemadiff_postgres::canonicalize_expressions(&ro, file_schema, &schema)
+        schemadiff_postgres::canonicalize_expressions(ro, file_schema, &schema)
             .await
             .with_context(|| format!("while comparing default expressions through {label}"))?;
     }
@@ -284,9 +342,8 @@ pub async fn load_database(
     let version = schemadiff_postgres::server_version_num(ro.client())
         .await
         .with_context(|| format!("while reading the server version of {label}"))?;
-    ro.finish().await?;
     Ok(Loaded {
-        label,
+        label: label.to_string(),
         schema,
         names: None,
         notes,
