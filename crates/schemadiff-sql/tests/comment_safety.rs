@@ -130,7 +130,8 @@ fn mapping(c: &Case) -> Mapping {
         let v = &c.labels[i % c.labels.len()];
         text.push_str(&format!("{} = {}\n", toml_str(l), toml_str(v)));
     }
-    Mapping::parse(&text, &Resolver { maps: vec![] }).unwrap_or_else(|e| panic!("mapping file: {e}\n{text}"))
+    Mapping::parse(&text, &Resolver { maps: vec![] })
+        .unwrap_or_else(|e| panic!("mapping file: {e}\n{text}"))
 }
 
 fn quote_ident(s: &str) -> String {

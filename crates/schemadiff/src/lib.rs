@@ -95,7 +95,8 @@ pub mod source;
 
 #[cfg(feature = "db")]
 pub use apply::{Applied, ApplyError, apply_batches, batches, hold_lock, one_transaction};
-pub use plan::{make_plan, parse_mapping, same_schema, target_version};
+pub use plan::{change_summaries, make_plan, parse_mapping, same_schema, target_version};
+pub use schemadiff_diff::{enum_order_differences, with_columns_ordered_as};
 pub use source::{
     LoadOptions, Loaded, Resolver, SourceKind, classify, load, load_dsl, load_pair, namespaces,
     not_managed_notes,

@@ -74,3 +74,13 @@ pub fn target_version(
 pub fn same_schema(a: &Schema, b: &Schema) -> bool {
     schemadiff_diff::same_schema(a, b)
 }
+
+/// One line per change from `a` to `b`, as the diff names it: what to print when two schemas
+/// differ but a plan has no step to show for it (never an empty list after "differs").
+pub fn change_summaries(a: &Schema, b: &Schema) -> Vec<String> {
+    schemadiff_diff::diff(a, b, &schemadiff_diff::Renames::none())
+        .changes
+        .iter()
+        .map(|c| c.summary())
+        .collect()
+}

@@ -277,11 +277,7 @@ fn describe_drift(after: &schemadiff_model::Schema, target: &schemadiff_model::S
             let mut items: Vec<String> = p.steps.iter().map(|s| s.description.clone()).collect();
             if items.is_empty() {
                 // Never an empty list after the colon: name the changes themselves.
-                items = schemadiff_diff::diff(after, target, &schemadiff_diff::Renames::none())
-                    .changes
-                    .iter()
-                    .map(|c| c.summary())
-                    .collect();
+                items = schemadiff::change_summaries(after, target);
             }
             format!(
                 "after the plan the database still differs from the target: {}",

@@ -57,11 +57,11 @@ pub struct Report {
 /// Compares a database with a target schema. With `strict_order`, enum labels in another order
 /// are drift; otherwise they are notes.
 pub fn compare(db: &Loaded, target: &Loaded, strict_order: bool) -> anyhow::Result<Report> {
-    let order = schemadiff_diff::enum_order_differences(&db.schema, &target.schema);
+    let order = schemadiff::enum_order_differences(&db.schema, &target.schema);
     let drifted =
         !schemadiff::same_schema(&db.schema, &target.schema) || (strict_order && !order.is_empty());
     // Printed in the file's column order: column order is not a difference.
-    let db_text = schemadiff_dsl::print_schema(&schemadiff_diff::with_columns_ordered_as(
+    let db_text = schemadiff_dsl::print_schema(&schemadiff::with_columns_ordered_as(
         &db.schema,
         &target.schema,
     ));
@@ -76,15 +76,7 @@ pub fn compare(db: &Loaded, target: &Loaded, strict_order: bool) -> anyhow::Resu
     let mut differences: Vec<String> = plan.steps.iter().map(|s| s.description.clone()).collect();
     if drifted && differences.is_empty() {
         // Never "drifted" without saying what differs.
-        differences = schemadiff_diff::diff(
-            &db.schema,
-            &target.schema,
-            &schemadiff_diff::Renames::none(),
-        )
-        .changes
-        .iter()
-        .map(|c| c.summary())
-        .collect();
+        differences = schemadiff::change_summaries(&db.schema, &target.schema);
     }
     let notes = if strict_order {
         differences.extend(order);
