@@ -302,7 +302,7 @@ fn check_unused(ctx: &Ctx) -> Result<(), PlanError> {
             return Err(PlanError::UnusedMapping {
                 path: format!("fill.{}.{}", key.0, key.1),
                 message: format!(
-                    "column {}.{} does not become required in this plan, so the fill value would be ignored",
+                    "column {}.{} does not become required in this plan (nor is it added as a required column without a default), so the fill value would be ignored",
                     key.0, key.1
                 ),
             });
