@@ -352,3 +352,25 @@ fn prisma_migrations_table_is_ignored() {
         Some("1")
     );
 }
+
+/// A table renamed after its unique index was made, the index made again under the new name (as
+/// a project's migrations do): the old copy repeats an index the schema keeps. It is not drift,
+/// and `apply` neither drops it nor finds anything to do; a copy that differs is still drift.
+#[test]
+fn a_redundant_copy_of_a_kept_index_is_not_drift() {
+    let db = database_from("redundant_idx", ITEMS);
+    db.execute(r#"CREATE UNIQUE INDEX "OldItem_name_key" ON "Item" ("name")"#);
+    let drift = schemadiff(&["drift", "--schema", ITEMS, "--db", &db.url]).expect_code(0);
+    assert!(drift.stdout.contains("no drift"), "{}", drift.stdout);
+    let again = schemadiff(&["apply", "--db", &db.url, "--to", ITEMS, "--yes"]).expect_code(0);
+    assert!(again.stderr.contains("nothing to do"), "{}", again.stderr);
+    assert_eq!(
+        db.rows("SELECT count(*) FROM pg_indexes WHERE indexname = 'OldItem_name_key'")[0][0]
+            .as_deref(),
+        Some("1")
+    );
+    // Not a copy: a non-unique index on the same column is drift (dropped by a plan).
+    db.execute(r#"CREATE INDEX "Other_name_idx" ON "Item" ("name")"#);
+    let drift = schemadiff(&["drift", "--schema", ITEMS, "--db", &db.url]).expect_code(2);
+    assert!(drift.stdout.contains("Other_name_idx"), "{}", drift.stdout);
+}
