@@ -374,3 +374,28 @@ fn a_redundant_copy_of_a_kept_index_is_not_drift() {
     let drift = schemadiff(&["drift", "--schema", ITEMS, "--db", &db.url]).expect_code(2);
     assert!(drift.stdout.contains("Other_name_idx"), "{}", drift.stdout);
 }
+
+/// `@default(dbgenerated())` without an expression: no default is created, and whatever
+/// default the database holds (set by a hand-written migration) is neither drift nor dropped.
+#[test]
+fn a_default_left_to_the_database_is_not_drift() {
+    let schema = "crates/schemadiff-cli/tests/drift/unmanaged-default.prisma";
+    let created = schemadiff(&["plan", "--from", "empty", "--to", schema]).expect_code(0);
+    assert!(!created.stdout.contains("DEFAULT"), "{}", created.stdout);
+    let db = database_from("unmanaged_default", schema);
+    let drift = schemadiff(&["drift", "--schema", schema, "--db", &db.url]).expect_code(0);
+    assert!(drift.stdout.contains("no drift"), "{}", drift.stdout);
+    db.execute(r#"ALTER TABLE "Item" ALTER COLUMN "sys_id" SET DEFAULT md5(random()::text)"#);
+    let drift = schemadiff(&["drift", "--schema", schema, "--db", &db.url]).expect_code(0);
+    assert!(drift.stdout.contains("no drift"), "{}", drift.stdout);
+    let again = schemadiff(&["apply", "--db", &db.url, "--to", schema, "--yes"]).expect_code(0);
+    assert!(again.stderr.contains("nothing to do"), "{}", again.stderr);
+    let kept = db.rows(
+        "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef \
+         WHERE adrelid = '\"Item\"'::regclass",
+    );
+    assert_eq!(kept.len(), 1, "the database's default is kept");
+    // Another column of the same table still drifts as usual.
+    db.execute(r#"ALTER TABLE "Item" ALTER COLUMN "sys_id" SET NOT NULL"#);
+    schemadiff(&["drift", "--schema", schema, "--db", &db.url]).expect_code(2);
+}

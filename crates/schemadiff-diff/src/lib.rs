@@ -345,7 +345,15 @@ pub fn same_column(a: &Column, b: &Column) -> bool {
     a.name == b.name
         && a.ty == b.ty
         && (a.nullable == b.nullable || list)
-        && (a.default == b.default || (a.ty.is_json() && same_json_default(&a.default, &b.default)))
+        && (a.default == b.default
+            || unmanaged(&a.default)
+            || unmanaged(&b.default)
+            || (a.ty.is_json() && same_json_default(&a.default, &b.default)))
+}
+
+/// `dbgenerated()` without an expression: any default of the database is the same.
+fn unmanaged(d: &Option<DefaultValue>) -> bool {
+    matches!(d, Some(DefaultValue::Unmanaged))
 }
 
 fn same_json_default(a: &Option<DefaultValue>, b: &Option<DefaultValue>) -> bool {

@@ -572,6 +572,7 @@ fn default_text(ctx: &Ctx<'_>, ty: &ColumnType, d: &DefaultValue) -> String {
         DefaultValue::Now => "now()".into(),
         DefaultValue::Autoincrement => "autoincrement()".into(),
         DefaultValue::Expression(e) => format!("dbgenerated(\"{}\")", escape(e)),
+        DefaultValue::Unmanaged => "dbgenerated()".into(),
         DefaultValue::List(items) => {
             let inner = match ty {
                 ColumnType::Array(i) => i.as_ref(),

@@ -60,7 +60,7 @@ pub(crate) fn alter_table_step(
     let mut post = Vec::new();
     for c in &a.adds {
         let key = (table.clone(), c.name.clone());
-        let fill = if !c.nullable && c.default.is_none() {
+        let fill = if !c.nullable && no_default(c) {
             ctx.mapping.fills.get(&key).cloned()
         } else {
             None
@@ -87,7 +87,7 @@ pub(crate) fn alter_table_step(
             }
             None => {
                 acc.subs.push(format!("ADD COLUMN {}", column_def(c)));
-                if !c.nullable && c.default.is_none() {
+                if !c.nullable && no_default(c) {
                     acc.hazards.push(RawHazard::new(
                         "set-not-null-on-existing-data",
                         format!(
@@ -174,6 +174,11 @@ pub(crate) fn alter_table_step(
     s.details = acc.details;
     ctx.push(s, meta, acc.hazards);
     Ok(())
+}
+
+/// No default fills existing rows (none, or `dbgenerated()` without an expression).
+fn no_default(c: &Column) -> bool {
+    matches!(c.default, None | Some(DefaultValue::Unmanaged))
 }
 
 /// The mapping-file text that fills a column: `[fill."Table"] column = "VALUE"` (database
