@@ -399,3 +399,72 @@ fn a_default_left_to_the_database_is_not_drift() {
     db.execute(r#"ALTER TABLE "Item" ALTER COLUMN "sys_id" SET NOT NULL"#);
     schemadiff(&["drift", "--schema", schema, "--db", &db.url]).expect_code(2);
 }
+
+/// The datasource's `extensions` list on the real server: `apply` creates them before the
+/// table that uses one (a `citext` column), `drift` compares them with `pg_extension` (no drift
+/// after the apply; an extension dropped by hand is drift), a schema that no longer lists some
+/// drops them only when `drop-extension` is allowed, and a schema without the list leaves
+/// extensions alone.
+#[test]
+fn datasource_extensions_are_created_compared_and_dropped_with_a_hazard() {
+    let all = "crates/schemadiff-cli/tests/drift/extensions.prisma";
+    let fewer = "crates/schemadiff-cli/tests/drift/extensions-fewer.prisma";
+    let db = schemadiff_testkit::TestDb::create("extensions");
+    let installed = |db: &schemadiff_testkit::TestDb| -> Vec<String> {
+        db.rows("SELECT extname::text FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1")
+            .into_iter()
+            .map(|r| r[0].clone().unwrap())
+            .collect()
+    };
+    schemadiff(&["apply", "--db", &db.url, "--to", all, "--yes"]).expect_code(0);
+    assert_eq!(installed(&db), ["citext", "pg_trgm", "pgcrypto"]);
+    let drift = schemadiff(&["drift", "--schema", all, "--db", &db.url]).expect_code(0);
+    assert!(drift.stdout.contains("no drift"), "{}", drift.stdout);
+    // What the database has is printed back as the list, and reads back as no drift.
+    let inspect = schemadiff(&["inspect", "--db", &db.url]).expect_code(0);
+    assert!(
+        inspect
+            .stdout
+            .contains("extensions = [citext(schema: \"public\""),
+        "{}",
+        inspect.stdout
+    );
+    // Dropped by hand: drift, and the plan creates it again.
+    db.execute("DROP EXTENSION pg_trgm");
+    let drift = schemadiff(&["drift", "--schema", all, "--db", &db.url]).expect_code(2);
+    assert!(
+        drift
+            .stdout
+            .contains("CREATE EXTENSION IF NOT EXISTS \"pg_trgm\""),
+        "{}",
+        drift.stdout
+    );
+    schemadiff(&["apply", "--db", &db.url, "--to", all, "--yes"]).expect_code(0);
+    // No longer listed: refused unless allowed, then dropped.
+    let refused = schemadiff(&["apply", "--db", &db.url, "--to", fewer, "--yes"]).expect_code(1);
+    assert!(
+        refused.stderr.contains("drop-extension"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(installed(&db), ["citext", "pg_trgm", "pgcrypto"]);
+    schemadiff(&[
+        "apply",
+        "--db",
+        &db.url,
+        "--to",
+        fewer,
+        "--yes",
+        "--allow-hazard",
+        "drop-extension",
+    ])
+    .expect_code(0);
+    assert_eq!(installed(&db), ["citext"]);
+    // A schema without the list does not manage extensions: not drift.
+    let items = "crates/schemadiff-cli/tests/drift/unmanaged-default.prisma";
+    let other = schemadiff_testkit::TestDb::create("extensions_none");
+    schemadiff(&["apply", "--db", &other.url, "--to", items, "--yes"]).expect_code(0);
+    other.execute("CREATE EXTENSION pg_trgm");
+    let drift = schemadiff(&["drift", "--schema", items, "--db", &other.url]).expect_code(0);
+    assert!(drift.stdout.contains("no drift"), "{}", drift.stdout);
+}

@@ -316,8 +316,8 @@ fn row_sql(
     let optional: Vec<usize> = (0..fk_rows.len())
         .filter(|&k| !fk_rows[k].0.required(t) && !fk_rows[k].1.is_empty())
         .collect();
-    let only = (attempt >= 2 && optional.len() > 1)
-        .then(|| optional[(attempt - 2) % optional.len()]);
+    let only =
+        (attempt >= 2 && optional.len() > 1).then(|| optional[(attempt - 2) % optional.len()]);
     for (k, (fk, rows)) in fk_rows.iter().enumerate() {
         if rows.is_empty() || only.is_some_and(|o| optional.contains(&k) && o != k) {
             continue;

@@ -229,11 +229,9 @@ fn diff_indexes(table: &QualifiedName, old: &[Index], new: &[Index], out: &mut V
     // the new name): it is never dropped and never drift, as Prisma's own migrations leave it.
     dropped.retain(|o| {
         new.iter().any(|i| i.name == o.name)
-            || !new.iter().any(|i| {
-                i.name != o.name
-                    && old.iter().any(|x| x == i)
-                    && same_index(o, i)
-            })
+            || !new
+                .iter()
+                .any(|i| i.name != o.name && old.iter().any(|x| x == i) && same_index(o, i))
     });
     for o in dropped {
         out.push(Change::DropIndex {

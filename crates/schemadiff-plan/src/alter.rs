@@ -194,8 +194,7 @@ fn fill_hint(table: &QualifiedName, column: &str) -> String {
 /// A TOML key: bare when it can be, else quoted.
 fn toml_key(k: &str) -> String {
     if !k.is_empty()
-        && k
-            .chars()
+        && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
         k.to_string()
