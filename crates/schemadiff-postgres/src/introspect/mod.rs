@@ -1,6 +1,6 @@
 //! Introspection: reads PostgreSQL's catalog into a [`schemadiff_model::Schema`].
 //!
-//! The cost is fixed: seven queries (see `src/queries/*.sql`), one per object kind, each
+//! The cost is fixed: eight queries (see `src/queries/*.sql`), one per object kind, each
 //! filtered by `nspname = ANY($1)` and ordered, whatever the number of tables.
 //! Objects the model does not cover are listed in `Schema.not_managed`; nothing found is
 //! silently dropped. The conventions of docs/model.md are followed so that a database
