@@ -352,3 +352,119 @@ fn prisma_migrations_table_is_ignored() {
         Some("1")
     );
 }
+
+/// A table renamed after its unique index was made, the index made again under the new name (as
+/// a project's migrations do): the old copy repeats an index the schema keeps. It is not drift,
+/// and `apply` neither drops it nor finds anything to do; a copy that differs is still drift.
+#[test]
+fn a_redundant_copy_of_a_kept_index_is_not_drift() {
+    let db = database_from("redundant_idx", ITEMS);
+    db.execute(r#"CREATE UNIQUE INDEX "OldItem_name_key" ON "Item" ("name")"#);
+    let drift = schemadiff(&["drift", "--schema", ITEMS, "--db", &db.url]).expect_code(0);
+    assert!(drift.stdout.contains("no drift"), "{}", drift.stdout);
+    let again = schemadiff(&["apply", "--db", &db.url, "--to", ITEMS, "--yes"]).expect_code(0);
+    assert!(again.stderr.contains("nothing to do"), "{}", again.stderr);
+    assert_eq!(
+        db.rows("SELECT count(*) FROM pg_indexes WHERE indexname = 'OldItem_name_key'")[0][0]
+            .as_deref(),
+        Some("1")
+    );
+    // Not a copy: a non-unique index on the same column is drift (dropped by a plan).
+    db.execute(r#"CREATE INDEX "Other_name_idx" ON "Item" ("name")"#);
+    let drift = schemadiff(&["drift", "--schema", ITEMS, "--db", &db.url]).expect_code(2);
+    assert!(drift.stdout.contains("Other_name_idx"), "{}", drift.stdout);
+}
+
+/// `@default(dbgenerated())` without an expression: no default is created, and whatever
+/// default the database holds (set by a hand-written migration) is neither drift nor dropped.
+#[test]
+fn a_default_left_to_the_database_is_not_drift() {
+    let schema = "crates/schemadiff-cli/tests/drift/unmanaged-default.prisma";
+    let created = schemadiff(&["plan", "--from", "empty", "--to", schema]).expect_code(0);
+    assert!(!created.stdout.contains("DEFAULT"), "{}", created.stdout);
+    let db = database_from("unmanaged_default", schema);
+    let drift = schemadiff(&["drift", "--schema", schema, "--db", &db.url]).expect_code(0);
+    assert!(drift.stdout.contains("no drift"), "{}", drift.stdout);
+    db.execute(r#"ALTER TABLE "Item" ALTER COLUMN "sys_id" SET DEFAULT md5(random()::text)"#);
+    let drift = schemadiff(&["drift", "--schema", schema, "--db", &db.url]).expect_code(0);
+    assert!(drift.stdout.contains("no drift"), "{}", drift.stdout);
+    let again = schemadiff(&["apply", "--db", &db.url, "--to", schema, "--yes"]).expect_code(0);
+    assert!(again.stderr.contains("nothing to do"), "{}", again.stderr);
+    let kept = db.rows(
+        "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef \
+         WHERE adrelid = '\"Item\"'::regclass",
+    );
+    assert_eq!(kept.len(), 1, "the database's default is kept");
+    // Another column of the same table still drifts as usual.
+    db.execute(r#"ALTER TABLE "Item" ALTER COLUMN "sys_id" SET NOT NULL"#);
+    schemadiff(&["drift", "--schema", schema, "--db", &db.url]).expect_code(2);
+}
+
+/// The datasource's `extensions` list on the real server: `apply` creates them before the
+/// table that uses one (a `citext` column), `drift` compares them with `pg_extension` (no drift
+/// after the apply; an extension dropped by hand is drift), a schema that no longer lists some
+/// drops them only when `drop-extension` is allowed, and a schema without the list leaves
+/// extensions alone.
+#[test]
+fn datasource_extensions_are_created_compared_and_dropped_with_a_hazard() {
+    let all = "crates/schemadiff-cli/tests/drift/extensions.prisma";
+    let fewer = "crates/schemadiff-cli/tests/drift/extensions-fewer.prisma";
+    let db = schemadiff_testkit::TestDb::create("extensions");
+    let installed = |db: &schemadiff_testkit::TestDb| -> Vec<String> {
+        db.rows("SELECT extname::text FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1")
+            .into_iter()
+            .map(|r| r[0].clone().unwrap())
+            .collect()
+    };
+    schemadiff(&["apply", "--db", &db.url, "--to", all, "--yes"]).expect_code(0);
+    assert_eq!(installed(&db), ["citext", "pg_trgm", "pgcrypto"]);
+    let drift = schemadiff(&["drift", "--schema", all, "--db", &db.url]).expect_code(0);
+    assert!(drift.stdout.contains("no drift"), "{}", drift.stdout);
+    // What the database has is printed back as the list, and reads back as no drift.
+    let inspect = schemadiff(&["inspect", "--db", &db.url]).expect_code(0);
+    assert!(
+        inspect
+            .stdout
+            .contains("extensions = [citext(schema: \"public\""),
+        "{}",
+        inspect.stdout
+    );
+    // Dropped by hand: drift, and the plan creates it again.
+    db.execute("DROP EXTENSION pg_trgm");
+    let drift = schemadiff(&["drift", "--schema", all, "--db", &db.url]).expect_code(2);
+    assert!(
+        drift
+            .stdout
+            .contains("CREATE EXTENSION IF NOT EXISTS \"pg_trgm\""),
+        "{}",
+        drift.stdout
+    );
+    schemadiff(&["apply", "--db", &db.url, "--to", all, "--yes"]).expect_code(0);
+    // No longer listed: refused unless allowed, then dropped.
+    let refused = schemadiff(&["apply", "--db", &db.url, "--to", fewer, "--yes"]).expect_code(1);
+    assert!(
+        refused.stderr.contains("drop-extension"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(installed(&db), ["citext", "pg_trgm", "pgcrypto"]);
+    schemadiff(&[
+        "apply",
+        "--db",
+        &db.url,
+        "--to",
+        fewer,
+        "--yes",
+        "--allow-hazard",
+        "drop-extension",
+    ])
+    .expect_code(0);
+    assert_eq!(installed(&db), ["citext"]);
+    // A schema without the list does not manage extensions: not drift.
+    let items = "crates/schemadiff-cli/tests/drift/unmanaged-default.prisma";
+    let other = schemadiff_testkit::TestDb::create("extensions_none");
+    schemadiff(&["apply", "--db", &other.url, "--to", items, "--yes"]).expect_code(0);
+    other.execute("CREATE EXTENSION pg_trgm");
+    let drift = schemadiff(&["drift", "--schema", items, "--db", &other.url]).expect_code(0);
+    assert!(drift.stdout.contains("no drift"), "{}", drift.stdout);
+}

@@ -311,8 +311,15 @@ fn row_sql(
     attempt: usize,
 ) -> String {
     let mut fk_values: BTreeMap<&str, Option<String>> = BTreeMap::new();
-    for (fk, rows) in fk_rows {
-        if rows.is_empty() {
+    // From the third attempt on, only one of the optional foreign keys is set, a different
+    // one each time (a CHECK that wants exactly one of them set).
+    let optional: Vec<usize> = (0..fk_rows.len())
+        .filter(|&k| !fk_rows[k].0.required(t) && !fk_rows[k].1.is_empty())
+        .collect();
+    let only =
+        (attempt >= 2 && optional.len() > 1).then(|| optional[(attempt - 2) % optional.len()]);
+    for (k, (fk, rows)) in fk_rows.iter().enumerate() {
+        if rows.is_empty() || only.is_some_and(|o| optional.contains(&k) && o != k) {
             continue;
         }
         let row = &rows[(i + attempt * ROWS) % rows.len()];

@@ -11,8 +11,8 @@
 mod tables;
 
 use schemadiff_model::{
-    Column, ColumnType, DefaultValue, Enum, ForeignKey, Index, PrimaryKey, QualifiedName, Schema,
-    Table,
+    Column, ColumnType, DefaultValue, Enum, Extension, ForeignKey, Index, PrimaryKey,
+    QualifiedName, Schema, Table,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -50,6 +50,19 @@ pub enum Change {
     /// A namespace (PostgreSQL schema) other than `public` that `to` uses and `from` does not.
     /// Namespaces are never dropped: one that only `from` uses is left in place.
     CreateSchema(String),
+    /// An extension that `to` lists and `from` does not have (only when `to` manages
+    /// extensions).
+    CreateExtension(Extension),
+    /// An extension that `from` has and `to`'s list does not name (only when `to` manages
+    /// extensions).
+    DropExtension(Extension),
+    /// An extension in another schema or at another version than `to` names.
+    AlterExtension {
+        /// As it is.
+        from: Extension,
+        /// As `to` lists it.
+        to: Extension,
+    },
     /// A new enum type.
     CreateEnum(Enum),
     /// An enum type that disappears.
@@ -183,6 +196,9 @@ impl Change {
     pub fn kind(&self) -> &'static str {
         match self {
             Change::CreateSchema(_) => "create-schema",
+            Change::CreateExtension(_) => "create-extension",
+            Change::DropExtension(_) => "drop-extension",
+            Change::AlterExtension { .. } => "alter-extension",
             Change::CreateEnum(_) => "create-enum",
             Change::DropEnum(_) => "drop-enum",
             Change::AddEnumValue { .. } => "add-enum-value",
@@ -212,6 +228,9 @@ impl Change {
     pub fn summary(&self) -> String {
         let what = match self {
             Change::CreateSchema(n) => n.clone(),
+            Change::CreateExtension(e)
+            | Change::DropExtension(e)
+            | Change::AlterExtension { to: e, .. } => e.name.clone(),
             Change::CreateEnum(e) | Change::DropEnum(e) => e.name.to_string(),
             Change::AddEnumValue {
                 enum_name, value, ..
@@ -270,6 +289,7 @@ pub fn diff_and_renamed(from: &Schema, to: &Schema, renames: &Renames) -> (Chang
             out.push(Change::CreateSchema(n));
         }
     }
+    diff_extensions(&renamed, to, &mut out);
     diff_enums(&renamed, to, &mut out);
     tables::diff_tables(&renamed, to, &mut out);
     (ChangeSet { changes: out }, renamed)
@@ -290,6 +310,34 @@ pub fn namespaces(s: &Schema) -> BTreeSet<String> {
         }
     }
     out
+}
+
+/// Extensions are compared only when `to` manages them (a schema with the datasource's
+/// `extensions` list, or a database): by name; a schema or version is a difference only when
+/// `to` names one.
+fn diff_extensions(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
+    let Some(want) = &to.extensions else { return };
+    let empty = BTreeMap::new();
+    let have = from.extensions.as_ref().unwrap_or(&empty);
+    for (name, e) in want {
+        match have.get(name) {
+            None => out.push(Change::CreateExtension(e.clone())),
+            Some(h) => {
+                let differs = |w: &Option<String>, h: &Option<String>| w.is_some() && w != h;
+                if differs(&e.schema, &h.schema) || differs(&e.version, &h.version) {
+                    out.push(Change::AlterExtension {
+                        from: h.clone(),
+                        to: e.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for (name, h) in have {
+        if !want.contains_key(name) {
+            out.push(Change::DropExtension(h.clone()));
+        }
+    }
 }
 
 fn diff_enums(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
@@ -345,7 +393,15 @@ pub fn same_column(a: &Column, b: &Column) -> bool {
     a.name == b.name
         && a.ty == b.ty
         && (a.nullable == b.nullable || list)
-        && (a.default == b.default || (a.ty.is_json() && same_json_default(&a.default, &b.default)))
+        && (a.default == b.default
+            || unmanaged(&a.default)
+            || unmanaged(&b.default)
+            || (a.ty.is_json() && same_json_default(&a.default, &b.default)))
+}
+
+/// `dbgenerated()` without an expression: any default of the database is the same.
+fn unmanaged(d: &Option<DefaultValue>) -> bool {
+    matches!(d, Some(DefaultValue::Unmanaged))
 }
 
 fn same_json_default(a: &Option<DefaultValue>, b: &Option<DefaultValue>) -> bool {
@@ -381,6 +437,10 @@ pub fn with_columns_ordered_as(from: &Schema, to: &Schema) -> Schema {
         };
         // A stable sort: columns `to` lacks keep their relative order.
         t.columns.sort_by_key(|c| rank(c));
+    }
+    // Extensions `to` does not manage are not compared, so not shown either.
+    if to.extensions.is_none() {
+        out.extensions = None;
     }
     out
 }

@@ -224,6 +224,15 @@ fn diff_indexes(table: &QualifiedName, old: &[Index], new: &[Index], out: &mut V
         }
     });
     created.retain(|i| !renamed_new.contains(&i.name.as_str()));
+    // A database index that repeats, under another name, an index the target keeps unchanged
+    // is redundant (a table renamed after its index was made, then the index made again under
+    // the new name): it is never dropped and never drift, as Prisma's own migrations leave it.
+    dropped.retain(|o| {
+        new.iter().any(|i| i.name == o.name)
+            || !new
+                .iter()
+                .any(|i| i.name != o.name && old.iter().any(|x| x == i) && same_index(o, i))
+    });
     for o in dropped {
         out.push(Change::DropIndex {
             table: table.clone(),

@@ -64,6 +64,10 @@ impl NameMap {
 /// Builds the model and the name map from a checked file (partial if the file had errors).
 pub fn lower(db: &Db) -> (Schema, NameMap) {
     let mut schema = Schema::empty();
+    schema.extensions = db
+        .extensions
+        .as_ref()
+        .map(|list| list.iter().map(|e| (e.name.clone(), e.clone())).collect());
     let mut names = NameMap::default();
     for e in &db.enums {
         names.enums.insert(e.name.clone(), e.db.clone());

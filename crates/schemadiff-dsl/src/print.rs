@@ -14,11 +14,46 @@ use schemadiff_model::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 
+/// One entry of the datasource's `extensions` list.
+fn extension_text(e: &schemadiff_model::Extension) -> String {
+    let plain = e
+        .name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && e.name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut args = Vec::new();
+    let name = if plain {
+        e.name.clone()
+    } else {
+        args.push(format!("map: \"{}\"", escape(&e.name)));
+        sanitize(&e.name, 'X')
+    };
+    if let Some(s) = &e.schema {
+        args.push(format!("schema: \"{}\"", escape(s)));
+    }
+    if let Some(v) = &e.version {
+        args.push(format!("version: \"{}\"", escape(v)));
+    }
+    if args.is_empty() {
+        name
+    } else {
+        format!("{name}({})", args.join(", "))
+    }
+}
+
 /// Writes a schema as formatted schema text, starting with a PostgreSQL datasource block.
 pub fn print_schema(schema: &Schema) -> String {
     let mut out = String::from(
-        "datasource db {\n  provider = \"postgresql\"\n  url = env(\"DATABASE_URL\")\n}\n",
+        "datasource db {\n  provider = \"postgresql\"\n  url = env(\"DATABASE_URL\")\n",
     );
+    if let Some(list) = schema.extensions.as_ref().filter(|l| !l.is_empty()) {
+        let items: Vec<String> = list.values().map(extension_text).collect();
+        out.push_str(&format!("  extensions = [{}]\n", items.join(", ")));
+    }
+    out.push_str("}\n");
     // DSL names for enums and tables; models and enums share one namespace.
     let mut used = BTreeSet::new();
     let mut enum_names: BTreeMap<&QualifiedName, String> = BTreeMap::new();
@@ -572,6 +607,7 @@ fn default_text(ctx: &Ctx<'_>, ty: &ColumnType, d: &DefaultValue) -> String {
         DefaultValue::Now => "now()".into(),
         DefaultValue::Autoincrement => "autoincrement()".into(),
         DefaultValue::Expression(e) => format!("dbgenerated(\"{}\")", escape(e)),
+        DefaultValue::Unmanaged => "dbgenerated()".into(),
         DefaultValue::List(items) => {
             let inner = match ty {
                 ColumnType::Array(i) => i.as_ref(),

@@ -73,6 +73,22 @@ pub struct Schema {
     /// Objects found in a database that the model cannot describe (views, functions, triggers,
     /// partial or expression indexes, policies…). Never diffed, never dropped; always reported.
     pub not_managed: Vec<NotManaged>,
+    /// PostgreSQL extensions by name, when this side manages them: the datasource's
+    /// `extensions = [...]` list, or what a database has installed. `None` (a schema without
+    /// the list, SQL migrations) leaves extensions alone.
+    #[serde(default)]
+    pub extensions: Option<BTreeMap<String, Extension>>,
+}
+
+/// A PostgreSQL extension (`CREATE EXTENSION`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    /// The extension's name in the database (`map:` in the DSL).
+    pub name: String,
+    /// The schema it is installed in, when given (`schema:`); else the server's choice.
+    pub schema: Option<String>,
+    /// Its version, when given (`version:`); else the server's default.
+    pub version: Option<String>,
 }
 
 impl Schema {

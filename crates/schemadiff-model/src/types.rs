@@ -172,4 +172,8 @@ pub enum DefaultValue {
     Expression(String),
     /// A list literal for array columns (`@default([])`), each element a default itself.
     List(Vec<DefaultValue>),
+    /// `dbgenerated()` without an expression: the database fills the value in a way the schema
+    /// does not describe (a default set by hand, a trigger). No default is created for it, and
+    /// whatever default the database holds is not a difference.
+    Unmanaged,
 }

@@ -51,21 +51,57 @@ pub(crate) fn alter_table_step(
             .push(format!("DROP COLUMN {}", quote_ident(&c.name)));
         acc.hazards.push(RawHazard::new(
             "drop-column",
-            format!("column {table}.{} is dropped with its values", c.name),
+            drop_column_message(table, c, &a.adds),
             true,
             true,
         ));
         meta.enums_old.extend(c.ty.enum_name().cloned());
     }
+    let mut post = Vec::new();
     for c in &a.adds {
-        acc.subs.push(format!("ADD COLUMN {}", column_def(c)));
-        if !c.nullable && c.default.is_none() {
-            acc.hazards.push(RawHazard::new(
-                "set-not-null-on-existing-data",
-                format!("required column {table}.{} is added without a default: fails if {table} has rows", c.name),
-                false,
-                true,
-            ));
+        let key = (table.clone(), c.name.clone());
+        let fill = if !c.nullable && no_default(c) {
+            ctx.mapping.fills.get(&key).cloned()
+        } else {
+            None
+        };
+        match fill {
+            Some(v) => {
+                // Existing rows take the fill value through a default that only lives for
+                // this statement; the column ends without a default, as the target says.
+                ctx.used_fills.insert(key);
+                acc.subs.push(format!(
+                    "ADD COLUMN {} DEFAULT {}",
+                    column_def(c),
+                    quote_literal(&v)
+                ));
+                post.push(format!(
+                    "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+                    qname(table),
+                    quote_ident(&c.name)
+                ));
+                acc.details.push(format!(
+                    "{}: existing rows → fill value from [fill] in the mapping file: {v}",
+                    c.name
+                ));
+            }
+            None => {
+                acc.subs.push(format!("ADD COLUMN {}", column_def(c)));
+                if !c.nullable && no_default(c) {
+                    acc.hazards.push(RawHazard::new(
+                        "set-not-null-on-existing-data",
+                        format!(
+                            "required column {table}.{col} is added without a default: fails if {table} has rows; \
+                             give existing rows a value in the mapping file (--map FILE) with {hint}, \
+                             or allow the hazard with `--allow-hazard set-not-null-on-existing-data` when {table} is empty",
+                            col = c.name,
+                            hint = fill_hint(table, &c.name),
+                        ),
+                        false,
+                        true,
+                    ));
+                }
+            }
         }
         meta.enums_new.extend(c.ty.enum_name().cloned());
     }
@@ -118,6 +154,7 @@ pub(crate) fn alter_table_step(
             acc.subs.join(",\n    ")
         )));
     }
+    statements.extend(post.into_iter().map(stmt));
     let mut what = Vec::new();
     for (n, w) in [
         (a.adds.len(), "add"),
@@ -137,6 +174,66 @@ pub(crate) fn alter_table_step(
     s.details = acc.details;
     ctx.push(s, meta, acc.hazards);
     Ok(())
+}
+
+/// No default fills existing rows (none, or `dbgenerated()` without an expression).
+fn no_default(c: &Column) -> bool {
+    matches!(c.default, None | Some(DefaultValue::Unmanaged))
+}
+
+/// The mapping-file text that fills a column: `[fill."Table"] column = "VALUE"` (database
+/// names; the mapping file resolves them when no model of that name exists).
+fn fill_hint(table: &QualifiedName, column: &str) -> String {
+    format!(
+        "`[fill.{}] {} = \"VALUE\"`",
+        toml_key(&table.name),
+        toml_key(column)
+    )
+}
+
+/// A TOML key: bare when it can be, else quoted.
+fn toml_key(k: &str) -> String {
+    if !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        k.to_string()
+    } else {
+        toml_str(k)
+    }
+}
+
+/// A TOML basic string.
+fn toml_str(k: &str) -> String {
+    format!("\"{}\"", k.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The message of `drop-column`: how to allow it, and the rename key when a column of the
+/// same type is added to the table in the same plan (it may be the same data renamed).
+fn drop_column_message(table: &QualifiedName, c: &Column, adds: &[Column]) -> String {
+    let mut m = format!(
+        "column {table}.{} is dropped with its values; allow it with `--allow-hazard drop-column`",
+        c.name
+    );
+    let same: Vec<&Column> = adds.iter().filter(|a| a.ty == c.ty).collect();
+    if !same.is_empty() {
+        let keys: Vec<String> = same
+            .iter()
+            .map(|a| {
+                format!(
+                    "`[renames.columns.{}] {} = {}`",
+                    toml_key(&table.name),
+                    toml_key(&c.name),
+                    toml_str(&a.name)
+                )
+            })
+            .collect();
+        m.push_str(&format!(
+            ", or, if it was renamed, keep its values with {} in the mapping file (--map FILE)",
+            keys.join(" or ")
+        ));
+    }
+    m
 }
 
 fn is_recreated(ctx: &Ctx, t: &ColumnType) -> bool {

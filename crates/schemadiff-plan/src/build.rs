@@ -302,7 +302,7 @@ fn check_unused(ctx: &Ctx) -> Result<(), PlanError> {
             return Err(PlanError::UnusedMapping {
                 path: format!("fill.{}.{}", key.0, key.1),
                 message: format!(
-                    "column {}.{} does not become required in this plan, so the fill value would be ignored",
+                    "column {}.{} does not become required in this plan (nor is it added as a required column without a default), so the fill value would be ignored",
                     key.0, key.1
                 ),
             });
@@ -320,6 +320,78 @@ fn enum_meta(e: &QualifiedName) -> Meta {
 
 fn simple_step(ctx: &mut Ctx, c: &Change) {
     match c {
+        Change::CreateExtension(e) => {
+            let mut sql = format!("CREATE EXTENSION IF NOT EXISTS {}", quote_ident(&e.name));
+            if let Some(s) = &e.schema {
+                sql.push_str(&format!(" WITH SCHEMA {}", quote_ident(s)));
+            }
+            if let Some(v) = &e.version {
+                sql.push_str(&format!(" VERSION {}", quote_literal(v)));
+            }
+            let s = step(
+                StepKind::CreateExtension,
+                e.name.clone(),
+                format!("Create extension {} (the datasource lists it)", e.name),
+                vec![stmt(sql)],
+            );
+            ctx.push(s, Meta::default(), vec![]);
+        }
+        Change::AlterExtension { from, to } => {
+            let mut sqls = Vec::new();
+            if let Some(s) = to
+                .schema
+                .as_ref()
+                .filter(|s| Some(*s) != from.schema.as_ref())
+            {
+                sqls.push(stmt(format!(
+                    "ALTER EXTENSION {} SET SCHEMA {}",
+                    quote_ident(&to.name),
+                    quote_ident(s)
+                )));
+            }
+            if let Some(v) = to
+                .version
+                .as_ref()
+                .filter(|v| Some(*v) != from.version.as_ref())
+            {
+                sqls.push(stmt(format!(
+                    "ALTER EXTENSION {} UPDATE TO {}",
+                    quote_ident(&to.name),
+                    quote_literal(v)
+                )));
+            }
+            let s = step(
+                StepKind::CreateExtension,
+                to.name.clone(),
+                format!(
+                    "Move or update extension {} to the schema and version the datasource lists",
+                    to.name
+                ),
+                sqls,
+            );
+            ctx.push(s, Meta::default(), vec![]);
+        }
+        Change::DropExtension(e) => {
+            let s = step(
+                StepKind::DropExtension,
+                e.name.clone(),
+                format!(
+                    "Drop extension {} (the datasource no longer lists it)",
+                    e.name
+                ),
+                vec![stmt(format!("DROP EXTENSION {}", quote_ident(&e.name)))],
+            );
+            let h = RawHazard::new(
+                "drop-extension",
+                format!(
+                    "extension {} is dropped with its functions, types and operators (it fails if a column or index still uses them); allow it with `--allow-hazard drop-extension`, or add it back to the datasource's `extensions`",
+                    e.name
+                ),
+                true,
+                true,
+            );
+            ctx.push(s, Meta::default(), vec![h]);
+        }
         Change::CreateSchema(n) => {
             let s = step(
                 StepKind::CreateSchema,

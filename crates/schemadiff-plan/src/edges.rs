@@ -300,6 +300,24 @@ fn plan_wide(steps: &[RawStep], out: &mut Vec<(usize, usize, &'static str)>) {
             }
         }
     }
+    // An extension the datasource lists may provide a type, operator class or function that a
+    // column, index or default uses: it is created (or moved / updated) before every other
+    // change of its transaction. One the datasource no longer lists is dropped after
+    // everything that could still use it has changed.
+    for c in of(K::CreateExtension) {
+        for (j, s) in steps.iter().enumerate() {
+            if !is(s, &[K::Guard, K::AddEnumValue, K::CreateExtension]) {
+                out.push((c, j, "extension-before-users"));
+            }
+        }
+    }
+    for d in of(K::DropExtension) {
+        for (j, s) in steps.iter().enumerate() {
+            if !is(s, &[K::DropExtension]) {
+                out.push((j, d, "users-before-extension-drop"));
+            }
+        }
+    }
     // The temporary JSON helper must exist before a cast calls it.
     for h in of(K::CreateHelper) {
         for (j, s) in steps.iter().enumerate() {

@@ -30,6 +30,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepKind {
+    /// `CREATE EXTENSION IF NOT EXISTS` (or `ALTER EXTENSION`) of an extension the datasource
+    /// lists: before anything else.
+    CreateExtension,
     /// A `DO` block that checks the data and stops the migration before anything changed.
     Guard,
     /// `ALTER TYPE … ADD VALUE` (committed in its own batch before the values are used).
@@ -70,12 +73,16 @@ pub enum StepKind {
     CreateIndex,
     /// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY`.
     AddForeignKey,
+    /// `DROP EXTENSION` of one the datasource no longer lists: after everything else.
+    DropExtension,
 }
 
 impl StepKind {
     /// Stable kebab-case name.
     pub fn as_str(self) -> &'static str {
         match self {
+            StepKind::CreateExtension => "create-extension",
+            StepKind::DropExtension => "drop-extension",
             StepKind::Guard => "guard",
             StepKind::AddEnumValue => "add-enum-value",
             StepKind::CreateSchema => "create-schema",

@@ -72,14 +72,15 @@ pub fn sql_type(t: &ColumnType) -> String {
     }
 }
 
-/// The SQL expression of a default, or `None` for `autoincrement()` (a serial type instead).
+/// The SQL expression of a default, or `None` for `autoincrement()` (a serial type instead)
+/// and for `dbgenerated()` without an expression (no default is created).
 pub fn default_sql(d: &DefaultValue, ty: &ColumnType) -> Option<String> {
     Some(match d {
         DefaultValue::String(s) | DefaultValue::EnumValue(s) => quote_literal(s),
         DefaultValue::Number(n) => n.clone(),
         DefaultValue::Boolean(b) => b.to_string(),
         DefaultValue::Now => "CURRENT_TIMESTAMP".into(),
-        DefaultValue::Autoincrement => return None,
+        DefaultValue::Autoincrement | DefaultValue::Unmanaged => return None,
         DefaultValue::Expression(e) => e.clone(),
         DefaultValue::List(items) => {
             let inner = match ty {

@@ -48,7 +48,7 @@ fn run_case(dir: &Path) {
             .unwrap();
         introspect_with_stats(&client, &opts).await.unwrap()
     });
-    assert_eq!(stats.queries, 7, "{case}: introspection query count");
+    assert_eq!(stats.queries, 8, "{case}: introspection query count");
     assert!(
         stats.missing_schemas.is_empty(),
         "{case}: {:?}",

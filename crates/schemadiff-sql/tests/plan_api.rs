@@ -269,3 +269,32 @@ fn text_to_json_uses_a_helper_before_16_and_pg_input_is_valid_from_16() {
         );
     }
 }
+
+#[test]
+fn refusals_of_an_added_required_column_and_a_dropped_column_say_what_to_write() {
+    let from = dsl("model T {\n  id Int @id\n  fullName String\n}\n");
+    let to = dsl("model T {\n  id Int @id\n  displayName String\n}\n");
+    let p = schemadiff_plan::plan(&from, &to, &Mapping::empty()).unwrap();
+    let refused = p.refused(&[]);
+    let msg = |code: &str| {
+        refused
+            .iter()
+            .find(|h| h.code == code)
+            .map(|h| h.message.clone())
+            .unwrap_or_else(|| panic!("no {code} in {refused:?}"))
+    };
+    let add = msg("set-not-null-on-existing-data");
+    assert!(add.contains("`[fill.T] displayName = \"VALUE\"`"), "{add}");
+    let drop = msg("drop-column");
+    assert!(
+        drop.contains("--allow-hazard drop-column")
+            && drop.contains("`[renames.columns.T] fullName = \"displayName\"`"),
+        "{drop}"
+    );
+    // What the message says to write is accepted: the fill makes the added column's plan
+    // carry no refusal.
+    let m = Mapping::parse("[fill.T]\ndisplayName = \"x\"\n", &DatabaseNames).unwrap();
+    let p = schemadiff_plan::plan(&from, &to, &m).unwrap();
+    let codes: Vec<&str> = p.refused(&[]).iter().map(|h| h.code).collect();
+    assert_eq!(codes, ["drop-column"]);
+}

@@ -154,8 +154,9 @@ fn single_default(
                     }
                     // `dbgenerated()` without an expression: the database fills the value in a
                     // way the schema does not describe (a trigger, a default set by hand).
-                    // Prisma creates no default for it; neither does the plan.
-                    None => ok(None),
+                    // Prisma creates no default for it and leaves the database's alone; so does
+                    // the plan.
+                    None => ok(Some(DefaultValue::Unmanaged)),
                     _ => {
                         diags.push(
                             Diagnostic::error(

@@ -27,6 +27,8 @@ pub struct Db {
     /// `relationMode = "prisma"` in the datasource: relations are emulated by the client and
     /// the database gets no foreign keys.
     pub relation_mode_prisma: bool,
+    /// The datasource's `extensions = [...]` list, when it has one.
+    pub extensions: Option<Vec<schemadiff_model::Extension>>,
     /// Position of each model in `models`, by name (lookups stay O(log n) on large schemas).
     model_index: BTreeMap<String, usize>,
     /// Position of each enum in `enums`, by name.
@@ -227,6 +229,9 @@ pub fn analyze(ast: &SchemaAst, diags: &mut Vec<Diagnostic>) -> Db {
                 if check_datasource(b, diags) {
                     db.relation_mode_prisma = true;
                 }
+                if let Some(list) = datasource_extensions(b, diags) {
+                    db.extensions = Some(list);
+                }
             }
             "view" => db.views.push(view_block(b, diags)),
             "generator" => check_settings(b, diags),
@@ -300,6 +305,85 @@ fn check_settings(b: &Block, diags: &mut Vec<Diagnostic>) {
             _ => {}
         }
     }
+}
+
+/// The datasource's `extensions = [pg_trgm, vector(map: "vector"), citext(schema: "x",
+/// version: "1.0")]`: each a name, optionally with the database name (`map`), the schema and
+/// the version.
+fn datasource_extensions(
+    b: &Block,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<schemadiff_model::Extension>> {
+    let kv = b.members.iter().find_map(|m| match m {
+        Member::KeyValue(kv) if kv.key.name == "extensions" => Some(kv),
+        _ => None,
+    })?;
+    let Expr::Array(items, _) = &kv.value else {
+        diags.push(
+            Diagnostic::error(
+                "invalid-argument",
+                kv.value.span(),
+                "`extensions` must be a list",
+            )
+            .with_help("e.g. `extensions = [pg_trgm, citext(schema: \"public\")]`"),
+        );
+        return None;
+    };
+    let mut out: Vec<schemadiff_model::Extension> = Vec::new();
+    for item in items {
+        let (name, args) = match item {
+            Expr::Constant(n, _) => (n.clone(), &[][..]),
+            Expr::Function(n, args, _) => (n.name.clone(), &args[..]),
+            other => {
+                diags.push(
+                    Diagnostic::error(
+                        "invalid-argument",
+                        other.span(),
+                        format!("{} is not an extension", other.render()),
+                    )
+                    .with_help(
+                        "write the extension's name, e.g. `pg_trgm` or `vector(map: \"vector\")`",
+                    ),
+                );
+                continue;
+            }
+        };
+        let mut e = schemadiff_model::Extension {
+            name,
+            schema: None,
+            version: None,
+        };
+        for a in args {
+            let key = a.name.as_ref().map(|n| n.name.as_str());
+            let value = match &a.value {
+                Expr::String(s, _) => Some(string_value(s).into_owned()),
+                _ => None,
+            };
+            match (key, value) {
+                (Some("map"), Some(v)) => e.name = v,
+                (Some("schema"), Some(v)) => e.schema = Some(v),
+                (Some("version"), Some(v)) => e.version = Some(v),
+                _ => diags.push(
+                    Diagnostic::error(
+                        "invalid-argument",
+                        a.span,
+                        format!("{} is not an extension argument", a.value.render()),
+                    )
+                    .with_help("the arguments are `map: \"name\"`, `schema: \"schema\"` and `version: \"1.0\"`"),
+                ),
+            }
+        }
+        if out.iter().any(|x| x.name == e.name) {
+            diags.push(Diagnostic::error(
+                "duplicate-extension",
+                item.span(),
+                format!("extension `{}` is listed twice", e.name),
+            ));
+            continue;
+        }
+        out.push(e);
+    }
+    Some(out)
 }
 
 /// Checks a datasource block; true when it sets `relationMode = "prisma"`.

@@ -1,6 +1,6 @@
 //! Introspection: reads PostgreSQL's catalog into a [`schemadiff_model::Schema`].
 //!
-//! The cost is fixed: seven queries (see `src/queries/*.sql`), one per object kind, each
+//! The cost is fixed: eight queries (see `src/queries/*.sql`), one per object kind, each
 //! filtered by `nspname = ANY($1)` and ordered, whatever the number of tables.
 //! Objects the model does not cover are listed in `Schema.not_managed`; nothing found is
 //! silently dropped. The conventions of docs/model.md are followed so that a database
@@ -21,6 +21,7 @@ const COLUMNS_SQL: &str = include_str!("../queries/columns.sql");
 const INDEXES_SQL: &str = include_str!("../queries/indexes.sql");
 const CONSTRAINTS_SQL: &str = include_str!("../queries/constraints.sql");
 const OTHERS_SQL: &str = include_str!("../queries/others.sql");
+const EXTENSIONS_SQL: &str = include_str!("../queries/extensions.sql");
 
 /// Prisma's migration history table. A database that Prisma manages has it; it is never part
 /// of a schema, so introspection never reads it (in any namespace): `drift` does not report
@@ -108,6 +109,20 @@ pub async fn introspect_with_stats(
         .collect();
     missing.sort();
     missing.dedup();
+
+    let mut extensions = BTreeMap::new();
+    for row in q.run("extensions.sql", EXTENSIONS_SQL).await? {
+        let name = text(&row, 0)?;
+        extensions.insert(
+            name.clone(),
+            schemadiff_model::Extension {
+                name,
+                schema: Some(text(&row, 1)?),
+                version: Some(text(&row, 2)?),
+            },
+        );
+    }
+    schema.extensions = Some(extensions);
 
     for row in q.run("enums.sql", ENUMS_SQL).await? {
         let name = QualifiedName::new(text(&row, 0)?, text(&row, 1)?);
