@@ -182,6 +182,7 @@ pub const HAZARD_CODES: &[&str] = &[
     "enum-value-removed",
     "set-not-null-on-existing-data",
     "unmapped-null",
+    "drop-extension",
     "drop-enum",
     "table-rewrite",
     "add-unique-on-existing-data",
