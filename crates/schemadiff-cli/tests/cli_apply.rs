@@ -23,7 +23,7 @@ fn one(db: &TestDb, sql: &str) -> Vec<Option<String>> {
 }
 
 /// The seed upgrade through `apply` leaves exactly the rows that the reviewed script leaves
-/// (the script path is checked value by value in schemadiff-sql's seed test), and no drift.
+/// (the script path is checked value by value in schemadiff-render's seed test), and no drift.
 #[test]
 fn seed_upgrade_through_apply_keeps_every_row_then_no_drift() {
     let db = legacy_database("apply_seed");

@@ -5,7 +5,7 @@
 //! Pipeline: [`plan`] = validate the mapping → `schemadiff_diff::diff` → build steps
 //! (`build`) → dependency graph (`edges`) → deterministic topological order (`order`) →
 //! batches. Statement text is produced here (`sqltext`, one quoting function each) so that
-//! `apply` and the pre-flight can run it; `schemadiff-sql` renders the reviewable output.
+//! `apply` and the pre-flight can run it; `schemadiff-render` renders the reviewable output.
 
 mod alter;
 mod build;

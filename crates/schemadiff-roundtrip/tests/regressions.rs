@@ -13,7 +13,7 @@ fn plan_error(from: &str, to: &str, mapping: &str) -> String {
     match schemadiff_plan::plan(&dsl(from), &dsl(to), &m) {
         Ok(p) => panic!(
             "the plan was made, but a declared rename cannot be applied:\n{}",
-            schemadiff_sql::render_sql(&p, &schemadiff_sql::RenderOptions::labels("from", "to"))
+            schemadiff_render::render_sql(&p, &schemadiff_render::RenderOptions::labels("from", "to"))
         ),
         Err(e) => e.to_string(),
     }
@@ -104,7 +104,7 @@ fn duplicate_key_preflight_reads_the_names_before_the_renames() {
     )
     .unwrap();
     let plan = schemadiff_plan::plan(&from, &to, &m).expect("plan");
-    let opts = schemadiff_sql::RenderOptions {
+    let opts = schemadiff_render::RenderOptions {
         from_label: "from".into(),
         to_label: "to".into(),
         not_managed: None,
@@ -113,7 +113,7 @@ fn duplicate_key_preflight_reads_the_names_before_the_renames() {
     let create =
         schemadiff_plan::plan(&schemadiff_model::Schema::empty(), &from, &Mapping::empty())
             .expect("create");
-    db.execute(&schemadiff_sql::render_sql(&create, &opts));
+    db.execute(&schemadiff_render::render_sql(&create, &opts));
     db.execute("INSERT INTO \"T\" VALUES (1, 'x'), (2, 'x'), (3, 'y')");
     let queries: Vec<_> = plan
         .preflight_queries()

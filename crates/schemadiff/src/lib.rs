@@ -20,7 +20,7 @@
 //!
 //! The engine never prints: what the user must see while loading goes to
 //! [`LoadOptions::report`]; errors are values. Rendering a plan as SQL, JSON or Markdown is
-//! `schemadiff-sql`'s job.
+//! `schemadiff-render`'s job.
 //!
 //! # Example
 //!

@@ -74,12 +74,12 @@ fn seed_plan_in_process(root: &Path) {
     let to = schemadiff_dsl::load("v2.0.prisma", &b);
     let mapping = seed_mapping(&from, &to);
     let plan = schemadiff_plan::plan(&from.schema, &to.schema, &mapping).expect("plan");
-    let opts = schemadiff_sql::RenderOptions {
+    let opts = schemadiff_render::RenderOptions {
         from_label: "v1.2".into(),
         to_label: "v2.0".into(),
         not_managed: None,
     };
-    let sql = schemadiff_sql::render_sql(&plan, &opts);
+    let sql = schemadiff_render::render_sql(&plan, &opts);
     assert!(!sql.is_empty());
 }
 
@@ -158,12 +158,12 @@ fn generated_case(models: usize) {
         .expect("plan");
     let planned = t.elapsed();
     let t = Instant::now();
-    let opts = schemadiff_sql::RenderOptions {
+    let opts = schemadiff_render::RenderOptions {
         from_label: "from".into(),
         to_label: "to".into(),
         not_managed: None,
     };
-    let sql = schemadiff_sql::render_sql(&plan, &opts);
+    let sql = schemadiff_render::render_sql(&plan, &opts);
     let rendered = t.elapsed();
     println!(
         "{models:>6} models x 20 fields: parse+lower {:>8.1} ms, diff+plan {:>8.1} ms, render {:>7.1} ms, total {:>8.1} ms, {} steps, {} KiB SQL, peak RSS {} MiB",

@@ -17,7 +17,7 @@ use crate::output;
 use anyhow::{Context, bail};
 use schemadiff::{ApplyError, Loaded, same_schema};
 use schemadiff_postgres::{ApplyOptions, ConnectOptions};
-use schemadiff_sql::RenderOptions;
+use schemadiff_render::RenderOptions;
 use std::io::{IsTerminal, Write};
 
 /// Runs the command.
@@ -59,7 +59,7 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         to_label: to.label.clone(),
         not_managed: None,
     };
-    println!("{}", schemadiff_sql::render_sql(&plan, &opts));
+    println!("{}", schemadiff_render::render_sql(&plan, &opts));
     for w in &plan.warnings {
         output::warn(w);
     }

@@ -8,7 +8,7 @@ use crate::cli::{DriftArgs, DriftFormat};
 use crate::output;
 use schemadiff::Loaded;
 use schemadiff_plan::Mapping;
-use schemadiff_sql::RenderOptions;
+use schemadiff_render::RenderOptions;
 
 /// Exit code when the database differs from the schema.
 pub const DRIFTED: u8 = 2;
@@ -90,7 +90,7 @@ pub fn compare(db: &Loaded, target: &Loaded, strict_order: bool) -> anyhow::Resu
         not_managed: None,
     };
     let sql = if drifted {
-        schemadiff_sql::render_sql(&plan, &opts)
+        schemadiff_render::render_sql(&plan, &opts)
     } else {
         String::new()
     };

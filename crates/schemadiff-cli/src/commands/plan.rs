@@ -6,7 +6,7 @@ use crate::output;
 use anyhow::Context;
 use schemadiff::Loaded;
 use schemadiff_plan::Plan;
-use schemadiff_sql::RenderOptions;
+use schemadiff_render::RenderOptions;
 
 /// Runs the command.
 pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
@@ -34,9 +34,9 @@ pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
         not_managed: Some(notes),
     };
     let text = match args.format {
-        PlanFormat::Sql => schemadiff_sql::render_sql(&plan, &opts),
-        PlanFormat::Json => schemadiff_sql::render_json(&plan, &opts),
-        PlanFormat::Markdown => schemadiff_sql::render_markdown(&plan, &opts),
+        PlanFormat::Sql => schemadiff_render::render_sql(&plan, &opts),
+        PlanFormat::Json => schemadiff_render::render_json(&plan, &opts),
+        PlanFormat::Markdown => schemadiff_render::render_markdown(&plan, &opts),
     };
     match &args.out {
         Some(path) => std::fs::write(path, text)

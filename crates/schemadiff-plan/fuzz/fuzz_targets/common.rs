@@ -3,7 +3,7 @@
 
 use schemadiff_model::Schema;
 use schemadiff_plan::{Mapping, Plan};
-use schemadiff_sql::RenderOptions;
+use schemadiff_render::RenderOptions;
 
 /// Plans `from` → `to`, then renders every format and reads everything `apply` would read.
 /// Checks: the plan is deterministic, the JSON is valid, a plan error has a message.
@@ -23,13 +23,13 @@ pub fn plan_and_render(from: &Schema, to: &Schema, mapping: &Mapping) -> Option<
         to_label: "to".into(),
         not_managed: None,
     };
-    let sql = schemadiff_sql::render_sql(&plan, &opts);
-    assert_eq!(sql, schemadiff_sql::render_sql(&again, &opts));
-    let json = schemadiff_sql::render_json(&plan, &opts);
+    let sql = schemadiff_render::render_sql(&plan, &opts);
+    assert_eq!(sql, schemadiff_render::render_sql(&again, &opts));
+    let json = schemadiff_render::render_json(&plan, &opts);
     if let Err(e) = serde_json::from_str::<serde_json::Value>(&json) {
         panic!("render_json produced invalid JSON ({e}):\n{json}");
     }
-    let _ = schemadiff_sql::render_markdown(&plan, &opts);
+    let _ = schemadiff_render::render_markdown(&plan, &opts);
     let _ = plan.batches();
     let _ = plan.refused(&[]);
     for q in plan.preflight_queries() {

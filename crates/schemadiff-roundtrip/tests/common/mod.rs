@@ -7,7 +7,7 @@ use schemadiff_dsl::NameMap;
 use schemadiff_model::{QualifiedName, Schema};
 use schemadiff_plan::Mapping;
 use schemadiff_roundtrip::oracle::{self, Cell, Snapshot};
-use schemadiff_sql::{RenderOptions, render_sql};
+use schemadiff_render::{RenderOptions, render_sql};
 use schemadiff_testkit::{TestDb, workspace_root};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 use schemadiff_dsl::NameMap;
 use schemadiff_model::Schema;
 use schemadiff_plan::{Mapping, Plan, PlanOptions};
-use schemadiff_sql::{RenderOptions, render_sql};
+use schemadiff_render::{RenderOptions, render_sql};
 use schemadiff_testkit::TestDb;
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 
 use schemadiff_model::Schema;
 use schemadiff_plan::Mapping;
-use schemadiff_sql::{RenderOptions, render_json, render_markdown, render_sql};
+use schemadiff_render::{RenderOptions, render_json, render_markdown, render_sql};
 
 fn plan() -> schemadiff_plan::Plan {
     let to = schemadiff_dsl::load("to", "model A {\n  id Int @id\n}\n");

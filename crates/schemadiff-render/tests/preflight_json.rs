@@ -115,5 +115,5 @@ fn invalid_json_is_reported_and_blocks_only_strict_casts() {
 }
 
 fn script_of(plan: &Plan) -> String {
-    schemadiff_sql::render_sql(plan, &opts())
+    schemadiff_render::render_sql(plan, &opts())
 }

@@ -60,8 +60,8 @@ fn run_case(dir: &Path) -> Result<(), String> {
     };
     let plan = schemadiff_plan::plan_with(&from, &to, &mapping, &snapshot_options)
         .map_err(|e| e.to_string())?;
-    let sql = schemadiff_sql::render_sql(&plan, &opts());
-    let again = schemadiff_sql::render_sql(
+    let sql = schemadiff_render::render_sql(&plan, &opts());
+    let again = schemadiff_render::render_sql(
         &schemadiff_plan::plan_with(&from, &to, &mapping, &snapshot_options)
             .map_err(|e| e.to_string())?,
         &opts(),
@@ -69,7 +69,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
     if sql != again {
         return Err("rendering is not deterministic".into());
     }
-    let json = schemadiff_sql::render_json(&plan, &opts());
+    let json = schemadiff_render::render_json(&plan, &opts());
     serde_json_check(&json)?;
     assert_parses(&plan);
     assert_file(dir.join("expected.sql"), &sql);
@@ -83,7 +83,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
         db.try_execute(&data)
             .map_err(|e| format!("data.sql: {e}"))?;
     }
-    db.try_execute(&schemadiff_sql::render_sql(&run, &opts()))
+    db.try_execute(&schemadiff_render::render_sql(&run, &opts()))
         .map_err(|e| {
             format!(
                 "applying the plan (for PostgreSQL {}) failed: {e}",
@@ -113,7 +113,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
         .map_err(|e| format!("reverse plan: {e}"))?;
     assert_parses(&back);
     let rev = create_db(&format!("{name}_rev"), &to);
-    rev.try_execute(&schemadiff_sql::render_sql(&back, &opts()))
+    rev.try_execute(&schemadiff_render::render_sql(&back, &opts()))
         .map_err(|e| format!("applying the reverse plan failed: {e}"))?;
     let fresh_from = create_db(&format!("{name}_from"), &from);
     if dump(&rev) != dump(&fresh_from) {

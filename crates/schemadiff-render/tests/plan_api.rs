@@ -147,12 +147,12 @@ fn json_and_markdown_outputs_of_the_seed_plan() {
     )
     .unwrap();
     let plan = schemadiff_plan::plan(&v1, &v2, &mapping).unwrap();
-    let opts = schemadiff_sql::RenderOptions {
+    let opts = schemadiff_render::RenderOptions {
         from_label: "schemas/v1.2.prisma".into(),
         to_label: "schemas/v2.0.prisma".into(),
         not_managed: None,
     };
-    let json = schemadiff_sql::render_json(&plan, &opts);
+    let json = schemadiff_render::render_json(&plan, &opts);
     let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
     for key in [
         "steps",
@@ -166,10 +166,10 @@ fn json_and_markdown_outputs_of_the_seed_plan() {
     }
     assert_eq!(v["mappings"].as_array().map(Vec::len), Some(11));
     assert_file(root.join("fixtures/seed/upgrade.json"), &json);
-    let md = schemadiff_sql::render_markdown(&plan, &opts);
+    let md = schemadiff_render::render_markdown(&plan, &opts);
     assert!(md.contains("<details><summary>SQL</summary>") && md.contains("```sql"));
     assert_file(root.join("fixtures/seed/upgrade.md"), &md);
-    assert_eq!(md, schemadiff_sql::render_markdown(&plan, &opts));
+    assert_eq!(md, schemadiff_render::render_markdown(&plan, &opts));
 }
 
 #[test]
@@ -196,7 +196,7 @@ fn nulls_into_required_columns_need_a_default_or_a_fill() {
     assert!(p.refused(&[]).is_empty(), "{:?}", p.refused(&[]));
     let db = create_db("fills", &from);
     db.execute(r#"INSERT INTO "T" VALUES (1, NULL, NULL), (2, 'a', 5)"#);
-    db.execute(&schemadiff_sql::render_sql(&p, &opts()));
+    db.execute(&schemadiff_render::render_sql(&p, &opts()));
     assert_eq!(
         db.rows(r#"SELECT id::text, s::text, n::text FROM "T" ORDER BY id"#),
         vec![
@@ -241,9 +241,9 @@ fn versions_below_13_are_refused_and_the_version_is_in_every_output() {
     .unwrap();
     assert_eq!(p17.pg_version, 17);
     let o = opts();
-    assert!(schemadiff_sql::render_sql(&p17, &o).contains("\n-- planned for PostgreSQL 17\n"));
-    assert!(schemadiff_sql::render_json(&p17, &o).contains("\"pg_version\": 17,"));
-    assert!(schemadiff_sql::render_markdown(&p17, &o).contains("planned for PostgreSQL 17"));
+    assert!(schemadiff_render::render_sql(&p17, &o).contains("\n-- planned for PostgreSQL 17\n"));
+    assert!(schemadiff_render::render_json(&p17, &o).contains("\"pg_version\": 17,"));
+    assert!(schemadiff_render::render_markdown(&p17, &o).contains("planned for PostgreSQL 17"));
     // The default is the oldest supported version.
     let p = schemadiff_plan::plan(&a, &b, &Mapping::empty()).unwrap();
     assert_eq!(p.pg_version, schemadiff_plan::MIN_PG_VERSION);
@@ -256,7 +256,7 @@ fn text_to_json_uses_a_helper_before_16_and_pg_input_is_valid_from_16() {
     for v in 13..=18 {
         let options = schemadiff_plan::PlanOptions::for_version(v).unwrap();
         let p = schemadiff_plan::plan_with(&from, &to, &Mapping::empty(), &options).unwrap();
-        let sql = schemadiff_sql::render_sql(&p, &opts());
+        let sql = schemadiff_render::render_sql(&p, &opts());
         let helper = p
             .steps
             .iter()

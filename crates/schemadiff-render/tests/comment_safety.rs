@@ -17,7 +17,7 @@ use schemadiff_model::{
     QualifiedName, Schema, SortOrder, Table,
 };
 use schemadiff_plan::{Mapping, Plan, PlanOptions};
-use schemadiff_sql::{RenderOptions, render_sql};
+use schemadiff_render::{RenderOptions, render_sql};
 use schemadiff_testkit::TestDb;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -135,7 +135,7 @@ fn mapping(c: &Case) -> Mapping {
 }
 
 fn quote_ident(s: &str) -> String {
-    schemadiff_sql::quote_ident(s)
+    schemadiff_render::quote_ident(s)
 }
 
 /// `from`, created by the plan from empty, with one row per legacy value and a NULL.
@@ -148,7 +148,7 @@ fn seed(db: &TestDb, c: &Case, from: &Schema) {
         .legacy
         .iter()
         .enumerate()
-        .map(|(i, l)| format!("({i}, {}, NULL)", schemadiff_sql::quote_literal(l)))
+        .map(|(i, l)| format!("({i}, {}, NULL)", schemadiff_render::quote_literal(l)))
         .collect();
     values.push(format!("({}, NULL, 'kept')", c.legacy.len()));
     db.execute(&format!(
