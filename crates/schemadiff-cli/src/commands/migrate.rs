@@ -190,22 +190,25 @@ fn down_script(from: &Loaded, to: &Loaded, options: &PlanOptions) -> anyhow::Res
     }
     line(
         &mut out,
-        "The statement below stops this script before anything changes. Delete it to run the rollback",
+        "The statement below (repeated first in each transaction) stops this script before anything changes.",
     );
     line(
         &mut out,
-        "anyway, or write the migration with `schemadiff migrate dev --allow-hazard CODE` (docs/hazards.md).",
+        "Delete each copy to run the rollback anyway, or write the migration with `schemadiff migrate dev --allow-hazard CODE`.",
     );
-    let codes: Vec<&str> = refused.iter().map(|h| h.code).collect();
-    let mut codes_list = codes.clone();
-    codes_list.sort_unstable();
-    codes_list.dedup();
+    let mut codes: Vec<&str> = refused.iter().map(|h| h.code).collect();
+    codes.sort_unstable();
+    codes.dedup();
     // The codes are the planner's fixed kebab-case strings: no quote can occur in them.
-    out.push_str(&format!(
-        "DO $sd$ BEGIN RAISE EXCEPTION 'schemadiff: this down migration is refused (hazards: {}); nothing was changed' USING HINT = 'read the HAZARD lines at the top of down.sql; delete this statement to run it anyway'; END $sd$;\n\n",
-        codes_list.join(", ")
-    ));
-    out.push_str(&body);
+    let guard = format!(
+        "DO $sd$ BEGIN RAISE EXCEPTION 'schemadiff: this down migration is refused (hazards: {}); nothing was changed' USING HINT = 'read the HAZARD lines at the top of down.sql; delete these statements to run it anyway'; END $sd$;",
+        codes.join(", ")
+    );
+    out.push_str(&guard);
+    out.push_str("\n\n");
+    // Also first in every transaction: a client that goes on after an error (`psql -f` without
+    // ON_ERROR_STOP) then rolls each transaction back instead of running it.
+    out.push_str(&body.replace("\nBEGIN;\n", &format!("\nBEGIN;\n{guard}\n")));
     Ok(out)
 }
 
