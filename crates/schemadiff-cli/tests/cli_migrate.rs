@@ -643,10 +643,28 @@ fn a_modified_migration_is_reported_never_rerun_and_a_lossy_down_stops_first() {
     let err = db.try_execute(&down).unwrap_err();
     assert!(err.contains("this down migration is refused"), "{err}");
     assert_eq!(db.schema_dump(), before);
+    // `psql -f` without ON_ERROR_STOP goes on after the first error: each transaction of the
+    // script starts with the same guard, so it still changes nothing.
+    let out = std::process::Command::new(psql())
+        .args(["-X", "-q", "-d", &db.url, "-f"])
+        .arg(p.migrations().join(&folder).join("down.sql"))
+        .output()
+        .expect("run psql (PostgreSQL's client on PATH, or SCHEMADIFF_PG_BIN)");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("this down migration is refused"), "{err}");
+    assert_eq!(db.schema_dump(), before);
     assert_eq!(
         db.rows("SELECT count(*) FROM \"User\""),
         vec![vec![Some("5".to_string())]]
     );
+}
+
+/// `psql` from `SCHEMADIFF_PG_BIN`, else `PATH` (as `pg_dump` for `TestDb::schema_dump`).
+fn psql() -> PathBuf {
+    match std::env::var_os("SCHEMADIFF_PG_BIN") {
+        Some(dir) => PathBuf::from(dir).join("psql"),
+        None => PathBuf::from("psql"),
+    }
 }
 
 #[test]
