@@ -10,7 +10,7 @@ use std::path::PathBuf;
     name = "schemadiff",
     version,
     about = "Declarative schema diff for PostgreSQL: plan migrations that keep every row, detect drift, apply safely",
-    after_help = "Exit codes: 0 success; 1 error, invalid input, usage error or refused hazard; 2 drift found (drift only); 130/143 apply interrupted (SIGINT/SIGTERM).\nSOURCE: a schema file or folder of .prisma files, `empty`, a postgres:// URL, or a .sql file / directory of SQL migrations.\nDocs: README.md and docs/ in the repository.",
+    after_help = "Exit codes: 0 success; 1 error, invalid input, usage error or refused hazard; 2 drift found (drift only); 3 migrations not up to date (migrate status only); 130/143 apply interrupted (SIGINT/SIGTERM).\nSOURCE: a schema file or folder of .prisma files, `empty`, a postgres:// URL, or a .sql file / directory of SQL migrations.\nDocs: README.md and docs/ in the repository.",
     propagate_version = true
 )]
 pub struct Cli {
@@ -34,6 +34,127 @@ pub enum Command {
     Drift(DriftArgs),
     /// Plan from a live database to a target and apply it safely.
     Apply(ApplyArgs),
+    /// Migration folders in Prisma's layout: write (dev, diff), apply (deploy), inspect
+    /// (status) and fix (resolve) the history in `_prisma_migrations`.
+    Migrate(MigrateArgs),
+}
+
+/// `schemadiff migrate`
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: MigrateCommand,
+}
+
+/// `schemadiff migrate …` subcommands (docs/migrations.md).
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// Plan from the migrations folder to the schema and write the next migration folder
+    /// (migration.sql, down.sql, the mapping file).
+    Dev(MigrateDevArgs),
+    /// Apply the pending migration folders to a database, recording them in
+    /// `_prisma_migrations` as Prisma does.
+    Deploy(MigrateDeployArgs),
+    /// Compare the migration folders with a database's history (exit 3 when not up to date).
+    Status(MigrateStatusArgs),
+    /// Record a migration as applied (baselining) or as rolled back, without running it.
+    Resolve(MigrateResolveArgs),
+    /// Plan between two SOURCEs into a named migration folder (e.g. `--from empty --to SCHEMA
+    /// --name 0_init` to baseline an existing database).
+    Diff(MigrateDiffArgs),
+}
+
+/// The migrations folder option.
+#[derive(Debug, Args, Clone)]
+pub struct MigrationsDir {
+    /// The migrations folder (Prisma's layout).
+    #[arg(
+        long = "migrations",
+        value_name = "DIR",
+        default_value = "prisma/migrations"
+    )]
+    pub migrations: PathBuf,
+}
+
+/// `schemadiff migrate dev`
+#[derive(Debug, Args)]
+pub struct MigrateDevArgs {
+    /// The migration's name (the folder is `<UTC yyyymmddhhmmss>_<name>`).
+    #[arg(long)]
+    pub name: String,
+    /// The schema the migrations should reach (any SOURCE).
+    #[arg(long, value_name = "SOURCE", default_value = "prisma/schema.prisma")]
+    pub schema: String,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
+    #[command(flatten)]
+    pub options: PlanOptions,
+}
+
+/// `schemadiff migrate diff`
+#[derive(Debug, Args)]
+pub struct MigrateDiffArgs {
+    /// Where the database is now (any SOURCE; `empty` to baseline).
+    #[arg(long, value_name = "SOURCE")]
+    pub from: String,
+    /// Where it should be (any SOURCE).
+    #[arg(long, value_name = "SOURCE")]
+    pub to: String,
+    /// The folder to write, as given (e.g. `0_init`).
+    #[arg(long)]
+    pub name: String,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
+    #[command(flatten)]
+    pub options: PlanOptions,
+}
+
+/// `schemadiff migrate deploy`
+#[derive(Debug, Args)]
+pub struct MigrateDeployArgs {
+    /// Database URL (else DATABASE_URL, else .env).
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
+    pub db: Option<String>,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
+    /// Lock timeout for each statement, e.g. `5s`, `500ms`.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+    /// Statement timeout, e.g. `10min`; 0 disables it.
+    #[arg(long, default_value = "0", value_parser = parse_duration)]
+    pub statement_timeout: std::time::Duration,
+    /// Wait for another schemadiff apply or deploy to finish instead of refusing.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// `schemadiff migrate status`
+#[derive(Debug, Args)]
+pub struct MigrateStatusArgs {
+    /// Database URL (else DATABASE_URL, else .env).
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
+    pub db: Option<String>,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
+}
+
+/// `schemadiff migrate resolve`
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("resolution").required(true).args(["applied", "rolled_back"])))]
+pub struct MigrateResolveArgs {
+    /// Database URL (else DATABASE_URL, else .env).
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
+    pub db: Option<String>,
+    #[command(flatten)]
+    pub dir: MigrationsDir,
+    /// Record this migration folder as applied without running it (baselining).
+    #[arg(long, value_name = "NAME")]
+    pub applied: Option<String>,
+    /// Record this migration as rolled back: a failed one (after fixing the database), or an
+    /// applied one whose down.sql was run. It is pending again.
+    #[arg(long = "rolled-back", value_name = "NAME")]
+    pub rolled_back: Option<String>,
 }
 
 /// `schemadiff validate`

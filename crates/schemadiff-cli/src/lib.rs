@@ -22,6 +22,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Inspect(a) => block_on(commands::inspect::run(&a)),
         Command::Drift(a) => block_on(commands::drift::run(&a)),
         Command::Apply(a) => block_on(commands::apply::run(&a)),
+        Command::Migrate(a) => block_on(commands::migrate::run(&a)),
     }
 }
 

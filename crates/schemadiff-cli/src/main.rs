@@ -3,7 +3,8 @@
 //! Exit codes (stable, documented in the README):
 //! 0 success (no drift, plan made, files valid); 1 error, refused hazard, invalid input or a
 //! usage error (unknown flag or subcommand: clap's own 2 is not used, it means "drifted");
-//! 2 drift found (`drift` only); 130 / 143 `apply` interrupted by SIGINT / SIGTERM.
+//! 2 drift found (`drift` only); 3 migrations not up to date (`migrate status` only);
+//! 130 / 143 `apply` interrupted by SIGINT / SIGTERM.
 //! Output to a closed pipe ends the process as SIGPIPE would, without a panic message.
 
 use clap::Parser;

@@ -12,6 +12,7 @@
 //! - [`ReadOnly`] / [`query_text`]: every query is one statement through the extended
 //!   protocol; work that only reads runs in a `READ ONLY` transaction ([`preflight_rows`] for
 //!   the planner's pre-flight queries, [`canonicalize_expressions`] for `dbgenerated` text).
+//! - [`history`]: Prisma's `_prisma_migrations` table, read and written as Prisma does.
 //! - [`cancel_running`]: a cancel request for the statement an interrupted apply is running.
 //!
 //! Passwords never appear in an error or a `Debug` output: see [`redact_url`].
@@ -50,6 +51,7 @@ mod apply;
 mod canonical;
 mod connect;
 mod error;
+pub mod history;
 mod introspect;
 mod readonly;
 mod shadow;

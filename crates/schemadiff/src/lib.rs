@@ -13,6 +13,10 @@
 //!   under the session advisory lock ([`hold_lock`]); the result is read back with its
 //!   `dbgenerated` text aligned with the target's.
 //!
+//! - [`migrations`]: migration folders in Prisma's layout, their checksums and status against
+//!   `_prisma_migrations`, and [`migrations::deploy`] (one folder through [`apply_batches`] with
+//!   Prisma's bookkeeping).
+//!
 //! Features (both on by default): `db` (database sources, [`apply`]; needs
 //! `schemadiff-postgres`) and `sqlfile` (SQL migration sources). Without them the engine loads
 //! schema files and `empty`, resolves names and plans, with no network or SQL parser in the
@@ -89,6 +93,7 @@
 
 #[cfg(feature = "db")]
 pub mod apply;
+pub mod migrations;
 pub mod plan;
 pub mod schema_folder;
 pub mod source;

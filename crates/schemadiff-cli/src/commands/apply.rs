@@ -288,7 +288,7 @@ fn describe_drift(after: &schemadiff_model::Schema, target: &schemadiff_model::S
     }
 }
 
-async fn preflight(
+pub(crate) async fn preflight(
     ro: &schemadiff_postgres::ReadOnly<'_>,
     plan: &schemadiff_plan::Plan,
 ) -> anyhow::Result<usize> {
