@@ -12,6 +12,7 @@ mod build;
 mod cast;
 pub mod comment;
 mod edges;
+mod enum_use;
 mod mapping;
 mod order;
 mod preflight;
@@ -316,6 +317,21 @@ impl Plan {
             .iter()
             .filter(|h| h.requires_allow && !allowed.iter().any(|a| a == h.code))
             .collect()
+    }
+
+    /// Lets the hazards whose message is `message` through without `--allow-hazard`, with
+    /// `why` added to their message: a pre-flight found nothing they could fail on
+    /// ([`PreflightOutcome::clears`]). Returns how many it cleared.
+    pub fn clear_hazard(&mut self, message: &str, why: &str) -> usize {
+        let mut n = 0;
+        for h in &mut self.hazards {
+            if h.message == message && h.requires_allow {
+                h.requires_allow = false;
+                h.message = format!("{} [pre-flight: {why}]", h.message);
+                n += 1;
+            }
+        }
+        n
     }
 
     /// The statements grouped in transactions, in order.
