@@ -102,3 +102,89 @@ fn default_uses(d: &DefaultValue, values: &BTreeSet<String>) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Mapping, StepKind, plan};
+    use schemadiff_model::*;
+
+    /// Enum `Color` (with `values`) and table `T` with a `color Color` column.
+    fn schema(values: &[&str], default: Option<&str>, text: bool) -> Schema {
+        let mut s = Schema::empty();
+        let e = QualifiedName::public("Color");
+        s.add_enum(Enum {
+            name: e.clone(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+        });
+        let mut t = Table::new(QualifiedName::public("T"));
+        t.columns.push(Column {
+            name: "color".into(),
+            ty: if text {
+                ColumnType::Text
+            } else {
+                ColumnType::Enum(e)
+            },
+            nullable: true,
+            default: default.map(|d| DefaultValue::EnumValue(d.into())),
+        });
+        s.add_table(t);
+        s
+    }
+
+    fn kinds(from: &Schema, to: &Schema) -> Vec<StepKind> {
+        let p = plan(from, to, &Mapping::empty()).expect("plan");
+        assert!(p.steps.iter().all(|s| s.batch == 0), "one transaction");
+        assert_eq!(p.batches().len(), 1);
+        p.steps.iter().map(|s| s.kind).collect()
+    }
+
+    #[test]
+    fn an_added_value_nothing_uses_is_added_in_the_one_transaction() {
+        let k = kinds(
+            &schema(&["RED"], Some("RED"), false),
+            &schema(&["RED", "BLUE"], Some("RED"), false),
+        );
+        assert_eq!(k, [StepKind::AddEnumValue]);
+    }
+
+    #[test]
+    fn an_added_value_used_as_a_default_recreates_the_enum() {
+        let from = schema(&["RED"], Some("RED"), false);
+        let to = schema(&["RED", "BLUE"], Some("BLUE"), false);
+        let k = kinds(&from, &to);
+        assert!(!k.contains(&StepKind::AddEnumValue), "{k:?}");
+        assert!(k.contains(&StepKind::RecreateEnumBegin), "{k:?}");
+        assert!(k.contains(&StepKind::RecreateEnumEnd), "{k:?}");
+        let p = plan(&from, &to, &Mapping::empty()).unwrap();
+        assert!(p.warnings.iter().any(|w| w.contains("recreated")), "{p:?}");
+        assert!(p.hazards.iter().any(|h| h.code == "table-rewrite"), "{p:?}");
+    }
+
+    #[test]
+    fn a_cast_to_an_enum_that_gains_a_value_recreates_it() {
+        let from = schema(&["RED"], None, true);
+        let to = schema(&["RED", "BLUE"], None, false);
+        let k = kinds(&from, &to);
+        assert!(!k.contains(&StepKind::AddEnumValue), "{k:?}");
+        assert!(k.contains(&StepKind::RecreateEnumBegin), "{k:?}");
+    }
+
+    #[test]
+    fn a_fill_value_that_is_an_added_value_recreates_the_enum() {
+        let from = schema(&["RED"], None, false);
+        let mut to = schema(&["RED", "BLUE"], None, false);
+        to.tables
+            .values_mut()
+            .for_each(|t| t.columns[0].nullable = false);
+        let mut m = Mapping::empty();
+        m.fills
+            .insert((QualifiedName::public("T"), "color".into()), "BLUE".into());
+        let p = plan(&from, &to, &m).expect("plan");
+        let k: Vec<_> = p.steps.iter().map(|s| s.kind).collect();
+        assert!(!k.contains(&StepKind::AddEnumValue), "{k:?}");
+        assert!(k.contains(&StepKind::RecreateEnumBegin), "{k:?}");
+        // Not used by a fill: an added value stays ADD VALUE.
+        let p = plan(&from, &to, &Mapping::empty()).expect("plan");
+        assert!(p.steps.iter().any(|s| s.kind == StepKind::AddEnumValue));
+    }
+}
