@@ -36,7 +36,8 @@ pub enum StepKind {
     CreateExtension,
     /// A `DO` block that checks the data and stops the migration before anything changed.
     Guard,
-    /// `ALTER TYPE … ADD VALUE` (committed in its own batch before the values are used).
+    /// `ALTER TYPE … ADD VALUE` of a label no step of the plan uses (one the plan uses makes the
+    /// enum recreated instead, see `enum_use`).
     AddEnumValue,
     /// `CREATE SCHEMA IF NOT EXISTS` for a namespace other than `public` that the target uses.
     CreateSchema,
