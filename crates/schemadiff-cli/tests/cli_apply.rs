@@ -211,28 +211,64 @@ fn concurrent_applies_never_interleave() {
     );
 }
 
-/// A plan PostgreSQL cannot run in one transaction (an enum value added, then used as a
-/// default) is applied batch by batch and still checked against the target afterwards.
+/// A plan that adds an enum value and uses it (a default) is one transaction: the enum is
+/// recreated with the full value list instead of `ADD VALUE`, whose label PostgreSQL only lets
+/// a later transaction use.
 #[test]
-fn a_plan_needing_two_transactions_is_applied_and_verified() {
+fn a_plan_adding_and_using_an_enum_value_is_one_verified_transaction() {
     let dir = "fixtures/diff/enum-add-value-used-as-default";
     let (from, to) = (format!("{dir}/from.prisma"), format!("{dir}/to.prisma"));
-    let db = database_from("apply_two_tx", &from);
+    let db = database_from("apply_enum_used", &from);
     db.execute(r#"INSERT INTO "T" (id) VALUES (1)"#);
     let plan = schemadiff(&["plan", "--from", &db.url, "--to", &to]).expect_code(0);
-    assert!(plan.stdout.contains("batch 2 of 2"), "{}", plan.stdout);
-    let run = schemadiff(&["apply", "--db", &db.url, "--to", &to, "--yes"]).expect_code(0);
+    assert!(plan.stdout.contains("batch 1 of 1"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("ADD VALUE"), "{}", plan.stdout);
     assert!(
-        run.stderr.contains("more than one transaction"),
-        "the user is told:\n{}",
+        plan.stdout.contains("Recreate enum Color"),
+        "{}",
+        plan.stdout
+    );
+    let run = schemadiff(&["apply", "--db", &db.url, "--to", &to, "--yes"]).expect_code(0);
+    assert!(run.stderr.contains("in one transaction"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("more than one transaction"),
+        "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("2 transaction(s)"), "{}", run.stderr);
     schemadiff(&["drift", "--schema", &to, "--db", &db.url]).expect_code(0);
     assert_eq!(
-        one(&db, r#"SELECT count(*) FROM "T""#),
-        vec![Some("1".to_string())]
+        one(&db, r#"SELECT id::text || ' ' || color::text FROM "T""#),
+        vec![Some("1 RED".to_string())]
     );
+}
+
+/// All or nothing: the same kind of plan whose last statement fails on the data (a new foreign
+/// key that the rows violate) leaves the database exactly as it was, the enum's labels and the
+/// column's default included.
+#[test]
+fn a_late_failure_after_an_enum_value_is_added_changes_nothing() {
+    let from = "crates/schemadiff-cli/tests/apply/late-failure-from.prisma";
+    let to = "crates/schemadiff-cli/tests/apply/late-failure-to.prisma";
+    let db = database_from("apply_late_failure", from);
+    db.execute(r#"INSERT INTO "Item" (id, "parentId") VALUES (1, 42)"#);
+    let rows = r#"SELECT (to_jsonb(t))::text FROM "Item" t ORDER BY id"#;
+    let before = (db.schema_dump(), one(&db, rows));
+    let run = schemadiff(&["apply", "--db", &db.url, "--to", to, "--yes"]).expect_code(1);
+    assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
+    assert!(run.stderr.contains("Item_parentId_fkey"), "{}", run.stderr);
+    assert_eq!(
+        (db.schema_dump(), one(&db, rows)),
+        before,
+        "the failed apply changed the database"
+    );
+    assert_eq!(
+        one(
+            &db,
+            "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum"
+        ),
+        vec![Some("RED,GREEN".to_string())]
+    );
+    schemadiff(&["drift", "--schema", from, "--db", &db.url]).expect_code(0);
 }
 
 /// A plan from a database is made for that server's version; `--pg-version` contradicting it is
@@ -277,4 +313,90 @@ fn a_database_side_gives_the_version_and_a_contradicting_pg_version_is_refused()
         run.stderr
     );
     assert_eq!(snapshot(&db), before);
+}
+
+/// A new required column without a default: on a table without rows, `apply` counts the rows
+/// (none), needs neither a `[fill]` value nor `--allow-hazard`, and applies; on a table with
+/// rows it stops before anything changed and says what to write. Without a database side
+/// (`plan` file → file) the refusal stays.
+#[test]
+fn a_new_required_column_needs_no_fill_on_an_empty_table() {
+    let dir = "fixtures/diff/column-add-required-no-default";
+    let (from, to) = (format!("{dir}/from.prisma"), format!("{dir}/to.prisma"));
+    let offline = schemadiff(&["plan", "--from", &from, "--to", &to]).expect_code(1);
+    assert!(
+        offline.stderr.contains("[fill.T] name = \"VALUE\""),
+        "{}",
+        offline.stderr
+    );
+
+    let empty = database_from("apply_required_empty", &from);
+    let run = schemadiff(&["apply", "--db", &empty.url, "--to", &to, "--yes"]).expect_code(0);
+    assert!(
+        run.stderr.contains("0 row(s), so nothing needs a value"),
+        "{}",
+        run.stderr
+    );
+    schemadiff(&["drift", "--schema", &to, "--db", &empty.url]).expect_code(0);
+
+    let full = database_from("apply_required_rows", &from);
+    full.execute(r#"INSERT INTO "T" (id) VALUES (1), (2)"#);
+    let before = full.schema_dump();
+    let run = schemadiff(&["apply", "--db", &full.url, "--to", &to, "--yes"]).expect_code(1);
+    assert!(
+        run.stderr.contains("2 row(s) need a value"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("[fill.T] name = \"VALUE\""),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
+    assert_eq!(full.schema_dump(), before);
+    assert_eq!(
+        one(&full, r#"SELECT count(*) FROM "T""#),
+        vec![Some("2".to_string())]
+    );
+}
+
+/// A column that becomes required: with no NULLs in it, `apply` needs no `[fill]` value and no
+/// `--allow-hazard`; with NULLs it stops before anything changed, naming the `[fill]` key.
+#[test]
+fn a_column_becoming_required_needs_no_fill_without_nulls() {
+    let dir = "fixtures/diff/nullable-to-required-no-default";
+    let (from, to) = (format!("{dir}/from.prisma"), format!("{dir}/to.prisma"));
+    let offline = schemadiff(&["plan", "--from", &from, "--to", &to]).expect_code(1);
+    assert!(
+        offline.stderr.contains("set-not-null-on-existing-data"),
+        "{}",
+        offline.stderr
+    );
+
+    let clean = database_from("apply_notnull_clean", &from);
+    clean.execute(r#"INSERT INTO "T" (id, name) VALUES (1, 'a'), (2, 'b')"#);
+    let run = schemadiff(&["apply", "--db", &clean.url, "--to", &to, "--yes"]).expect_code(0);
+    assert!(run.stderr.contains("0 NULL row(s)"), "{}", run.stderr);
+    schemadiff(&["drift", "--schema", &to, "--db", &clean.url]).expect_code(0);
+    assert_eq!(
+        one(&clean, r#"SELECT count(*) FROM "T""#),
+        vec![Some("2".to_string())]
+    );
+
+    let nulls = database_from("apply_notnull_nulls", &from);
+    nulls.execute(r#"INSERT INTO "T" (id, name) VALUES (1, 'a'), (2, NULL)"#);
+    let before = nulls.schema_dump();
+    let run = schemadiff(&["apply", "--db", &nulls.url, "--to", &to, "--yes"]).expect_code(1);
+    assert!(
+        run.stderr.contains("1 NULL row(s) need a value"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("[fill.T] name = \"VALUE\""),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(nulls.schema_dump(), before);
 }

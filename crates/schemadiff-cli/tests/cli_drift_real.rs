@@ -420,8 +420,31 @@ fn datasource_extensions_are_created_compared_and_dropped_with_a_hazard() {
     assert_eq!(installed(&db), ["citext", "pg_trgm", "pgcrypto"]);
     let drift = schemadiff(&["drift", "--schema", all, "--db", &db.url]).expect_code(0);
     assert!(drift.stdout.contains("no drift"), "{}", drift.stdout);
+    // Managed extensions are listed once: never again as "not managed".
+    let json = schemadiff(&[
+        "drift", "--schema", all, "--db", &db.url, "--format", "json",
+    ])
+    .expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(
+        report["not_managed"],
+        serde_json::json!([]),
+        "{}",
+        json.stdout
+    );
+    assert!(
+        !format!("{}{}", drift.stdout, drift.stderr).contains("not managed: extension"),
+        "{}\n{}",
+        drift.stdout,
+        drift.stderr
+    );
     // What the database has is printed back as the list, and reads back as no drift.
     let inspect = schemadiff(&["inspect", "--db", &db.url]).expect_code(0);
+    assert!(
+        !inspect.stdout.contains("not managed: extension"),
+        "{}",
+        inspect.stdout
+    );
     assert!(
         inspect
             .stdout

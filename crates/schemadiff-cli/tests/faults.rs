@@ -8,9 +8,11 @@
 //! a clean apply gives.
 //!
 //! The stop uses the apply's test hook `SCHEMADIFF_TEST_PAUSE_AT` (commands/apply.rs,
-//! docs/testing.md). The seed upgrade has one transaction; `tests/faults/two-batches-*` is a
-//! plan PostgreSQL cannot run in one transaction (a new enum label used in the same plan), where
-//! each transaction is atomic and the database can be left between two of them.
+//! docs/testing.md). The seed upgrade has one transaction; `tests/faults/enum-added-and-used-*`
+//! is a plan that adds enum labels and uses them (a default, a cast from text): PostgreSQL
+//! cannot use a label added by `ADD VALUE` in the transaction that adds it, so the plan
+//! recreates the enum instead and stays one transaction, and every fault leaves the database
+//! as it was before the apply or as the target (never between the two).
 
 mod common;
 use common::schemadiff;
@@ -38,12 +40,12 @@ const SEED: Scenario = Scenario {
     rows: "fixtures/seed/legacy-rows.sql",
 };
 
-const TWO_BATCHES: Scenario = Scenario {
-    hint: "two",
-    from: "crates/schemadiff-cli/tests/faults/two-batches-from.prisma",
-    to: "crates/schemadiff-cli/tests/faults/two-batches-to.prisma",
+const ENUM_ADDED_AND_USED: Scenario = Scenario {
+    hint: "enum",
+    from: "crates/schemadiff-cli/tests/faults/enum-added-and-used-from.prisma",
+    to: "crates/schemadiff-cli/tests/faults/enum-added-and-used-to.prisma",
     map: None,
-    rows: "crates/schemadiff-cli/tests/faults/two-batches-rows.sql",
+    rows: "crates/schemadiff-cli/tests/faults/enum-added-and-used-rows.sql",
 };
 
 /// The catalog and every row of every table in `public` (clock columns left out, since two
@@ -224,8 +226,12 @@ fn prepare(s: &Scenario) -> Prepared {
 
 fn prepared(s: &'static Scenario) -> &'static Prepared {
     static SEED_P: OnceLock<Prepared> = OnceLock::new();
-    static TWO_P: OnceLock<Prepared> = OnceLock::new();
-    let cell = if s.hint == SEED.hint { &SEED_P } else { &TWO_P };
+    static ENUM_P: OnceLock<Prepared> = OnceLock::new();
+    let cell = if s.hint == SEED.hint {
+        &SEED_P
+    } else {
+        &ENUM_P
+    };
     cell.get_or_init(|| prepare(s))
 }
 
@@ -465,15 +471,25 @@ fn seed_plan_is_one_transaction_of_every_statement() {
     assert_eq!(p.points().len(), p.total() + 2);
 }
 
+/// Adding enum labels and using them in the same plan: one transaction, in which the enum is
+/// recreated (no `ADD VALUE`, whose label could only be used after a `COMMIT`).
 #[test]
-fn two_batch_plan_has_two_transactions() {
-    let p = prepared(&TWO_BATCHES);
-    assert_eq!(
-        p.batch_ends.len(),
-        2,
-        "the scenario must need two transactions"
-    );
-    assert!(p.batch_ends[0] >= 1 && p.batch_ends[1] > p.batch_ends[0] + 1);
+fn enum_added_and_used_plan_is_one_transaction() {
+    let p = prepared(&ENUM_ADDED_AND_USED);
+    assert_eq!(p.batch_ends.len(), 1, "the plan must be one transaction");
+    let plan = schemadiff(&[
+        "plan",
+        "--from",
+        ENUM_ADDED_AND_USED.from,
+        "--to",
+        ENUM_ADDED_AND_USED.to,
+        "--format",
+        "json",
+    ])
+    .expect_code(0);
+    assert!(plan.stdout.contains("\"recreate-enum\""), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("ADD VALUE"), "{}", plan.stdout);
+    assert_eq!(p.points().len(), p.total() + 2);
 }
 
 macro_rules! fault_tests {
@@ -494,6 +510,6 @@ fault_tests! {
     seed_terminate_backend_part_1: SEED, Fault::TerminateBackend, 0, 3;
     seed_terminate_backend_part_2: SEED, Fault::TerminateBackend, 1, 3;
     seed_terminate_backend_part_3: SEED, Fault::TerminateBackend, 2, 3;
-    two_batches_kill_client: TWO_BATCHES, Fault::KillClient, 0, 1;
-    two_batches_terminate_backend: TWO_BATCHES, Fault::TerminateBackend, 0, 1;
+    enum_added_and_used_kill_client: ENUM_ADDED_AND_USED, Fault::KillClient, 0, 1;
+    enum_added_and_used_terminate_backend: ENUM_ADDED_AND_USED, Fault::TerminateBackend, 0, 1;
 }

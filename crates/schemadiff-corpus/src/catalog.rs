@@ -124,7 +124,7 @@ pub fn differences(left: &Catalog, right: &Catalog) -> Vec<String> {
 
 /// Differences as a short reason: the count and the first few.
 pub fn summary(diffs: &[String]) -> String {
-    const SHOWN: usize = 3;
+    const SHOWN: usize = 8;
     let mut s = format!("{} catalog difference(s): ", diffs.len());
     s.push_str(
         &diffs

@@ -88,15 +88,23 @@ pub(crate) fn alter_table_step(
             None => {
                 acc.subs.push(format!("ADD COLUMN {}", column_def(c)));
                 if !c.nullable && no_default(c) {
+                    let message = format!(
+                        "required column {table}.{col} is added without a default: fails if {table} has rows; \
+                         give existing rows a value in the mapping file (--map FILE) with {hint}, \
+                         or allow the hazard with `--allow-hazard set-not-null-on-existing-data` when {table} is empty \
+                         (apply counts the rows first and needs neither when there are none)",
+                        col = c.name,
+                        hint = fill_hint(table, &c.name),
+                    );
+                    let old_table = ctx.old_names(table, "").0;
+                    ctx.out.preflight.push(PreflightQuery::rows_for_required(
+                        &old_table,
+                        &format!("{table}.{}", c.name),
+                        &message,
+                    ));
                     acc.hazards.push(RawHazard::new(
                         "set-not-null-on-existing-data",
-                        format!(
-                            "required column {table}.{col} is added without a default: fails if {table} has rows; \
-                             give existing rows a value in the mapping file (--map FILE) with {hint}, \
-                             or allow the hazard with `--allow-hazard set-not-null-on-existing-data` when {table} is empty",
-                            col = c.name,
-                            hint = fill_hint(table, &c.name),
-                        ),
+                        message,
                         false,
                         true,
                     ));
@@ -379,6 +387,7 @@ fn alter_column(
                     ),
                     null_blocks: to_required && cast.null_value.is_none(),
                     strict: false,
+                    clears: None,
                 });
                 ctx.out.mappings.push(vm);
                 cast.using_sql(&src)
@@ -487,6 +496,7 @@ fn alter_column(
                             ),
                             null_blocks: false,
                             strict: false,
+                            clears: None,
                         });
                     }
                 }
@@ -552,24 +562,27 @@ fn alter_column(
                     ));
                 }
                 None => {
+                    let message = format!(
+                        "{table}.{} becomes NOT NULL without a default or [fill] value: fails if it holds NULLs; \
+                         give them a value in the mapping file (--map FILE) with {hint}, \
+                         or allow the hazard with `--allow-hazard set-not-null-on-existing-data` \
+                         (apply counts the NULLs first and needs neither when there are none)",
+                        t.name,
+                        hint = fill_hint(table, &t.name),
+                    );
+                    let (old_table, old_col) = ctx.old_names(table, &t.name);
+                    ctx.out.preflight.push(PreflightQuery::nulls_into_required(
+                        &old_table,
+                        &old_col,
+                        &format!("{table}.{}", t.name),
+                        &message,
+                    ));
                     acc.hazards.push(RawHazard::new(
                         "set-not-null-on-existing-data",
-                        format!("{table}.{} becomes NOT NULL without a default or [fill] value: fails if it holds NULLs", t.name),
+                        message,
                         false,
                         true,
                     ));
-                    let (old_table, old_col) = ctx.old_names(table, &t.name);
-                    ctx.out.preflight.push(PreflightQuery {
-                        kind: PreflightKind::NullsIntoRequired,
-                        description: format!("NULLs in {table}.{} (becomes NOT NULL)", t.name),
-                        sql: format!(
-                            "SELECT count(*)::text AS rows FROM {} WHERE {} IS NULL",
-                            qname(&old_table),
-                            quote_ident(&old_col)
-                        ),
-                        null_blocks: true,
-                        strict: false,
-                    });
                 }
             }
         }

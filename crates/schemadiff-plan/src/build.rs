@@ -206,7 +206,9 @@ pub(crate) fn build(
 ) -> Result<Built, PlanError> {
     validate_renames(from, to, mapping)?;
     let (changes, rfrom) = diff_and_renamed(from, to, &mapping.renames);
-    let changes = changes.changes;
+    let mut changes = changes.changes;
+    let one_transaction =
+        crate::enum_use::recreate_used_additions(&mut changes, &rfrom, to, mapping);
     let recreated = changes
         .iter()
         .filter_map(|c| match c {
@@ -230,6 +232,11 @@ pub(crate) fn build(
             preflight: Vec::new(),
         },
     };
+    for e in &one_transaction {
+        ctx.out.warnings.push(format!(
+            "enum {e} gains value(s) that this plan also uses: it is recreated with the full value list (its columns are cast, which rewrites their tables) so that the whole plan runs in one transaction"
+        ));
+    }
     let still_used = schemadiff_diff::namespaces(to);
     for n in schemadiff_diff::namespaces(&rfrom) {
         if n != QualifiedName::DEFAULT_SCHEMA && !still_used.contains(&n) {
@@ -439,7 +446,7 @@ fn simple_step(ctx: &mut Ctx, c: &Change) {
                 StepKind::AddEnumValue,
                 format!("{enum_name}.{value}"),
                 format!(
-                    "Add value {value} to enum {enum_name}{} (committed before any use: PostgreSQL cannot use a new label in the transaction that adds it)",
+                    "Add value {value} to enum {enum_name}{} (no step of this plan uses it, so it is added in the plan's one transaction)",
                     pos.replace('\'', "")
                 ),
                 vec![enum_stmt(
@@ -704,10 +711,17 @@ fn recreate_enum(ctx: &mut Ctx, from: &Enum, to: &Enum, removed: &[String]) {
     let begin = step(
         StepKind::RecreateEnumBegin,
         to.name.to_string(),
-        format!(
-            "Recreate enum {} (values removed or reordered): rename the old type away and create the new one; its columns are cast next",
-            to.name
-        ),
+        if removed.is_empty() {
+            format!(
+                "Recreate enum {} (values added and used in this plan: a new type with the full value list can be used in the same transaction, an added value cannot): rename the old type away and create the new one; its columns are cast next",
+                to.name
+            )
+        } else {
+            format!(
+                "Recreate enum {} (values removed or reordered): rename the old type away and create the new one; its columns are cast next",
+                to.name
+            )
+        },
         vec![
             stmt(format!(
                 "ALTER TYPE {} RENAME TO {}",
@@ -775,6 +789,7 @@ pub(crate) fn duplicates_preflight(
         ),
         null_blocks: false,
         strict: false,
+        clears: None,
     });
 }
 

@@ -12,6 +12,7 @@ mod build;
 mod cast;
 pub mod comment;
 mod edges;
+mod enum_use;
 mod mapping;
 mod order;
 mod preflight;
@@ -35,7 +36,8 @@ pub enum StepKind {
     CreateExtension,
     /// A `DO` block that checks the data and stops the migration before anything changed.
     Guard,
-    /// `ALTER TYPE … ADD VALUE` (committed in its own batch before the values are used).
+    /// `ALTER TYPE … ADD VALUE` of a label no step of the plan uses (one the plan uses makes the
+    /// enum recreated instead, see `enum_use`).
     AddEnumValue,
     /// `CREATE SCHEMA IF NOT EXISTS` for a namespace other than `public` that the target uses.
     CreateSchema,
@@ -316,6 +318,21 @@ impl Plan {
             .iter()
             .filter(|h| h.requires_allow && !allowed.iter().any(|a| a == h.code))
             .collect()
+    }
+
+    /// Lets the hazards whose message is `message` through without `--allow-hazard`, with
+    /// `why` added to their message: a pre-flight found nothing they could fail on
+    /// ([`PreflightOutcome::clears`]). Returns how many it cleared.
+    pub fn clear_hazard(&mut self, message: &str, why: &str) -> usize {
+        let mut n = 0;
+        for h in &mut self.hazards {
+            if h.message == message && h.requires_allow {
+                h.requires_allow = false;
+                h.message = format!("{} [pre-flight: {why}]", h.message);
+                n += 1;
+            }
+        }
+        n
     }
 
     /// The statements grouped in transactions, in order.

@@ -4,7 +4,7 @@
 
 use crate::build::Built;
 use crate::edges::{VIRTUAL_NODES, edges};
-use crate::{Hazard, Plan, PlanError, PlanOptions, StepKind};
+use crate::{Hazard, Plan, PlanError, PlanOptions};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -62,17 +62,15 @@ pub(crate) fn finish(built: Built, options: &PlanOptions) -> Result<Plan, PlanEr
         names.sort();
         return Err(PlanError::Cycle(names.join(", ")));
     }
-    let split = order
-        .iter()
-        .any(|&i| built.steps[i].step.kind == StepKind::AddEnumValue);
     let mut raw: Vec<Option<crate::build::RawStep>> = built.steps.into_iter().map(Some).collect();
     let mut steps = Vec::with_capacity(n);
     let mut hazards = Vec::new();
     for i in order {
         let Some(r) = raw[i].take() else { continue };
         let mut step = r.step;
-        step.batch =
-            usize::from(split && !matches!(step.kind, StepKind::Guard | StepKind::AddEnumValue));
+        // Every plan is one transaction: an enum value the plan adds and uses is made by
+        // recreating the enum (`enum_use`), so no step needs an earlier batch committed.
+        step.batch = 0;
         for h in r.hazards {
             step.hazards.push(hazards.len());
             hazards.push(Hazard {
@@ -218,15 +216,19 @@ mod tests {
         assert!(last_fk < first_table);
     }
 
-    /// `n` tables whose text column becomes an enum that gains a value: n guards, one added
-    /// value, n casts.
+    /// `n` tables whose text column becomes an enum, and another enum that gains a value no
+    /// step uses: n guards, one added value, n casts.
     fn casts(n: usize, to_enum: bool) -> Schema {
         let mut s = Schema::empty();
-        let e = QualifiedName::public("Kind");
         let values = if to_enum { vec!["A", "B"] } else { vec!["A"] };
         s.add_enum(Enum {
-            name: e.clone(),
+            name: QualifiedName::public("Other"),
             values: values.into_iter().map(String::from).collect(),
+        });
+        let e = QualifiedName::public("Kind");
+        s.add_enum(Enum {
+            name: e.clone(),
+            values: vec!["A".into()],
         });
         for i in 0..n {
             let mut t = Table::new(QualifiedName::public(format!("T{i}")));
@@ -270,8 +272,7 @@ mod tests {
                 .iter()
                 .all(|&k| k == crate::StepKind::AlterTable)
         );
-        assert_eq!(p.steps[n].batch, 0);
-        assert_eq!(p.steps[n + 1].batch, 1);
+        assert!(p.steps.iter().all(|s| s.batch == 0), "one transaction");
         // Ties inside a kind go by object name.
         assert!(p.steps[..n].windows(2).all(|w| w[0].object < w[1].object));
     }

@@ -5,6 +5,8 @@
 //! - `enum-mapping`: `legacy` (old value, NULL for NULL), `mapped` (the enum value it becomes,
 //!   NULL when nothing), `rows` (count);
 //! - `nulls-into-required`: `rows` (number of NULLs in a column that becomes NOT NULL);
+//! - `rows-for-required`: `rows` (number of rows of a table that gets a new required column
+//!   without a default or fill value);
 //! - `value-change`: `rows` (number of rows whose value a hazardous cast changes, rounds or
 //!   rejects; informational: the hazard itself refuses the plan unless allowed);
 //! - `duplicates`: the key columns, then `rows` (count of each duplicated key, at most 20);
@@ -26,6 +28,8 @@ pub enum PreflightKind {
     EnumMapping,
     /// NULLs in a column that becomes NOT NULL without a fill value.
     NullsIntoRequired,
+    /// Rows of a table that gets a required column without a default or fill value.
+    RowsForRequired,
     /// Duplicate keys for a new unique index on an existing table.
     Duplicates,
     /// Text that is not valid JSON in a column cast from text to `json`/`jsonb`.
@@ -52,6 +56,48 @@ pub struct PreflightQuery {
     /// JSON stops the migration; otherwise such values are kept as JSON strings.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub strict: bool,
+    /// The message of the hazard (`set-not-null-on-existing-data`) that this query clears when
+    /// it counts no row: with nothing to fill, the step cannot fail on the data
+    /// ([`PreflightOutcome::clears`], [`crate::Plan::clear_hazard`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clears: Option<String>,
+}
+
+impl PreflightQuery {
+    /// `nulls-into-required`: the NULLs of `table.column` (old names: it runs before any
+    /// rename), which becomes NOT NULL (`label`) under the hazard `message`.
+    pub(crate) fn nulls_into_required(
+        table: &QualifiedName,
+        column: &str,
+        label: &str,
+        message: &str,
+    ) -> Self {
+        PreflightQuery {
+            kind: PreflightKind::NullsIntoRequired,
+            description: format!("NULLs in {label} (becomes NOT NULL)"),
+            sql: format!(
+                "SELECT count(*)::text AS rows FROM {} WHERE {} IS NULL",
+                qname(table),
+                quote_ident(column)
+            ),
+            null_blocks: true,
+            strict: false,
+            clears: Some(message.to_string()),
+        }
+    }
+
+    /// `rows-for-required`: the rows of `table` (old name), which gets the new required column
+    /// `label` without a default or fill value, under the hazard `message`.
+    pub(crate) fn rows_for_required(table: &QualifiedName, label: &str, message: &str) -> Self {
+        PreflightQuery {
+            kind: PreflightKind::RowsForRequired,
+            description: format!("rows that the new required column {label} needs a value for"),
+            sql: format!("SELECT count(*)::text AS rows FROM {}", qname(table)),
+            null_blocks: false,
+            strict: false,
+            clears: Some(message.to_string()),
+        }
+    }
 }
 
 /// The session-local helper the `invalid-json` queries call: true when `t` parses as `ty`.
@@ -103,6 +149,7 @@ pub(crate) fn invalid_json_preflight(
         },
         null_blocks: false,
         strict,
+        clears: None,
     }
 }
 
@@ -115,6 +162,10 @@ pub struct PreflightOutcome {
     pub summary: String,
     /// Details, one line per row.
     pub lines: Vec<String>,
+    /// True when the answer clears the query's hazard ([`PreflightQuery::clears`]): no row to
+    /// fill.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clears: bool,
 }
 
 fn show(v: &Option<String>) -> String {
@@ -154,18 +205,39 @@ impl PreflightQuery {
                         format!("{}: no mapping for {}", self.description, bad.join(", "))
                     },
                     lines,
+                    clears: false,
                 }
             }
-            PreflightKind::NullsIntoRequired => {
-                let n: u64 = rows
+            PreflightKind::NullsIntoRequired | PreflightKind::RowsForRequired => {
+                // No answer is no evidence: only a count of 0 clears the hazard.
+                let n: Option<u64> = rows
                     .first()
                     .and_then(|r| cell(r, 0))
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0);
+                    .and_then(|s| s.parse().ok());
+                let what = if self.kind == PreflightKind::NullsIntoRequired {
+                    "NULL row(s)"
+                } else {
+                    "row(s)"
+                };
+                let summary = match n {
+                    Some(0) => format!(
+                        "{}: 0 {what}, so nothing needs a value (no [fill] and no --allow-hazard needed)",
+                        self.description
+                    ),
+                    Some(n) => format!(
+                        "{}: {n} {what} need a value ({})",
+                        self.description,
+                        self.clears
+                            .as_deref()
+                            .unwrap_or("give one with [fill] in the mapping file")
+                    ),
+                    None => format!("{}: no count returned", self.description),
+                };
                 PreflightOutcome {
-                    blocking: n > 0,
-                    summary: format!("{}: {n} NULL row(s)", self.description),
+                    blocking: n != Some(0),
+                    summary,
                     lines: Vec::new(),
+                    clears: n == Some(0) && self.clears.is_some(),
                 }
             }
             PreflightKind::InvalidJson => {
@@ -194,6 +266,7 @@ impl PreflightQuery {
                     blocking: n > 0 && self.strict,
                     summary,
                     lines,
+                    clears: false,
                 }
             }
             PreflightKind::ValueChange => {
@@ -212,6 +285,7 @@ impl PreflightQuery {
                         ),
                     },
                     lines: Vec::new(),
+                    clears: false,
                 }
             }
             PreflightKind::Duplicates => PreflightOutcome {
@@ -221,6 +295,7 @@ impl PreflightQuery {
                     .iter()
                     .map(|r| r.iter().map(show).collect::<Vec<_>>().join(", "))
                     .collect(),
+                clears: false,
             },
         }
     }
@@ -238,6 +313,7 @@ mod tests {
             sql: String::new(),
             null_blocks: false,
             strict: false,
+            clears: None,
         };
         let ok = q.evaluate(&[vec![
             Some("google_ads".into()),
@@ -261,6 +337,7 @@ mod json_tests {
             sql: String::new(),
             null_blocks: false,
             strict,
+            clears: None,
         }
     }
 

@@ -27,7 +27,8 @@
 //!   An operator class is recorded only when it is not the default one for the column type.
 //! - `Schema.not_managed` kinds: `view`, `materialized view`, `foreign table`, `sequence`,
 //!   `type` (composite, range), `domain`, `function`, `procedure`, `aggregate`,
-//!   `window function`, `trigger`, `policy`, `row level security`, `rule`, `extension`,
+//!   `window function`, `trigger`, `policy`, `row level security`, `rule` (extensions are
+//!   managed: `Schema.extensions`, never listed here as well),
 //!   `table` (partitioned, partition, inheriting child), `index` (partial, expression,
 //!   INCLUDE, non-default NULLS order or collation, unknown access method, invalid),
 //!   `check constraint`, `exclusion constraint`, and `constraint option` (DEFERRABLE on a

@@ -73,19 +73,36 @@ fn data_losing_hazards_are_refused_unless_allowed() {
 }
 
 #[test]
-fn added_enum_values_get_their_own_batch() {
+fn added_enum_values_stay_in_the_one_transaction() {
     let a = dsl("enum E {\n  A\n}\n\nmodel T {\n  id Int @id\n  e  E  @default(A)\n}\n");
-    let b = dsl("enum E {\n  A\n  B\n}\n\nmodel T {\n  id Int @id\n  e  E  @default(B)\n}\n");
+    // A value nothing uses: ADD VALUE inside the plan's one transaction.
+    let b = dsl("enum E {\n  A\n  B\n}\n\nmodel T {\n  id Int @id\n  e  E  @default(A)\n}\n");
     let p = schemadiff_plan::plan(&a, &b, &Mapping::empty()).unwrap();
     let batches = p.batches();
-    assert_eq!(batches.len(), 2);
-    assert!(batches[0].transactional && batches[1].transactional);
+    assert_eq!(batches.len(), 1);
+    assert!(batches[0].transactional);
     assert!(
         batches[0].statements[0]
             .sql
             .contains("ADD VALUE 'B' AFTER 'A'")
     );
-    assert!(batches[1].statements[0].sql.contains("SET DEFAULT 'B'"));
+    // A value the plan uses (the new default): the enum is recreated, still one transaction.
+    let c = dsl("enum E {\n  A\n  B\n}\n\nmodel T {\n  id Int @id\n  e  E  @default(B)\n}\n");
+    let p = schemadiff_plan::plan(&a, &c, &Mapping::empty()).unwrap();
+    let batches = p.batches();
+    assert_eq!(batches.len(), 1);
+    let sql: Vec<&str> = batches[0]
+        .statements
+        .iter()
+        .map(|s| s.sql.as_str())
+        .collect();
+    assert!(!sql.iter().any(|s| s.contains("ADD VALUE")), "{sql:?}");
+    assert!(
+        sql.iter()
+            .any(|s| s.contains("CREATE TYPE \"public\".\"E\" AS ENUM ('A', 'B')")),
+        "{sql:?}"
+    );
+    assert!(sql.iter().any(|s| s.contains("SET DEFAULT 'B'")), "{sql:?}");
 }
 
 #[test]

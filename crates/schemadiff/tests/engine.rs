@@ -231,13 +231,34 @@ fn one_batch_applies_in_one_transaction_and_a_refused_check_changes_nothing() {
     assert_ne!(db.schema_dump(), before);
 }
 
+/// The plan's one transaction cut in two (every plan is one transaction; the engine still
+/// takes several batches from a caller).
+fn cut_in_two(one: Vec<SqlBatch>) -> Vec<SqlBatch> {
+    let [only] = <[SqlBatch; 1]>::try_from(one).expect("one transaction");
+    let (first, rest) = only.statements.split_at(1);
+    vec![
+        SqlBatch {
+            transactional: true,
+            statements: first.to_vec(),
+        },
+        SqlBatch {
+            transactional: true,
+            statements: rest.to_vec(),
+        },
+    ]
+}
+
 #[test]
 fn several_batches_apply_one_by_one_and_are_checked_after() {
-    let from = file("crates/schemadiff-cli/tests/faults/two-batches-from.prisma");
-    let to = file("crates/schemadiff-cli/tests/faults/two-batches-to.prisma");
+    let from = file("crates/schemadiff-cli/tests/faults/enum-added-and-used-from.prisma");
+    let to = file("crates/schemadiff-cli/tests/faults/enum-added-and-used-to.prisma");
     let db = TestDb::create("engine_batches");
     let plan = prepared(&db, &from, &to);
-    let sql = batches(&plan);
+    assert!(
+        one_transaction(&batches(&plan)),
+        "every plan is one transaction"
+    );
+    let sql = cut_in_two(batches(&plan));
     assert!(sql.len() > 1 && !one_transaction(&sql), "{sql:?}");
     let checked = RefCell::new(0);
     let applied = apply_with(&db, &sql, &to.schema, |after| {
@@ -260,7 +281,7 @@ fn several_batches_apply_one_by_one_and_are_checked_after() {
     // Every batch commits but the database is not the target: reported with the report.
     let db2 = TestDb::create("engine_batches_differ");
     let plan2 = prepared(&db2, &from, &to);
-    let differs = apply_with(&db2, &batches(&plan2), &to.schema, |_| {
+    let differs = apply_with(&db2, &cut_in_two(batches(&plan2)), &to.schema, |_| {
         Err("the target says otherwise".into())
     });
     match differs {

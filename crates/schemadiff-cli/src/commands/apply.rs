@@ -49,11 +49,16 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         eprintln!("{label} already matches {}: nothing to do", to.label);
         return Ok(0);
     }
-    let plan = plan_cmd::make_plan(&from, &to, &args.options)?;
+    let mut plan = plan_cmd::make_plan(&from, &to, &args.options)?;
 
     eprintln!("== pre-flight on {label}");
-    let blockers = preflight(&ro, &plan).await?;
+    let (blockers, cleared) = preflight(&ro, &plan).await?;
     ro.finish().await?;
+    // A required column with nothing to fill (no rows, no NULLs) cannot fail on the data: its
+    // hazard needs no --allow-hazard. The count and the apply share the advisory lock.
+    for (message, why) in &cleared {
+        plan.clear_hazard(message, why);
+    }
     let opts = RenderOptions {
         from_label: label.clone(),
         to_label: to.label.clone(),
@@ -288,16 +293,24 @@ fn describe_drift(after: &schemadiff_model::Schema, target: &schemadiff_model::S
     }
 }
 
+/// Runs the plan's pre-flight queries: the number of blockers, and the hazards (message, why)
+/// that an answer cleared.
 pub(crate) async fn preflight(
     ro: &schemadiff_postgres::ReadOnly<'_>,
     plan: &schemadiff_plan::Plan,
-) -> anyhow::Result<usize> {
+) -> anyhow::Result<(usize, Vec<(String, String)>)> {
     let mut blockers = 0;
+    let mut cleared = Vec::new();
     for q in plan.preflight_queries() {
         let rows = schemadiff_postgres::preflight_rows(ro, &q.sql)
             .await
             .with_context(|| format!("pre-flight: {}", q.description))?;
         let outcome = q.evaluate(&rows);
+        if outcome.clears
+            && let Some(message) = &q.clears
+        {
+            cleared.push((message.clone(), outcome.summary.clone()));
+        }
         eprintln!("-- {}", q.description);
         for line in &outcome.lines {
             eprintln!("   {line}");
@@ -313,7 +326,7 @@ pub(crate) async fn preflight(
             eprintln!("   => {}", outcome.summary);
         }
     }
-    Ok(blockers)
+    Ok((blockers, cleared))
 }
 
 fn confirm(label: &str) -> anyhow::Result<bool> {

@@ -450,7 +450,8 @@ async fn deploy(args: &MigrateDeployArgs) -> anyhow::Result<u8> {
             ));
         }
         let blockers = match preflight_plan(&db, &before, &target, m) {
-            Ok(plan) => crate::commands::apply::preflight(&ro, &plan).await?,
+            // Hazards were reviewed at `migrate dev`; only the blockers matter here.
+            Ok(plan) => crate::commands::apply::preflight(&ro, &plan).await?.0,
             Err(e) => {
                 output::warn(&format!("no pre-flight for {name}: {e:#}"));
                 0

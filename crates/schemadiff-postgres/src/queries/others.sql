@@ -1,9 +1,10 @@
 -- Everything else in the requested schemas ($1) that the model does not manage, as
 -- (kind, schema, name, table, detail) rows: views, materialized views, foreign tables,
 -- sequences not owned by a column, standalone composite types, domains, range types,
--- functions / procedures / aggregates, triggers, policies, row level security, rules and
--- extensions; comments; sequence options; tables in schemas that are not read. Objects that
--- belong to an extension are left out (the extension is listed).
+-- functions / procedures / aggregates, triggers, policies, row level security and rules;
+-- comments; sequence options; tables in schemas that are not read. Objects that belong to an
+-- extension are left out. Extensions themselves are managed (extensions.sql, the datasource's
+-- `extensions` list), so they are not listed here a second time.
 -- table_name is set for objects that hang off a table, so excluded tables can be skipped.
 SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
                       WHEN 'f' THEN 'foreign table' WHEN 'S' THEN 'sequence' ELSE 'type' END AS kind,
@@ -95,15 +96,6 @@ JOIN pg_class c ON c.oid = rw.ev_class
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY($1::text[])
   AND rw.rulename <> '_RETURN'
-UNION ALL
-SELECT 'extension',
-       n.nspname::text,
-       e.extname::text,
-       NULL::text,
-       'version ' || e.extversion
-FROM pg_extension e
-JOIN pg_namespace n ON n.oid = e.extnamespace
-WHERE n.nspname = ANY($1::text[])
 UNION ALL
 -- Comments (COMMENT ON) on tables, columns, indexes, constraints and types.
 SELECT 'comment',
