@@ -23,6 +23,7 @@ pub use mapping::{ColumnKey, DatabaseNames, Mapping, MappingError, NameResolver}
 pub use preflight::{PreflightKind, PreflightOutcome, PreflightQuery};
 pub use sqltext::{quote_ident, quote_literal};
 
+pub use schemadiff_model::{SqlBatch, SqlStatement};
 use schemadiff_model::{QualifiedName, Schema};
 use serde::Serialize;
 
@@ -266,24 +267,6 @@ pub struct ValueMapping {
     pub entries: Vec<MappingEntry>,
 }
 
-/// A run of statements that go in one transaction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Batch {
-    /// True when the statements run inside `BEGIN` … `COMMIT`.
-    pub transactional: bool,
-    /// The statements.
-    pub statements: Vec<PlannedStatement>,
-}
-
-/// A statement with the description of its step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PlannedStatement {
-    /// What the step does.
-    pub description: String,
-    /// The SQL, without trailing `;`.
-    pub sql: String,
-}
-
 /// The ordered plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Plan {
@@ -319,17 +302,17 @@ impl Plan {
     }
 
     /// The statements grouped in transactions, in order.
-    pub fn batches(&self) -> Vec<Batch> {
-        let mut out: Vec<Batch> = Vec::new();
+    pub fn batches(&self) -> Vec<SqlBatch> {
+        let mut out: Vec<SqlBatch> = Vec::new();
         for s in &self.steps {
             while out.len() <= s.batch {
-                out.push(Batch {
+                out.push(SqlBatch {
                     transactional: true,
                     statements: Vec::new(),
                 });
             }
             for st in &s.statements {
-                out[s.batch].statements.push(PlannedStatement {
+                out[s.batch].statements.push(SqlStatement {
                     description: s.description.clone(),
                     sql: st.sql.clone(),
                 });

@@ -127,7 +127,6 @@ fn show(v: &Option<String>) -> String {
 impl PreflightQuery {
     /// Judges the rows the query returned (every value as text, `None` for NULL).
     pub fn evaluate(&self, rows: &[Vec<Option<String>>]) -> PreflightOutcome {
-        let cell = |r: &Vec<Option<String>>, i: usize| r.get(i).cloned().flatten();
         match self.kind {
             PreflightKind::EnumMapping => {
                 let mut lines = Vec::new();
@@ -157,11 +156,7 @@ impl PreflightQuery {
                 }
             }
             PreflightKind::NullsIntoRequired => {
-                let n: u64 = rows
-                    .first()
-                    .and_then(|r| cell(r, 0))
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0);
+                let n = first_count(rows);
                 PreflightOutcome {
                     blocking: n > 0,
                     summary: format!("{}: {n} NULL row(s)", self.description),
@@ -169,11 +164,7 @@ impl PreflightQuery {
                 }
             }
             PreflightKind::InvalidJson => {
-                let n: u64 = rows
-                    .first()
-                    .and_then(|r| cell(r, 0))
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0);
+                let n = first_count(rows);
                 let lines: Vec<String> = rows
                     .iter()
                     .filter_map(|r| cell(r, 1))
@@ -197,11 +188,7 @@ impl PreflightQuery {
                 }
             }
             PreflightKind::ValueChange => {
-                let n: u64 = rows
-                    .first()
-                    .and_then(|r| cell(r, 0))
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0);
+                let n = first_count(rows);
                 PreflightOutcome {
                     blocking: false,
                     summary: match n {
@@ -224,6 +211,19 @@ impl PreflightQuery {
             },
         }
     }
+}
+
+/// The value of cell `i` of a row (`None` for NULL or a missing cell).
+fn cell(r: &[Option<String>], i: usize) -> Option<String> {
+    r.get(i).cloned().flatten()
+}
+
+/// The count in the first cell of the first row (0 when there is none).
+fn first_count(rows: &[Vec<Option<String>>]) -> u64 {
+    rows.first()
+        .and_then(|r| cell(r, 0))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

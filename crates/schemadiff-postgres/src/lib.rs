@@ -56,10 +56,12 @@ mod shadow;
 mod url;
 
 pub use apply::{
-    ADVISORY_LOCK_KEY, ApplyOptions, ApplyReport, Phase, Progress, SqlBatch, SqlStatement,
+    ADVISORY_LOCK_KEY, ApplyOptions, ApplyReport, Phase, Progress,
     advisory_lock, apply, apply_and_verify, apply_and_verify_target, query_text, server_version,
     server_version_num,
 };
+/// The batch types the planner makes and [`apply`] runs (defined in the model crate).
+pub use schemadiff_model::{SqlBatch, SqlStatement};
 pub use canonical::canonicalize_expressions;
 pub use connect::{cancel_running, connect};
 pub use error::{Error, ServerMessage};
