@@ -5,7 +5,9 @@
 //! Expressions inside a statement (a `USING` cast, a default) are SQL text made by `sqltext`
 //! and `cast`; the statement around them is typed here.
 
-use crate::sqltext::{default_sql, dollar_tag, ident_list, qname, quote_ident, quote_literal, sql_type};
+use crate::sqltext::{
+    default_sql, dollar_tag, ident_list, qname, quote_ident, quote_literal, sql_type,
+};
 use schemadiff_model::{
     Column, ColumnType, DefaultValue, ForeignKey, Index, IndexMethod, QualifiedName, SortOrder,
 };
@@ -20,7 +22,11 @@ pub(crate) struct CreateExtension {
 
 impl Display for CreateExtension {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "CREATE EXTENSION IF NOT EXISTS {}", quote_ident(&self.name))?;
+        write!(
+            f,
+            "CREATE EXTENSION IF NOT EXISTS {}",
+            quote_ident(&self.name)
+        )?;
         if let Some(s) = &self.schema {
             write!(f, " WITH SCHEMA {}", quote_ident(s))?;
         }
@@ -310,7 +316,10 @@ pub(crate) enum AlterTableClause {
     /// `RENAME CONSTRAINT a TO b`.
     RenameConstraint { from: String, to: String },
     /// `ADD CONSTRAINT name …`.
-    AddConstraint { name: String, constraint: Constraint },
+    AddConstraint {
+        name: String,
+        constraint: Constraint,
+    },
     /// `DROP CONSTRAINT name`.
     DropConstraint(String),
     /// `ADD COLUMN def [DEFAULT 'fill']`: a fill default that only lives for the statement
@@ -322,7 +331,10 @@ pub(crate) enum AlterTableClause {
     /// `DROP COLUMN name`.
     DropColumn(String),
     /// `ALTER COLUMN name …`.
-    AlterColumn { column: String, action: ColumnAction },
+    AlterColumn {
+        column: String,
+        action: ColumnAction,
+    },
 }
 
 impl Display for AlterTableClause {
@@ -331,7 +343,12 @@ impl Display for AlterTableClause {
         match self {
             C::RenameTo(n) => write!(f, "RENAME TO {}", quote_ident(n)),
             C::RenameColumn { from, to } => {
-                write!(f, "RENAME COLUMN {} TO {}", quote_ident(from), quote_ident(to))
+                write!(
+                    f,
+                    "RENAME COLUMN {} TO {}",
+                    quote_ident(from),
+                    quote_ident(to)
+                )
             }
             C::RenameConstraint { from, to } => write!(
                 f,
@@ -439,6 +456,25 @@ impl Display for DoBlock {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let tag = dollar_tag(&self.0);
         write!(f, "DO {tag}{}{tag}", self.0)
+    }
+}
+
+/// `CREATE OR REPLACE FUNCTION name(t text) RETURNS ty LANGUAGE plpgsql IMMUTABLE AS $sd$…$sd$`:
+/// a session-local PL/pgSQL helper of one text argument `t`.
+pub(crate) struct CreateFunction {
+    pub name: String,
+    pub returns: &'static str,
+    pub body: String,
+}
+
+impl Display for CreateFunction {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let tag = dollar_tag(&self.body);
+        write!(
+            f,
+            "CREATE OR REPLACE FUNCTION {}(t text) RETURNS {} LANGUAGE plpgsql IMMUTABLE AS {tag}{}{tag}",
+            self.name, self.returns, self.body
+        )
     }
 }
 

@@ -11,8 +11,10 @@ mod alter;
 mod build;
 mod cast;
 pub mod comment;
+mod ddl;
 mod edges;
 mod mapping;
+mod objects;
 mod order;
 mod preflight;
 pub mod sqltext;
@@ -23,8 +25,8 @@ pub use mapping::{ColumnKey, DatabaseNames, Mapping, MappingError, NameResolver}
 pub use preflight::{PreflightKind, PreflightOutcome, PreflightQuery};
 pub use sqltext::{quote_ident, quote_literal};
 
-pub use schemadiff_model::{SqlBatch, SqlStatement};
 use schemadiff_model::{QualifiedName, Schema};
+pub use schemadiff_model::{SqlBatch, SqlStatement};
 use serde::Serialize;
 
 /// What a step does; the order of the variants is the tie-break phase of the ordering.
@@ -204,7 +206,7 @@ mod hazard_code_tests {
             .collect();
         assert_eq!(documented, super::HAZARD_CODES, "docs/hazards.md table");
         let mut used = Vec::new();
-        for f in ["build.rs", "alter.rs"] {
+        for f in ["build.rs", "objects.rs", "alter.rs"] {
             let src = std::fs::read_to_string(dir.join("src").join(f)).expect("source");
             let mut rest = src.as_str();
             while let Some(i) = rest.find("RawHazard::new(") {

@@ -14,7 +14,9 @@
 //!   helper (`pg_temp.schemadiff_is_json`) and then selects: run it with the simple query
 //!   protocol, which takes several statements and returns the rows of the `SELECT`.
 
-use crate::sqltext::{qname, quote_ident, sql_type};
+use crate::cast::EnumCast;
+use crate::ddl::CreateFunction;
+use crate::sqltext::{ident_list, qname, quote_ident, sql_type};
 use schemadiff_model::{ColumnType, QualifiedName};
 use serde::Serialize;
 
@@ -55,11 +57,14 @@ pub struct PreflightQuery {
 }
 
 /// The session-local helper the `invalid-json` queries call: true when `t` parses as `ty`.
-fn is_json_helper(ty: &str) -> String {
-    format!(
-        "CREATE OR REPLACE FUNCTION pg_temp.schemadiff_is_{}(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $sd$\nBEGIN\n  PERFORM t::{ty};\n  RETURN true;\nEXCEPTION WHEN others THEN\n  RETURN false;\nEND\n$sd$",
-        ty.to_ascii_lowercase()
-    )
+fn is_json_helper(ty: &str) -> CreateFunction {
+    CreateFunction {
+        name: format!("pg_temp.schemadiff_is_{}", ty.to_ascii_lowercase()),
+        returns: "boolean",
+        body: format!(
+            "\nBEGIN\n  PERFORM t::{ty};\n  RETURN true;\nEXCEPTION WHEN others THEN\n  RETURN false;\nEND\n"
+        ),
+    }
 }
 
 /// Pre-flight for a text → `json`/`jsonb` cast: how many values of `table.column` (old names:
@@ -103,6 +108,90 @@ pub(crate) fn invalid_json_preflight(
         },
         null_blocks: false,
         strict,
+    }
+}
+
+/// Pre-flight for a cast to an enum: every legacy value of the column (`src`, the old column
+/// as text, in `old_table`: it runs before any rename) with what it becomes and how often.
+pub(crate) fn enum_mapping_preflight(
+    label: &str,
+    e: &QualifiedName,
+    cast: &EnumCast,
+    old_table: &QualifiedName,
+    src: &str,
+    null_blocks: bool,
+) -> PreflightQuery {
+    PreflightQuery {
+        kind: PreflightKind::EnumMapping,
+        description: format!("values of {label} → enum {e}"),
+        sql: format!(
+            "SELECT v AS legacy, ({})::text AS mapped, count(*)::text AS rows FROM (SELECT {src} AS v FROM {}) AS s GROUP BY 1, 2 ORDER BY 1 NULLS FIRST",
+            cast.case_sql("v", None),
+            qname(old_table)
+        ),
+        null_blocks,
+        strict: false,
+    }
+}
+
+/// Pre-flight for a column that becomes NOT NULL with nothing to fill it: its NULLs.
+pub(crate) fn nulls_preflight(
+    label: &str,
+    old_table: &QualifiedName,
+    old_col: &str,
+) -> PreflightQuery {
+    PreflightQuery {
+        kind: PreflightKind::NullsIntoRequired,
+        description: format!("NULLs in {label} (becomes NOT NULL)"),
+        sql: format!(
+            "SELECT count(*)::text AS rows FROM {} WHERE {} IS NULL",
+            qname(old_table),
+            quote_ident(old_col)
+        ),
+        null_blocks: true,
+        strict: false,
+    }
+}
+
+/// Pre-flight for a hazardous cast: the rows of `old_table` whose value `cond` says it changes.
+pub(crate) fn value_change_preflight(
+    description: String,
+    old_table: &QualifiedName,
+    cond: &str,
+) -> PreflightQuery {
+    PreflightQuery {
+        kind: PreflightKind::ValueChange,
+        description,
+        sql: format!(
+            "SELECT count(*)::text AS rows FROM {} WHERE {cond}",
+            qname(old_table)
+        ),
+        null_blocks: false,
+        strict: false,
+    }
+}
+
+/// Pre-flight for a new unique key on `old_table` (old names): the duplicated keys, at most 20.
+pub(crate) fn duplicates_preflight_query(
+    description: String,
+    old_table: &QualifiedName,
+    old_cols: &[String],
+) -> PreflightQuery {
+    let list = ident_list(old_cols);
+    let not_null: Vec<String> = old_cols
+        .iter()
+        .map(|c| format!("{} IS NOT NULL", quote_ident(c)))
+        .collect();
+    PreflightQuery {
+        kind: PreflightKind::Duplicates,
+        description,
+        sql: format!(
+            "SELECT {list}, count(*)::text AS rows FROM {} WHERE {} GROUP BY {list} HAVING count(*) > 1 ORDER BY {list} LIMIT 20",
+            qname(old_table),
+            not_null.join(" AND ")
+        ),
+        null_blocks: false,
+        strict: false,
     }
 }
 
