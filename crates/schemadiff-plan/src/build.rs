@@ -232,14 +232,7 @@ pub(crate) fn build(
             preflight: Vec::new(),
         },
     };
-    let still_used = schemadiff_diff::namespaces(to);
-    for n in schemadiff_diff::namespaces(&rfrom) {
-        if n != QualifiedName::DEFAULT_SCHEMA && !still_used.contains(&n) {
-            ctx.out.warnings.push(format!(
-                "schema {n} holds nothing of the target any more; schemadiff never drops a schema, so it is left in place (drop it by hand if nothing else uses it)"
-            ));
-        }
-    }
+    warn_emptied_namespaces(&mut ctx, &rfrom, to);
     let mut alters: BTreeMap<QualifiedName, TableAlter> = BTreeMap::new();
     for c in &changes {
         match c {
@@ -261,14 +254,39 @@ pub(crate) fn build(
             other => simple_step(&mut ctx, other),
         }
     }
-    // Columns of a recreated enum must be cast to the new type even when nothing else changes.
-    for (tn, t) in &rfrom.tables {
+    cast_recreated_enum_columns(&ctx.recreated, &rfrom, to, &mut alters);
+    for (table, alter) in alters {
+        alter_table_step(&mut ctx, &table, alter)?;
+    }
+    check_unused(&ctx)?;
+    Ok(ctx.out)
+}
+
+/// Namespaces the target no longer uses are left in place, with a warning.
+fn warn_emptied_namespaces(ctx: &mut Ctx, from: &Schema, to: &Schema) {
+    let still_used = schemadiff_diff::namespaces(to);
+    for n in schemadiff_diff::namespaces(from) {
+        if n != QualifiedName::DEFAULT_SCHEMA && !still_used.contains(&n) {
+            ctx.out.warnings.push(format!(
+                "schema {n} holds nothing of the target any more; schemadiff never drops a schema, so it is left in place (drop it by hand if nothing else uses it)"
+            ));
+        }
+    }
+}
+
+/// Columns of a recreated enum must be cast to the new type even when nothing else changes.
+fn cast_recreated_enum_columns(
+    recreated: &BTreeSet<QualifiedName>,
+    from: &Schema,
+    to: &Schema,
+    alters: &mut BTreeMap<QualifiedName, TableAlter>,
+) {
+    for (tn, t) in &from.tables {
         let Some(tt) = to.tables.get(tn) else {
             continue;
         };
         for c in &t.columns {
-            let Some(e) = c.ty.enum_name() else { continue };
-            if !ctx.recreated.contains(e) {
+            if !c.ty.enum_name().is_some_and(|e| recreated.contains(e)) {
                 continue;
             }
             let Some(tc) = tt.column(&c.name) else {
@@ -280,11 +298,6 @@ pub(crate) fn build(
             }
         }
     }
-    for (table, alter) in alters {
-        alter_table_step(&mut ctx, &table, alter)?;
-    }
-    check_unused(&ctx)?;
-    Ok(ctx.out)
 }
 
 fn check_unused(ctx: &Ctx) -> Result<(), PlanError> {

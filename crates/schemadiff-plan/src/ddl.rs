@@ -61,46 +61,21 @@ impl Display for AlterExtension {
     }
 }
 
-/// What a `DROP` statement drops.
-#[derive(Clone, Copy)]
-pub(crate) enum DropKind {
-    Extension,
-    Type,
-    Table,
-    Index,
-}
-
 /// `DROP EXTENSION|TYPE|TABLE|INDEX name` (an extension's name is not schema-qualified).
-pub(crate) struct DropObject {
-    pub kind: DropKind,
-    pub name: QualifiedName,
-}
-
-impl DropObject {
-    /// `DROP EXTENSION name`.
-    pub fn extension(name: &str) -> Self {
-        DropObject {
-            kind: DropKind::Extension,
-            name: QualifiedName::new("", name),
-        }
-    }
-
-    /// `DROP <kind> "schema"."name"`.
-    pub fn object(kind: DropKind, name: &QualifiedName) -> Self {
-        DropObject {
-            kind,
-            name: name.clone(),
-        }
-    }
+pub(crate) enum DropObject {
+    Extension(String),
+    Type(QualifiedName),
+    Table(QualifiedName),
+    Index(QualifiedName),
 }
 
 impl Display for DropObject {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            DropKind::Extension => write!(f, "DROP EXTENSION {}", quote_ident(&self.name.name)),
-            DropKind::Type => write!(f, "DROP TYPE {}", qname(&self.name)),
-            DropKind::Table => write!(f, "DROP TABLE {}", qname(&self.name)),
-            DropKind::Index => write!(f, "DROP INDEX {}", qname(&self.name)),
+        match self {
+            DropObject::Extension(n) => write!(f, "DROP EXTENSION {}", quote_ident(n)),
+            DropObject::Type(n) => write!(f, "DROP TYPE {}", qname(n)),
+            DropObject::Table(n) => write!(f, "DROP TABLE {}", qname(n)),
+            DropObject::Index(n) => write!(f, "DROP INDEX {}", qname(n)),
         }
     }
 }

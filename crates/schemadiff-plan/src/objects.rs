@@ -4,8 +4,8 @@
 use crate::build::{Ctx, RawHazard, enum_stmt, old_enum_name, step, stmt};
 use crate::ddl::{
     AlterExtension, AlterTable, AlterTableClause, AlterType, AlterTypeAction, ColumnDef,
-    Constraint, CreateExtension, CreateSchema, CreateTable, CreateType, DoBlock, DropKind,
-    DropObject, ExtensionAction, RenameIndex, ValuePlace,
+    Constraint, CreateExtension, CreateSchema, CreateTable, CreateType, DoBlock, DropObject,
+    ExtensionAction, RenameIndex, ValuePlace,
 };
 use crate::edges::Meta;
 use crate::sqltext::{qname, quote_literal};
@@ -109,7 +109,7 @@ fn drop_extension(ctx: &mut Ctx, e: &Extension) {
             "Drop extension {} (the datasource no longer lists it)",
             e.name
         ),
-        vec![stmt(DropObject::extension(&e.name))],
+        vec![stmt(DropObject::Extension(e.name.clone()))],
     );
     let h = RawHazard::new(
         "drop-extension",
@@ -218,7 +218,7 @@ fn recreate_enum(ctx: &mut Ctx, from: &Enum, to: &Enum, removed: &[String]) {
         StepKind::RecreateEnumEnd,
         old.to_string(),
         format!("Drop the old enum type {old} now that no column uses it"),
-        vec![stmt(DropObject::object(DropKind::Type, &old))],
+        vec![stmt(DropObject::Type(old.clone()))],
     );
     ctx.push(end, enum_meta(&to.name), vec![]);
 }
@@ -228,7 +228,7 @@ fn drop_enum(ctx: &mut Ctx, e: &Enum) {
         StepKind::DropEnum,
         e.name.to_string(),
         format!("Drop enum {}", e.name),
-        vec![stmt(DropObject::object(DropKind::Type, &e.name))],
+        vec![stmt(DropObject::Type(e.name.clone()))],
     );
     let h = RawHazard::new(
         "drop-enum",
@@ -361,7 +361,7 @@ fn drop_table(ctx: &mut Ctx, t: &Table) {
         StepKind::DropTable,
         t.name.to_string(),
         format!("Drop table {}", t.name),
-        vec![stmt(DropObject::object(DropKind::Table, &t.name))],
+        vec![stmt(DropObject::Table(t.name.clone()))],
     );
     let h = RawHazard::new(
         "drop-table",
@@ -437,7 +437,7 @@ fn drop_index(ctx: &mut Ctx, table: &QualifiedName, index: &Index) {
         StepKind::DropIndex,
         index.name.clone(),
         format!("Drop index {} of {table}", index.name),
-        vec![stmt(DropObject::object(DropKind::Index, &name))],
+        vec![stmt(DropObject::Index(name))],
     );
     ctx.push(s, meta, vec![]);
 }

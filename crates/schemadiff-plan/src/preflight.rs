@@ -217,33 +217,7 @@ impl PreflightQuery {
     /// Judges the rows the query returned (every value as text, `None` for NULL).
     pub fn evaluate(&self, rows: &[Vec<Option<String>>]) -> PreflightOutcome {
         match self.kind {
-            PreflightKind::EnumMapping => {
-                let mut lines = Vec::new();
-                let mut bad = Vec::new();
-                for r in rows {
-                    let (legacy, mapped, n) =
-                        (cell(r, 0), cell(r, 1), cell(r, 2).unwrap_or_default());
-                    match &mapped {
-                        Some(m) => lines.push(format!("{} -> {m} ({n} rows)", show(&legacy))),
-                        None if legacy.is_none() && !self.null_blocks => {
-                            lines.push(format!("NULL stays NULL ({n} rows)"))
-                        }
-                        None => {
-                            lines.push(format!("{} -> NOTHING ({n} rows)", show(&legacy)));
-                            bad.push(show(&legacy));
-                        }
-                    }
-                }
-                PreflightOutcome {
-                    blocking: !bad.is_empty(),
-                    summary: if bad.is_empty() {
-                        format!("{}: every value is mapped", self.description)
-                    } else {
-                        format!("{}: no mapping for {}", self.description, bad.join(", "))
-                    },
-                    lines,
-                }
-            }
+            PreflightKind::EnumMapping => self.evaluate_enum_mapping(rows),
             PreflightKind::NullsIntoRequired => {
                 let n = first_count(rows);
                 PreflightOutcome {
@@ -252,30 +226,7 @@ impl PreflightQuery {
                     lines: Vec::new(),
                 }
             }
-            PreflightKind::InvalidJson => {
-                let n = first_count(rows);
-                let lines: Vec<String> = rows
-                    .iter()
-                    .filter_map(|r| cell(r, 1))
-                    .map(|v| format!("not JSON: {}", show(&Some(v))))
-                    .collect();
-                let summary = match (n, self.strict) {
-                    (0, _) => format!("{}: every value is valid JSON", self.description),
-                    (n, true) => format!(
-                        "{}: {n} value(s) are not valid JSON and the cast is strict: the migration would fail",
-                        self.description
-                    ),
-                    (n, false) => format!(
-                        "{}: {n} value(s) are not valid JSON and will be kept as JSON strings",
-                        self.description
-                    ),
-                };
-                PreflightOutcome {
-                    blocking: n > 0 && self.strict,
-                    summary,
-                    lines,
-                }
-            }
+            PreflightKind::InvalidJson => self.evaluate_invalid_json(rows),
             PreflightKind::ValueChange => {
                 let n = first_count(rows);
                 PreflightOutcome {
@@ -298,6 +249,58 @@ impl PreflightQuery {
                     .map(|r| r.iter().map(show).collect::<Vec<_>>().join(", "))
                     .collect(),
             },
+        }
+    }
+
+    fn evaluate_enum_mapping(&self, rows: &[Vec<Option<String>>]) -> PreflightOutcome {
+        let mut lines = Vec::new();
+        let mut bad = Vec::new();
+        for r in rows {
+            let (legacy, mapped, n) = (cell(r, 0), cell(r, 1), cell(r, 2).unwrap_or_default());
+            match &mapped {
+                Some(m) => lines.push(format!("{} -> {m} ({n} rows)", show(&legacy))),
+                None if legacy.is_none() && !self.null_blocks => {
+                    lines.push(format!("NULL stays NULL ({n} rows)"))
+                }
+                None => {
+                    lines.push(format!("{} -> NOTHING ({n} rows)", show(&legacy)));
+                    bad.push(show(&legacy));
+                }
+            }
+        }
+        PreflightOutcome {
+            blocking: !bad.is_empty(),
+            summary: if bad.is_empty() {
+                format!("{}: every value is mapped", self.description)
+            } else {
+                format!("{}: no mapping for {}", self.description, bad.join(", "))
+            },
+            lines,
+        }
+    }
+
+    fn evaluate_invalid_json(&self, rows: &[Vec<Option<String>>]) -> PreflightOutcome {
+        let n = first_count(rows);
+        let lines: Vec<String> = rows
+            .iter()
+            .filter_map(|r| cell(r, 1))
+            .map(|v| format!("not JSON: {}", show(&Some(v))))
+            .collect();
+        let summary = match (n, self.strict) {
+            (0, _) => format!("{}: every value is valid JSON", self.description),
+            (n, true) => format!(
+                "{}: {n} value(s) are not valid JSON and the cast is strict: the migration would fail",
+                self.description
+            ),
+            (n, false) => format!(
+                "{}: {n} value(s) are not valid JSON and will be kept as JSON strings",
+                self.description
+            ),
+        };
+        PreflightOutcome {
+            blocking: n > 0 && self.strict,
+            summary,
+            lines,
         }
     }
 }
