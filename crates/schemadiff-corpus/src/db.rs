@@ -1,6 +1,6 @@
 //! Scratch databases on the real PostgreSQL server: uniquely named, always dropped.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use schemadiff_testkit::unique_name;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
 /// The environment variable naming the server (the same one the test kit reads).
@@ -52,26 +52,6 @@ pub struct Server {
     created: Vec<String>,
 }
 
-fn unique_name(hint: &str) -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let clean: String = hint
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .take(30)
-        .collect();
-    format!(
-        "sdc_{clean}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
 fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
@@ -97,7 +77,7 @@ impl Server {
 
     /// Creates an empty database (or a copy of `template`) and returns its name.
     pub fn create(&mut self, hint: &str, template: Option<&str>) -> Result<String, String> {
-        let name = unique_name(hint);
+        let name = unique_name("sdc", hint, 30);
         let sql = match template {
             Some(t) => format!(
                 "CREATE DATABASE {} TEMPLATE {}",

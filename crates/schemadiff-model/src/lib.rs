@@ -16,9 +16,11 @@
 //!   deterministic and equal values print identically.
 #![warn(missing_docs)]
 
+mod batch;
 mod names;
 mod types;
 
+pub use batch::{SqlBatch, SqlStatement};
 pub use names::{MAX_IDENTIFIER_LEN, constraint_name, make_object_name};
 pub use types::{ColumnType, DefaultValue};
 

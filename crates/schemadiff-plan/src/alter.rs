@@ -5,13 +5,20 @@
 use crate::build::{Ctx, RawHazard, duplicates_preflight, step, stmt};
 use crate::cast::{
     EnumCast, JSON_HELPER_NAME, Safety, build_enum_mapping, changed_rows_sql, classify,
-    json_helper_sql, lenient_jsonb_sql, plain_using, precision_narrows,
+    json_helper, lenient_jsonb_sql, plain_using, precision_narrows,
+};
+use crate::ddl::{
+    AlterTable, AlterTableClause, ColumnAction, ColumnDef, CreateIndex, DoBlock, FillNulls,
 };
 use crate::edges::Meta;
-use crate::preflight::{PreflightKind, PreflightQuery, invalid_json_preflight};
-use crate::sqltext::{self, column_def, default_sql, qname, quote_ident, quote_literal, sql_type};
-use crate::{MappingSource, PlanError, SqlKind, Statement, StepKind};
+use crate::preflight::{
+    enum_mapping_preflight, invalid_json_preflight, nulls_preflight, rows_for_required_preflight,
+    value_change_preflight,
+};
+use crate::sqltext::{default_sql, quote_ident, quote_literal, sql_type};
+use crate::{MappingEntry, MappingSource, PlanError, SqlKind, Statement, StepKind};
 use schemadiff_model::{Column, ColumnType, DefaultValue, Index, QualifiedName};
+use std::collections::BTreeMap;
 
 /// The column changes of one table.
 #[derive(Default)]
@@ -21,14 +28,30 @@ pub(crate) struct TableAlter {
     pub alters: Vec<(Column, Column)>,
 }
 
+/// What the column changes of one table add up to.
+#[derive(Default)]
 struct Acc {
-    subs: Vec<String>,
-    pre: Vec<String>,
-    guards: Vec<(String, String)>,
+    /// The clauses of the one `ALTER TABLE`.
+    subs: Vec<AlterTableClause>,
+    /// Statements before it (NULL fills).
+    pre: Vec<FillNulls>,
+    /// Statements after it (dropping a fill default).
+    post: Vec<AlterTable>,
+    guards: Vec<(String, DoBlock)>,
     details: Vec<String>,
     hazards: Vec<RawHazard>,
     rewrite: Vec<String>,
     needs_json: bool,
+}
+
+impl Acc {
+    /// `ALTER COLUMN column action`.
+    fn alter(&mut self, column: &str, action: ColumnAction) {
+        self.subs.push(AlterTableClause::AlterColumn {
+            column: column.to_string(),
+            action,
+        });
+    }
 }
 
 pub(crate) fn alter_table_step(
@@ -36,81 +59,14 @@ pub(crate) fn alter_table_step(
     table: &QualifiedName,
     a: TableAlter,
 ) -> Result<(), PlanError> {
-    let mut acc = Acc {
-        subs: vec![],
-        pre: vec![],
-        guards: vec![],
-        details: vec![],
-        hazards: vec![],
-        rewrite: vec![],
-        needs_json: false,
-    };
+    let mut acc = Acc::default();
     let mut meta = Meta::on(table);
     for c in &a.drops {
-        acc.subs
-            .push(format!("DROP COLUMN {}", quote_ident(&c.name)));
-        acc.hazards.push(RawHazard::new(
-            "drop-column",
-            drop_column_message(table, c, &a.adds),
-            true,
-            true,
-        ));
+        drop_column(table, c, &a.adds, &mut acc);
         meta.enums_old.extend(c.ty.enum_name().cloned());
     }
-    let mut post = Vec::new();
     for c in &a.adds {
-        let key = (table.clone(), c.name.clone());
-        let fill = if !c.nullable && no_default(c) {
-            ctx.mapping.fills.get(&key).cloned()
-        } else {
-            None
-        };
-        match fill {
-            Some(v) => {
-                // Existing rows take the fill value through a default that only lives for
-                // this statement; the column ends without a default, as the target says.
-                ctx.used_fills.insert(key);
-                acc.subs.push(format!(
-                    "ADD COLUMN {} DEFAULT {}",
-                    column_def(c),
-                    quote_literal(&v)
-                ));
-                post.push(format!(
-                    "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
-                    qname(table),
-                    quote_ident(&c.name)
-                ));
-                acc.details.push(format!(
-                    "{}: existing rows → fill value from [fill] in the mapping file: {v}",
-                    c.name
-                ));
-            }
-            None => {
-                acc.subs.push(format!("ADD COLUMN {}", column_def(c)));
-                if !c.nullable && no_default(c) {
-                    let message = format!(
-                        "required column {table}.{col} is added without a default: fails if {table} has rows; \
-                         give existing rows a value in the mapping file (--map FILE) with {hint}, \
-                         or allow the hazard with `--allow-hazard set-not-null-on-existing-data` when {table} is empty \
-                         (apply counts the rows first and needs neither when there are none)",
-                        col = c.name,
-                        hint = fill_hint(table, &c.name),
-                    );
-                    let old_table = ctx.old_names(table, "").0;
-                    ctx.out.preflight.push(PreflightQuery::rows_for_required(
-                        &old_table,
-                        &format!("{table}.{}", c.name),
-                        &message,
-                    ));
-                    acc.hazards.push(RawHazard::new(
-                        "set-not-null-on-existing-data",
-                        message,
-                        false,
-                        true,
-                    ));
-                }
-            }
-        }
+        add_column(ctx, table, c, &mut acc);
         meta.enums_new.extend(c.ty.enum_name().cloned());
     }
     for (f, t) in &a.alters {
@@ -136,52 +92,133 @@ pub(crate) fn alter_table_step(
             StepKind::CreateHelper,
             JSON_HELPER_NAME.to_string(),
             "Create a temporary helper that parses text as JSON and keeps text that is not valid JSON as a JSON string".into(),
-            vec![stmt(json_helper_sql())],
+            vec![stmt(json_helper())],
         );
         ctx.push(s, Meta::default(), vec![]);
     }
-    for (object, sql) in acc.guards {
-        let s = step(
-            StepKind::Guard,
-            object.clone(),
-            format!(
-                "Check that every value of {object} maps to an enum value; stop before anything changed otherwise"
-            ),
-            vec![Statement {
-                sql,
-                kind: SqlKind::DoBlock,
-            }],
-        );
-        ctx.push(s, Meta::on(table), vec![]);
+    for (object, block) in std::mem::take(&mut acc.guards) {
+        push_guard(ctx, table, object, block);
     }
-    let mut statements: Vec<Statement> = acc.pre.into_iter().map(stmt).collect();
-    if !acc.subs.is_empty() {
-        statements.push(stmt(format!(
-            "ALTER TABLE {}\n    {}",
-            qname(table),
-            acc.subs.join(",\n    ")
-        )));
-    }
-    statements.extend(post.into_iter().map(stmt));
-    let mut what = Vec::new();
-    for (n, w) in [
-        (a.adds.len(), "add"),
-        (a.drops.len(), "drop"),
-        (a.alters.len(), "change"),
-    ] {
-        if n > 0 {
-            what.push(format!("{w} {n} column(s)"));
-        }
-    }
+    let description = format!(
+        "Alter table {table}: {} in one statement",
+        what_changes(&a).join(", ")
+    );
     let mut s = step(
         StepKind::AlterTable,
         table.to_string(),
-        format!("Alter table {table}: {} in one statement", what.join(", ")),
-        statements,
+        description,
+        alter_statements(table, &mut acc),
     );
     s.details = acc.details;
     ctx.push(s, meta, acc.hazards);
     Ok(())
+}
+
+/// `DROP COLUMN` and its hazard.
+fn drop_column(table: &QualifiedName, c: &Column, adds: &[Column], acc: &mut Acc) {
+    acc.subs.push(AlterTableClause::DropColumn(c.name.clone()));
+    acc.hazards.push(RawHazard::new(
+        "drop-column",
+        drop_column_message(table, c, adds),
+        true,
+        true,
+    ));
+}
+
+/// `ADD COLUMN`: a required column without a default takes the `[fill]` value through a
+/// default that only lives for this statement, or carries a hazard.
+fn add_column(ctx: &mut Ctx, table: &QualifiedName, c: &Column, acc: &mut Acc) {
+    let key = (table.clone(), c.name.clone());
+    let needs_value = !c.nullable && no_default(c);
+    let fill = if needs_value {
+        ctx.mapping.fills.get(&key).cloned()
+    } else {
+        None
+    };
+    if let Some(v) = &fill {
+        // Existing rows take the fill value; the column ends without a default, as the target
+        // says.
+        ctx.used_fills.insert(key);
+        acc.post.push(AlterTable::one(
+            table,
+            AlterTableClause::AlterColumn {
+                column: c.name.clone(),
+                action: ColumnAction::DropDefault,
+            },
+        ));
+        acc.details.push(format!(
+            "{}: existing rows → fill value from [fill] in the mapping file: {v}",
+            c.name
+        ));
+    } else if needs_value {
+        let message = format!(
+            "required column {table}.{col} is added without a default: fails if {table} has rows; \
+             give existing rows a value in the mapping file (--map FILE) with {hint}, \
+             or allow the hazard with `--allow-hazard set-not-null-on-existing-data` when {table} is empty \
+             (apply counts the rows first and needs neither when there are none)",
+            col = c.name,
+            hint = fill_hint(table, &c.name),
+        );
+        let old_table = ctx.old_names(table, "").0;
+        ctx.out.preflight.push(rows_for_required_preflight(
+            &format!("{table}.{}", c.name),
+            &old_table,
+            &message,
+        ));
+        acc.hazards.push(RawHazard::new(
+            "set-not-null-on-existing-data",
+            message,
+            false,
+            true,
+        ));
+    }
+    acc.subs.push(AlterTableClause::AddColumn {
+        column: ColumnDef(c.clone()),
+        fill,
+    });
+}
+
+/// The guard step of a cast to an enum: stops before anything changed.
+fn push_guard(ctx: &mut Ctx, table: &QualifiedName, object: String, block: DoBlock) {
+    let s = step(
+        StepKind::Guard,
+        object.clone(),
+        format!(
+            "Check that every value of {object} maps to an enum value; stop before anything changed otherwise"
+        ),
+        vec![Statement {
+            sql: block.to_string(),
+            kind: SqlKind::DoBlock,
+        }],
+    );
+    ctx.push(s, Meta::on(table), vec![]);
+}
+
+/// `add 1 column(s), drop 2 column(s)…` for the description.
+fn what_changes(a: &TableAlter) -> Vec<String> {
+    [
+        (a.adds.len(), "add"),
+        (a.drops.len(), "drop"),
+        (a.alters.len(), "change"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, w)| format!("{w} {n} column(s)"))
+    .collect()
+}
+
+/// The fills, the one `ALTER TABLE` with every clause, then what runs after it.
+fn alter_statements(table: &QualifiedName, acc: &mut Acc) -> Vec<Statement> {
+    let mut statements: Vec<Statement> = acc.pre.drain(..).map(stmt).collect();
+    if !acc.subs.is_empty() {
+        statements.push(stmt(AlterTable {
+            table: table.clone(),
+            clauses: std::mem::take(&mut acc.subs),
+            one_per_line: true,
+        }));
+    }
+    statements.extend(acc.post.drain(..).map(stmt));
+    statements
 }
 
 /// No default fills existing rows (none, or `dbgenerated()` without an expression).
@@ -269,6 +306,24 @@ fn fill_value(
     }
 }
 
+/// One changed column of a table.
+struct ColumnChange<'a> {
+    table: &'a QualifiedName,
+    from: &'a Column,
+    to: &'a Column,
+    /// `(table, column)`: the key of the mapping file.
+    key: (QualifiedName, String),
+    /// Nullable before, required after.
+    to_required: bool,
+}
+
+impl ColumnChange<'_> {
+    /// `Table.column` for messages.
+    fn label(&self) -> String {
+        format!("{}.{}", self.table, self.to.name)
+    }
+}
+
 fn alter_column(
     ctx: &mut Ctx,
     table: &QualifiedName,
@@ -276,321 +331,395 @@ fn alter_column(
     t: &Column,
     acc: &mut Acc,
 ) -> Result<(), PlanError> {
-    let key = (table.clone(), t.name.clone());
-    let c = quote_ident(&t.name);
-    let to_required = f.nullable && !t.nullable;
+    let ch = ColumnChange {
+        table,
+        from: f,
+        to: t,
+        key: (table.clone(), t.name.clone()),
+        to_required: f.nullable && !t.nullable,
+    };
     let retype = f.ty != t.ty || is_recreated(ctx, &f.ty) || is_recreated(ctx, &t.ty);
     let mut null_handled = false;
     if retype {
-        if f.default.is_some() {
-            acc.subs.push(format!("ALTER COLUMN {c} DROP DEFAULT"));
-        }
-        let using = match (&f.ty, &t.ty) {
-            (ft, ColumnType::Enum(e)) if ft.is_textual() || matches!(ft, ColumnType::Enum(_)) => {
-                let as_text = |col: &str| {
-                    if ft.is_textual() {
-                        col.to_string()
-                    } else {
-                        format!("{col}::text")
-                    }
-                };
-                let src = as_text(&c);
-                let (old_table, old_col) = ctx.old_names(table, &t.name);
-                let old_src = as_text(&quote_ident(&old_col));
-                let values = ctx
-                    .to
-                    .enums
-                    .get(e)
-                    .map(|x| x.values.clone())
-                    .unwrap_or_default();
-                let explicit = ctx.mapping.values.get(&key);
-                if let Some(ex) = explicit {
-                    ctx.used_values.insert(key.clone());
-                    for (legacy, v) in ex {
-                        if !values.contains(v) {
-                            return Err(PlanError::UnknownEnumValue {
-                                path: ctx.mapping.path_of(&key),
-                                legacy: legacy.clone(),
-                                value: v.clone(),
-                                enum_name: e.to_string(),
-                                values: values.join(", "),
-                            });
-                        }
-                    }
-                }
-                let (vm, warnings) = build_enum_mapping(table, &t.name, e, &values, explicit);
-                ctx.out.warnings.extend(warnings);
-                let null_value = if to_required {
-                    let fv = fill_value(ctx, &key, t);
-                    if let Some((v, _)) = &fv
-                        && !values.contains(v)
-                    {
-                        return Err(PlanError::UnknownEnumValue {
-                            path: format!("fill.{}.{}", table.name, t.name),
-                            legacy: "NULL".into(),
-                            value: v.clone(),
-                            enum_name: e.to_string(),
-                            values: values.join(", "),
-                        });
-                    }
-                    fv
-                } else {
-                    None
-                };
-                if to_required {
-                    null_handled = true;
-                    match &null_value {
-                        Some((_, why)) => acc.details.push(format!("{}: NULL → {why}", t.name)),
-                        None => acc.hazards.push(RawHazard::new(
-                            "unmapped-null",
-                            format!(
-                                "{table}.{} becomes required and has no default and no [fill] value: NULL rows make the cast fail",
-                                t.name
-                            ),
-                            false,
-                            true,
-                        )),
-                    }
-                }
-                let cast = EnumCast {
-                    mapping: vm.clone(),
-                    null_value: null_value.map(|(v, _)| v),
-                };
-                acc.details.push(format!(
-                    "{}: {} → {} mapping (first match wins):",
-                    t.name, f.ty, e
-                ));
-                for en in &vm.entries {
-                    acc.details.push(match en.source {
-                        MappingSource::MappingFile => {
-                            format!("  {} → {}   (mapping file)", quote_literal(&en.legacy), en.value)
-                        }
-                        MappingSource::NameMatch => {
-                            format!("  any value spelled {} ignoring case and separators → {}   (name match)", en.legacy, en.value)
-                        }
-                        MappingSource::Exact => {
-                            format!("  {} → {}   (exact spelling)", quote_literal(&en.legacy), en.value)
-                        }
-                    });
-                }
-                acc.guards.push((
-                    format!("{table}.{}", t.name),
-                    cast.guard_sql(&old_table, &old_col, &old_src),
-                ));
-                ctx.out.preflight.push(PreflightQuery {
-                    kind: PreflightKind::EnumMapping,
-                    description: format!("values of {table}.{} → enum {e}", t.name),
-                    sql: format!(
-                        "SELECT v AS legacy, ({})::text AS mapped, count(*)::text AS rows FROM (SELECT {old_src} AS v FROM {}) AS s GROUP BY 1, 2 ORDER BY 1 NULLS FIRST",
-                        cast.case_sql("v", None),
-                        qname(&old_table)
-                    ),
-                    null_blocks: to_required && cast.null_value.is_none(),
-                    strict: false,
-                    clears: None,
-                });
-                ctx.out.mappings.push(vm);
-                cast.using_sql(&src)
-            }
-            (ft, tt) if ft.is_textual() && tt.is_json() => {
-                let target = sql_type(tt);
-                let strict = ctx.mapping.json_is_strict(&key);
-                let (old_table, old_col) = ctx.old_names(table, &t.name);
-                ctx.out.preflight.push(invalid_json_preflight(
-                    &old_table,
-                    &old_col,
-                    &format!("{table}.{}", t.name),
-                    if strict { tt } else { &ColumnType::Jsonb },
-                    strict,
-                    ctx.pg_version,
-                ));
-                if strict {
-                    acc.details.push(format!(
-                        "{}: text → {target}, strict: invalid JSON stops the migration",
-                        t.name
-                    ));
-                    format!("{c}::{target}")
-                } else if ctx.pg_version >= 16 {
-                    acc.details.push(format!(
-                        "{}: text → {target}; valid JSON is parsed, other text is kept as a JSON string (pg_input_is_valid, PostgreSQL 16+)",
-                        t.name
-                    ));
-                    format!("({})::{target}", lenient_jsonb_sql(&c))
-                } else {
-                    acc.needs_json = true;
-                    acc.details.push(format!(
-                        "{}: text → {target}; valid JSON is parsed, other text is kept as a JSON string",
-                        t.name
-                    ));
-                    format!("{JSON_HELPER_NAME}({c})::{target}")
-                }
-            }
-            (ft, tt) => {
-                let safety = classify(ft, tt);
-                let what = format!("{table}.{}: {ft} → {tt}", t.name);
-                let mut codes = Vec::new();
-                match safety {
-                    Safety::Safe => {}
-                    Safety::Narrowing => {
-                        codes.push("narrowing-cast");
-                        acc.hazards.push(RawHazard::new(
-                            "narrowing-cast",
-                            format!("{what} narrows: values may be cut, rounded or rejected"),
-                            true,
-                            true,
-                        ))
-                    }
-                    Safety::NotCastable => acc.hazards.push(RawHazard::new(
-                        "not-castable",
-                        format!(
-                            "{what} has no safe cast: values that do not convert stop the migration"
-                        ),
-                        false,
-                        true,
-                    )),
-                    Safety::TimeZone { drops_offset } => {
-                        codes.push("time-zone-cast");
-                        acc.hazards.push(RawHazard::new(
-                            "time-zone-cast",
-                            if drops_offset {
-                                format!("{what} drops the time zone: each instant becomes the wall-clock time of the session's TimeZone, and which instant it was is lost")
-                            } else {
-                                format!("{what} reads each value as wall-clock time of the session's TimeZone: the instants stored depend on that setting")
-                            },
-                            drops_offset,
-                            true,
-                        ));
-                        if precision_narrows(ft, tt) {
-                            codes.push("narrowing-cast");
-                            acc.hazards.push(RawHazard::new(
-                                "narrowing-cast",
-                                format!("{what} keeps fewer fractional digits: values are rounded"),
-                                true,
-                                true,
-                            ));
-                        }
-                    }
-                    Safety::JsonNormalized => {
-                        codes.push("json-normalized");
-                        acc.hazards.push(RawHazard::new(
-                            "json-normalized",
-                            format!("{what}: jsonb keeps only the last of duplicate keys, reorders keys and drops whitespace"),
-                            true,
-                            true,
-                        ))
-                    }
-                }
-                if !codes.is_empty() {
-                    let (old_table, old_col) = ctx.old_names(table, &t.name);
-                    if let Some(cond) = changed_rows_sql(&quote_ident(&old_col), ft, tt) {
-                        ctx.out.preflight.push(PreflightQuery {
-                            kind: PreflightKind::ValueChange,
-                            description: format!(
-                                "values of {table}.{} changed by {ft} → {tt} ({})",
-                                t.name,
-                                codes.join(", ")
-                            ),
-                            sql: format!(
-                                "SELECT count(*)::text AS rows FROM {} WHERE {cond}",
-                                qname(&old_table)
-                            ),
-                            null_blocks: false,
-                            strict: false,
-                            clears: None,
-                        });
-                    }
-                }
-                plain_using(&t.name, ft, tt)
-            }
-        };
-        let fill = if to_required && !null_handled {
-            fill_value(ctx, &key, t)
-        } else {
-            None
-        };
-        let using = match fill {
-            Some((v, why)) => {
-                null_handled = true;
-                acc.details.push(format!("{}: NULL → {why}", t.name));
-                format!("COALESCE({using}, {})", quote_literal(&v))
-            }
-            None => using,
-        };
-        if !(f.ty.is_textual() && t.ty.is_textual() && classify(&f.ty, &t.ty) == Safety::Safe) {
-            acc.rewrite.push(t.name.clone());
-        }
-        acc.subs.push(format!(
-            "ALTER COLUMN {c} TYPE {} USING {using}",
-            sql_type(&t.ty)
-        ));
-        if let Some(d) = t.default.as_ref().and_then(|d| default_sql(d, &t.ty)) {
-            acc.subs.push(format!("ALTER COLUMN {c} SET DEFAULT {d}"));
-        }
+        null_handled = change_type(ctx, &ch, acc)?;
     } else if f.default != t.default {
-        match t.default.as_ref() {
-            Some(DefaultValue::Autoincrement) | None
-                if matches!(f.default, Some(DefaultValue::Autoincrement)) =>
-            {
-                acc.subs.push(format!("ALTER COLUMN {c} DROP DEFAULT"));
-            }
-            Some(DefaultValue::Autoincrement) => acc.hazards.push(RawHazard::new(
-                "not-castable",
+        change_default(&ch, acc);
+    }
+    if ch.to_required {
+        if !null_handled {
+            fill_or_refuse_nulls(ctx, &ch, acc);
+        }
+        acc.alter(&t.name, ColumnAction::SetNotNull);
+    } else if f.nullable != t.nullable {
+        acc.alter(&t.name, ColumnAction::DropNotNull);
+    }
+    Ok(())
+}
+
+/// `ALTER COLUMN … TYPE … USING …` with the default dropped around it; returns whether the
+/// cast already gives NULLs a value (a column that becomes required).
+fn change_type(ctx: &mut Ctx, ch: &ColumnChange, acc: &mut Acc) -> Result<bool, PlanError> {
+    let (f, t) = (ch.from, ch.to);
+    if f.default.is_some() {
+        acc.alter(&t.name, ColumnAction::DropDefault);
+    }
+    let c = quote_ident(&t.name);
+    let (using, mut null_handled) = match (&f.ty, &t.ty) {
+        (ft, ColumnType::Enum(e)) if ft.is_textual() || matches!(ft, ColumnType::Enum(_)) => {
+            (enum_using(ctx, ch, e, acc)?, ch.to_required)
+        }
+        (ft, tt) if ft.is_textual() && tt.is_json() => (json_using(ctx, ch, &c, acc), false),
+        (ft, tt) => {
+            cast_hazards(ctx, ch, acc);
+            (plain_using(&t.name, ft, tt), false)
+        }
+    };
+    let fill = if ch.to_required && !null_handled {
+        fill_value(ctx, &ch.key, t)
+    } else {
+        None
+    };
+    let using = match fill {
+        Some((v, why)) => {
+            null_handled = true;
+            acc.details.push(format!("{}: NULL → {why}", t.name));
+            format!("COALESCE({using}, {})", quote_literal(&v))
+        }
+        None => using,
+    };
+    if !(f.ty.is_textual() && t.ty.is_textual() && classify(&f.ty, &t.ty) == Safety::Safe) {
+        acc.rewrite.push(t.name.clone());
+    }
+    acc.alter(
+        &t.name,
+        ColumnAction::Type {
+            ty: t.ty.clone(),
+            using,
+        },
+    );
+    if let Some(d) = t.default.as_ref().and_then(|d| default_sql(d, &t.ty)) {
+        acc.alter(&t.name, ColumnAction::SetDefault(d));
+    }
+    Ok(null_handled)
+}
+
+/// The `USING` expression of a cast to an enum, with its mapping (checked against the enum's
+/// values), NULL handling, guard and pre-flight query.
+fn enum_using(
+    ctx: &mut Ctx,
+    ch: &ColumnChange,
+    e: &QualifiedName,
+    acc: &mut Acc,
+) -> Result<String, PlanError> {
+    let t = ch.to;
+    let as_text = |col: &str| {
+        if ch.from.ty.is_textual() {
+            col.to_string()
+        } else {
+            format!("{col}::text")
+        }
+    };
+    let values = ctx
+        .to
+        .enums
+        .get(e)
+        .map(|x| x.values.clone())
+        .unwrap_or_default();
+    let explicit = ctx.mapping.values.get(&ch.key);
+    if explicit.is_some() {
+        ctx.used_values.insert(ch.key.clone());
+    }
+    check_mapped_values(ctx, ch, e, &values, explicit)?;
+    let (vm, warnings) = build_enum_mapping(ch.table, &t.name, e, &values, explicit);
+    ctx.out.warnings.extend(warnings);
+    let null_value = enum_null_value(ctx, ch, e, &values, acc)?;
+    let cast = EnumCast {
+        mapping: vm.clone(),
+        null_value,
+    };
+    acc.details.push(format!(
+        "{}: {} → {} mapping (first match wins):",
+        t.name, ch.from.ty, e
+    ));
+    acc.details.extend(vm.entries.iter().map(mapping_line));
+    let (old_table, old_col) = ctx.old_names(ch.table, &t.name);
+    let old_src = as_text(&quote_ident(&old_col));
+    acc.guards
+        .push((ch.label(), cast.guard_sql(&old_table, &old_col, &old_src)));
+    ctx.out.preflight.push(enum_mapping_preflight(
+        &ch.label(),
+        e,
+        &cast,
+        &old_table,
+        &old_src,
+        ch.to_required && cast.null_value.is_none(),
+    ));
+    ctx.out.mappings.push(vm);
+    Ok(cast.using_sql(&as_text(&quote_ident(&t.name))))
+}
+
+/// Every value the mapping file maps to must be a value of the enum.
+fn check_mapped_values(
+    ctx: &Ctx,
+    ch: &ColumnChange,
+    e: &QualifiedName,
+    values: &[String],
+    explicit: Option<&BTreeMap<String, String>>,
+) -> Result<(), PlanError> {
+    for (legacy, v) in explicit.into_iter().flatten() {
+        if !values.contains(v) {
+            return Err(PlanError::UnknownEnumValue {
+                path: ctx.mapping.path_of(&ch.key),
+                legacy: legacy.clone(),
+                value: v.clone(),
+                enum_name: e.to_string(),
+                values: values.join(", "),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What NULL becomes in a cast to an enum of a column that becomes required (the fill value,
+/// which must be a value of the enum), or the `unmapped-null` hazard when nothing.
+fn enum_null_value(
+    ctx: &mut Ctx,
+    ch: &ColumnChange,
+    e: &QualifiedName,
+    values: &[String],
+    acc: &mut Acc,
+) -> Result<Option<String>, PlanError> {
+    if !ch.to_required {
+        return Ok(None);
+    }
+    let t = ch.to;
+    match fill_value(ctx, &ch.key, t) {
+        Some((v, _)) if !values.contains(&v) => Err(PlanError::UnknownEnumValue {
+            path: format!("fill.{}.{}", ch.table.name, t.name),
+            legacy: "NULL".into(),
+            value: v,
+            enum_name: e.to_string(),
+            values: values.join(", "),
+        }),
+        Some((v, why)) => {
+            acc.details.push(format!("{}: NULL → {why}", t.name));
+            Ok(Some(v))
+        }
+        None => {
+            acc.hazards.push(RawHazard::new(
+                "unmapped-null",
                 format!(
-                    "{table}.{}: turning an existing column into autoincrement is not supported",
-                    t.name
+                    "{} becomes required and has no default and no [fill] value: NULL rows make the cast fail",
+                    ch.label()
                 ),
                 false,
                 true,
-            )),
-            Some(d) => {
-                if let Some(d) = default_sql(d, &t.ty) {
-                    acc.subs.push(format!("ALTER COLUMN {c} SET DEFAULT {d}"));
-                }
-            }
-            None => acc.subs.push(format!("ALTER COLUMN {c} DROP DEFAULT")),
+            ));
+            Ok(None)
         }
     }
-    if to_required {
-        if !null_handled {
-            match fill_value(ctx, &key, t) {
-                Some((v, why)) => {
-                    acc.details.push(format!("{}: NULL → {why}", t.name));
-                    acc.pre.push(format!(
-                        "UPDATE {} SET {c} = {} WHERE {c} IS NULL",
-                        qname(table),
-                        quote_literal(&v)
-                    ));
-                }
-                None => {
-                    let message = format!(
-                        "{table}.{} becomes NOT NULL without a default or [fill] value: fails if it holds NULLs; \
-                         give them a value in the mapping file (--map FILE) with {hint}, \
-                         or allow the hazard with `--allow-hazard set-not-null-on-existing-data` \
-                         (apply counts the NULLs first and needs neither when there are none)",
-                        t.name,
-                        hint = fill_hint(table, &t.name),
-                    );
-                    let (old_table, old_col) = ctx.old_names(table, &t.name);
-                    ctx.out.preflight.push(PreflightQuery::nulls_into_required(
-                        &old_table,
-                        &old_col,
-                        &format!("{table}.{}", t.name),
-                        &message,
-                    ));
-                    acc.hazards.push(RawHazard::new(
-                        "set-not-null-on-existing-data",
-                        message,
-                        false,
-                        true,
-                    ));
-                }
+}
+
+/// One line of the mapping table in the step's details.
+fn mapping_line(en: &MappingEntry) -> String {
+    match en.source {
+        MappingSource::MappingFile => {
+            format!(
+                "  {} → {}   (mapping file)",
+                quote_literal(&en.legacy),
+                en.value
+            )
+        }
+        MappingSource::NameMatch => format!(
+            "  any value spelled {} ignoring case and separators → {}   (name match)",
+            en.legacy, en.value
+        ),
+        MappingSource::Exact => {
+            format!(
+                "  {} → {}   (exact spelling)",
+                quote_literal(&en.legacy),
+                en.value
+            )
+        }
+    }
+}
+
+/// The `USING` expression of text → `json`/`jsonb`: strict, or lenient (other text kept as a
+/// JSON string) with `pg_input_is_valid` (16+) or the helper function; and its pre-flight.
+fn json_using(ctx: &mut Ctx, ch: &ColumnChange, c: &str, acc: &mut Acc) -> String {
+    let (t, tt) = (ch.to, &ch.to.ty);
+    let target = sql_type(tt);
+    let strict = ctx.mapping.json_is_strict(&ch.key);
+    let (old_table, old_col) = ctx.old_names(ch.table, &t.name);
+    ctx.out.preflight.push(invalid_json_preflight(
+        &old_table,
+        &old_col,
+        &ch.label(),
+        if strict { tt } else { &ColumnType::Jsonb },
+        strict,
+        ctx.pg_version,
+    ));
+    if strict {
+        acc.details.push(format!(
+            "{}: text → {target}, strict: invalid JSON stops the migration",
+            t.name
+        ));
+        format!("{c}::{target}")
+    } else if ctx.pg_version >= 16 {
+        acc.details.push(format!(
+            "{}: text → {target}; valid JSON is parsed, other text is kept as a JSON string (pg_input_is_valid, PostgreSQL 16+)",
+            t.name
+        ));
+        format!("({})::{target}", lenient_jsonb_sql(c))
+    } else {
+        acc.needs_json = true;
+        acc.details.push(format!(
+            "{}: text → {target}; valid JSON is parsed, other text is kept as a JSON string",
+            t.name
+        ));
+        format!("{JSON_HELPER_NAME}({c})::{target}")
+    }
+}
+
+/// The hazards of a plain cast, and a pre-flight counting the rows it changes.
+fn cast_hazards(ctx: &mut Ctx, ch: &ColumnChange, acc: &mut Acc) {
+    let (ft, tt) = (&ch.from.ty, &ch.to.ty);
+    let what = format!("{}: {ft} → {tt}", ch.label());
+    let hazards = safety_hazards(&what, ft, tt);
+    let codes: Vec<&str> = hazards
+        .iter()
+        .map(|h| h.code)
+        .filter(|c| *c != "not-castable")
+        .collect();
+    if !codes.is_empty() {
+        let (old_table, old_col) = ctx.old_names(ch.table, &ch.to.name);
+        if let Some(cond) = changed_rows_sql(&quote_ident(&old_col), ft, tt) {
+            let description = format!(
+                "values of {} changed by {ft} → {tt} ({})",
+                ch.label(),
+                codes.join(", ")
+            );
+            ctx.out
+                .preflight
+                .push(value_change_preflight(description, &old_table, &cond));
+        }
+    }
+    acc.hazards.extend(hazards);
+}
+
+/// The hazards of casting `ft` to `tt` (`what` names the column and the types).
+fn safety_hazards(what: &str, ft: &ColumnType, tt: &ColumnType) -> Vec<RawHazard> {
+    match classify(ft, tt) {
+        Safety::Safe => vec![],
+        Safety::Narrowing => vec![RawHazard::new(
+            "narrowing-cast",
+            format!("{what} narrows: values may be cut, rounded or rejected"),
+            true,
+            true,
+        )],
+        Safety::NotCastable => vec![RawHazard::new(
+            "not-castable",
+            format!("{what} has no safe cast: values that do not convert stop the migration"),
+            false,
+            true,
+        )],
+        Safety::TimeZone { drops_offset } => {
+            let mut hz = vec![RawHazard::new(
+                "time-zone-cast",
+                if drops_offset {
+                    format!(
+                        "{what} drops the time zone: each instant becomes the wall-clock time of the session's TimeZone, and which instant it was is lost"
+                    )
+                } else {
+                    format!(
+                        "{what} reads each value as wall-clock time of the session's TimeZone: the instants stored depend on that setting"
+                    )
+                },
+                drops_offset,
+                true,
+            )];
+            if precision_narrows(ft, tt) {
+                hz.push(RawHazard::new(
+                    "narrowing-cast",
+                    format!("{what} keeps fewer fractional digits: values are rounded"),
+                    true,
+                    true,
+                ));
+            }
+            hz
+        }
+        Safety::JsonNormalized => vec![RawHazard::new(
+            "json-normalized",
+            format!(
+                "{what}: jsonb keeps only the last of duplicate keys, reorders keys and drops whitespace"
+            ),
+            true,
+            true,
+        )],
+    }
+}
+
+/// A default that changes while the type stays.
+fn change_default(ch: &ColumnChange, acc: &mut Acc) {
+    let t = ch.to;
+    match t.default.as_ref() {
+        Some(DefaultValue::Autoincrement) | None
+            if matches!(ch.from.default, Some(DefaultValue::Autoincrement)) =>
+        {
+            acc.alter(&t.name, ColumnAction::DropDefault);
+        }
+        Some(DefaultValue::Autoincrement) => acc.hazards.push(RawHazard::new(
+            "not-castable",
+            format!(
+                "{}: turning an existing column into autoincrement is not supported",
+                ch.label()
+            ),
+            false,
+            true,
+        )),
+        Some(d) => {
+            if let Some(d) = default_sql(d, &t.ty) {
+                acc.alter(&t.name, ColumnAction::SetDefault(d));
             }
         }
-        acc.subs.push(format!("ALTER COLUMN {c} SET NOT NULL"));
-    } else if !f.nullable.eq(&t.nullable) {
-        acc.subs.push(format!("ALTER COLUMN {c} DROP NOT NULL"));
+        None => acc.alter(&t.name, ColumnAction::DropDefault),
     }
-    Ok(())
+}
+
+/// A column that becomes required and whose cast did not fill its NULLs: an `UPDATE` with the
+/// fill value, or the hazard and a pre-flight counting the NULLs.
+fn fill_or_refuse_nulls(ctx: &mut Ctx, ch: &ColumnChange, acc: &mut Acc) {
+    let t = ch.to;
+    match fill_value(ctx, &ch.key, t) {
+        Some((v, why)) => {
+            acc.details.push(format!("{}: NULL → {why}", t.name));
+            acc.pre.push(FillNulls {
+                table: ch.table.clone(),
+                column: t.name.clone(),
+                value: v,
+            });
+        }
+        None => {
+            let message = format!(
+                "{} becomes NOT NULL without a default or [fill] value: fails if it holds NULLs; \
+                 give them a value in the mapping file (--map FILE) with {hint}, \
+                 or allow the hazard with `--allow-hazard set-not-null-on-existing-data` \
+                 (apply counts the NULLs first and needs neither when there are none)",
+                ch.label(),
+                hint = fill_hint(ch.table, &t.name),
+            );
+            let (old_table, old_col) = ctx.old_names(ch.table, &t.name);
+            ctx.out
+                .preflight
+                .push(nulls_preflight(&ch.label(), &old_table, &old_col, &message));
+            acc.hazards.push(RawHazard::new(
+                "set-not-null-on-existing-data",
+                message,
+                false,
+                true,
+            ));
+        }
+    }
 }
 
 pub(crate) fn create_index_step(ctx: &mut Ctx, table: &QualifiedName, index: &Index) {
@@ -656,7 +785,10 @@ pub(crate) fn create_index_step(ctx: &mut Ctx, table: &QualifiedName, index: &In
             index.name,
             index.column_names().join(", ")
         ),
-        vec![stmt(sqltext::create_index(table, index))],
+        vec![stmt(CreateIndex {
+            table: table.clone(),
+            index: index.clone(),
+        })],
     );
     ctx.push(s, meta, hz);
 }

@@ -5,12 +5,13 @@
 use crate::alter::{TableAlter, alter_table_step};
 use crate::edges::Meta;
 use crate::mapping::Mapping;
-use crate::preflight::{PreflightKind, PreflightQuery};
-use crate::sqltext::{self, ident_list, qname, quote_ident, quote_literal};
+use crate::objects::simple_step;
+use crate::preflight::{PreflightQuery, duplicates_preflight_query};
 use crate::{PlanError, PlanOptions, SqlKind, Statement, Step, StepKind, ValueMapping};
-use schemadiff_diff::{Change, ValuePosition, diff_and_renamed};
-use schemadiff_model::{Enum, QualifiedName, Schema};
+use schemadiff_diff::{Change, diff_and_renamed};
+use schemadiff_model::{QualifiedName, Schema};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Display;
 
 /// A step before ordering, with what the ordering rules need to know about it.
 pub(crate) struct RawStep {
@@ -65,17 +66,18 @@ pub(crate) struct Ctx<'a> {
     pub out: Built,
 }
 
-pub(crate) fn stmt(sql: String) -> Statement {
+/// A plain statement: its text is the `Display` of a typed statement (`ddl`).
+pub(crate) fn stmt(sql: impl Display) -> Statement {
     Statement {
-        sql,
+        sql: sql.to_string(),
         kind: SqlKind::Plain,
     }
 }
 
 /// A statement creating or extending an enum: its kind says whether a label needed `E'…'`.
-pub(crate) fn enum_stmt(sql: String, labels: &[&String]) -> Statement {
+pub(crate) fn enum_stmt(sql: impl Display, labels: &[&String]) -> Statement {
     Statement {
-        sql,
+        sql: sql.to_string(),
         kind: if labels.iter().any(|l| l.contains('\\')) {
             SqlKind::EscapedEnumLabel
         } else {
@@ -237,14 +239,7 @@ pub(crate) fn build(
             "enum {e} gains value(s) that this plan also uses: it is recreated with the full value list (its columns are cast, which rewrites their tables) so that the whole plan runs in one transaction"
         ));
     }
-    let still_used = schemadiff_diff::namespaces(to);
-    for n in schemadiff_diff::namespaces(&rfrom) {
-        if n != QualifiedName::DEFAULT_SCHEMA && !still_used.contains(&n) {
-            ctx.out.warnings.push(format!(
-                "schema {n} holds nothing of the target any more; schemadiff never drops a schema, so it is left in place (drop it by hand if nothing else uses it)"
-            ));
-        }
-    }
+    warn_emptied_namespaces(&mut ctx, &rfrom, to);
     let mut alters: BTreeMap<QualifiedName, TableAlter> = BTreeMap::new();
     for c in &changes {
         match c {
@@ -266,14 +261,39 @@ pub(crate) fn build(
             other => simple_step(&mut ctx, other),
         }
     }
-    // Columns of a recreated enum must be cast to the new type even when nothing else changes.
-    for (tn, t) in &rfrom.tables {
+    cast_recreated_enum_columns(&ctx.recreated, &rfrom, to, &mut alters);
+    for (table, alter) in alters {
+        alter_table_step(&mut ctx, &table, alter)?;
+    }
+    check_unused(&ctx)?;
+    Ok(ctx.out)
+}
+
+/// Namespaces the target no longer uses are left in place, with a warning.
+fn warn_emptied_namespaces(ctx: &mut Ctx, from: &Schema, to: &Schema) {
+    let still_used = schemadiff_diff::namespaces(to);
+    for n in schemadiff_diff::namespaces(from) {
+        if n != QualifiedName::DEFAULT_SCHEMA && !still_used.contains(&n) {
+            ctx.out.warnings.push(format!(
+                "schema {n} holds nothing of the target any more; schemadiff never drops a schema, so it is left in place (drop it by hand if nothing else uses it)"
+            ));
+        }
+    }
+}
+
+/// Columns of a recreated enum must be cast to the new type even when nothing else changes.
+fn cast_recreated_enum_columns(
+    recreated: &BTreeSet<QualifiedName>,
+    from: &Schema,
+    to: &Schema,
+    alters: &mut BTreeMap<QualifiedName, TableAlter>,
+) {
+    for (tn, t) in &from.tables {
         let Some(tt) = to.tables.get(tn) else {
             continue;
         };
         for c in &t.columns {
-            let Some(e) = c.ty.enum_name() else { continue };
-            if !ctx.recreated.contains(e) {
+            if !c.ty.enum_name().is_some_and(|e| recreated.contains(e)) {
                 continue;
             }
             let Some(tc) = tt.column(&c.name) else {
@@ -285,11 +305,6 @@ pub(crate) fn build(
             }
         }
     }
-    for (table, alter) in alters {
-        alter_table_step(&mut ctx, &table, alter)?;
-    }
-    check_unused(&ctx)?;
-    Ok(ctx.out)
 }
 
 fn check_unused(ctx: &Ctx) -> Result<(), PlanError> {
@@ -318,443 +333,9 @@ fn check_unused(ctx: &Ctx) -> Result<(), PlanError> {
     Ok(())
 }
 
-fn enum_meta(e: &QualifiedName) -> Meta {
-    Meta {
-        enum_name: Some(e.clone()),
-        ..Meta::default()
-    }
-}
-
-fn simple_step(ctx: &mut Ctx, c: &Change) {
-    match c {
-        Change::CreateExtension(e) => {
-            let mut sql = format!("CREATE EXTENSION IF NOT EXISTS {}", quote_ident(&e.name));
-            if let Some(s) = &e.schema {
-                sql.push_str(&format!(" WITH SCHEMA {}", quote_ident(s)));
-            }
-            if let Some(v) = &e.version {
-                sql.push_str(&format!(" VERSION {}", quote_literal(v)));
-            }
-            let s = step(
-                StepKind::CreateExtension,
-                e.name.clone(),
-                format!("Create extension {} (the datasource lists it)", e.name),
-                vec![stmt(sql)],
-            );
-            ctx.push(s, Meta::default(), vec![]);
-        }
-        Change::AlterExtension { from, to } => {
-            let mut sqls = Vec::new();
-            if let Some(s) = to
-                .schema
-                .as_ref()
-                .filter(|s| Some(*s) != from.schema.as_ref())
-            {
-                sqls.push(stmt(format!(
-                    "ALTER EXTENSION {} SET SCHEMA {}",
-                    quote_ident(&to.name),
-                    quote_ident(s)
-                )));
-            }
-            if let Some(v) = to
-                .version
-                .as_ref()
-                .filter(|v| Some(*v) != from.version.as_ref())
-            {
-                sqls.push(stmt(format!(
-                    "ALTER EXTENSION {} UPDATE TO {}",
-                    quote_ident(&to.name),
-                    quote_literal(v)
-                )));
-            }
-            let s = step(
-                StepKind::CreateExtension,
-                to.name.clone(),
-                format!(
-                    "Move or update extension {} to the schema and version the datasource lists",
-                    to.name
-                ),
-                sqls,
-            );
-            ctx.push(s, Meta::default(), vec![]);
-        }
-        Change::DropExtension(e) => {
-            let s = step(
-                StepKind::DropExtension,
-                e.name.clone(),
-                format!(
-                    "Drop extension {} (the datasource no longer lists it)",
-                    e.name
-                ),
-                vec![stmt(format!("DROP EXTENSION {}", quote_ident(&e.name)))],
-            );
-            let h = RawHazard::new(
-                "drop-extension",
-                format!(
-                    "extension {} is dropped with its functions, types and operators (it fails if a column or index still uses them); allow it with `--allow-hazard drop-extension`, or add it back to the datasource's `extensions`",
-                    e.name
-                ),
-                true,
-                true,
-            );
-            ctx.push(s, Meta::default(), vec![h]);
-        }
-        Change::CreateSchema(n) => {
-            let s = step(
-                StepKind::CreateSchema,
-                n.clone(),
-                format!("Create schema {n} (the target puts tables or enums in it)"),
-                vec![stmt(format!(
-                    "CREATE SCHEMA IF NOT EXISTS {}",
-                    quote_ident(n)
-                ))],
-            );
-            let meta = Meta {
-                namespace: Some(n.clone()),
-                ..Meta::default()
-            };
-            ctx.push(s, meta, vec![]);
-        }
-        Change::CreateEnum(e) => {
-            let s = step(
-                StepKind::CreateEnum,
-                e.name.to_string(),
-                format!("Create enum {} ({} values)", e.name, e.values.len()),
-                vec![enum_stmt(
-                    sqltext::create_enum(e),
-                    &e.values.iter().collect::<Vec<_>>(),
-                )],
-            );
-            ctx.push(s, enum_meta(&e.name), vec![]);
-        }
-        Change::AddEnumValue {
-            enum_name,
-            value,
-            position,
-        } => {
-            let empty = String::new();
-            let anchor = match position {
-                ValuePosition::Before(v) | ValuePosition::After(v) => v,
-                ValuePosition::End => &empty,
-            };
-            let pos = match position {
-                ValuePosition::Before(v) => format!(" BEFORE {}", quote_literal(v)),
-                ValuePosition::After(v) => format!(" AFTER {}", quote_literal(v)),
-                ValuePosition::End => String::new(),
-            };
-            let s = step(
-                StepKind::AddEnumValue,
-                format!("{enum_name}.{value}"),
-                format!(
-                    "Add value {value} to enum {enum_name}{} (no step of this plan uses it, so it is added in the plan's one transaction)",
-                    pos.replace('\'', "")
-                ),
-                vec![enum_stmt(
-                    format!(
-                        "ALTER TYPE {} ADD VALUE {}{pos}",
-                        qname(enum_name),
-                        quote_literal(value)
-                    ),
-                    &[value, anchor],
-                )],
-            );
-            ctx.push(s, enum_meta(enum_name), vec![]);
-        }
-        Change::RecreateEnum { from, to, removed } => recreate_enum(ctx, from, to, removed),
-        Change::DropEnum(e) => {
-            let s = step(
-                StepKind::DropEnum,
-                e.name.to_string(),
-                format!("Drop enum {}", e.name),
-                vec![stmt(format!("DROP TYPE {}", qname(&e.name)))],
-            );
-            let h = RawHazard::new(
-                "drop-enum",
-                format!("enum {} is dropped; no column uses it any more", e.name),
-                false,
-                false,
-            );
-            ctx.push(s, enum_meta(&e.name), vec![h]);
-        }
-        Change::RenameTable { from, to } => {
-            let s = step(
-                StepKind::RenameTable,
-                to.to_string(),
-                format!(
-                    "Rename table {from} to {to} (declared in the mapping file; keeps the rows)"
-                ),
-                vec![stmt(format!(
-                    "ALTER TABLE {} RENAME TO {}",
-                    qname(from),
-                    quote_ident(&to.name)
-                ))],
-            );
-            let mut s = s;
-            if ctx.pg_version >= 18 {
-                // Column renames run after the table rename: the columns still have their old
-                // names here.
-                let pairs: Vec<(String, String)> = not_null_columns(ctx.from, to)
-                    .into_iter()
-                    .map(|c| {
-                        let old_col = ctx.old_names(to, &c).1;
-                        (
-                            not_null_name(&from.name, &old_col),
-                            not_null_name(&to.name, &old_col),
-                        )
-                    })
-                    .collect();
-                s.statements.extend(rename_not_null_sql(to, &pairs));
-            }
-            let meta = Meta {
-                table: Some(to.clone()),
-                ..Meta::default()
-            };
-            ctx.push(s, meta, vec![]);
-        }
-        Change::RenameColumn { table, from, to } => {
-            let s = step(
-                StepKind::RenameColumn,
-                format!("{table}.{to}"),
-                format!(
-                    "Rename column {table}.{from} to {to} (declared in the mapping file; keeps the values)"
-                ),
-                vec![stmt(format!(
-                    "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                    qname(table),
-                    quote_ident(from),
-                    quote_ident(to)
-                ))],
-            );
-            let mut s = s;
-            if ctx.pg_version >= 18 && not_null_columns(ctx.from, table).contains(to) {
-                let pair = (
-                    not_null_name(&table.name, from),
-                    not_null_name(&table.name, to),
-                );
-                s.statements.extend(rename_not_null_sql(table, &[pair]));
-            }
-            ctx.push(s, Meta::on(table), vec![]);
-        }
-        Change::RenameConstraint { table, from, to } => {
-            let s = step(
-                StepKind::RenameConstraint,
-                to.clone(),
-                format!("Rename constraint {from} of {table} to {to}"),
-                vec![stmt(format!(
-                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
-                    qname(table),
-                    quote_ident(from),
-                    quote_ident(to)
-                ))],
-            );
-            ctx.push(s, Meta::on(table), vec![]);
-        }
-        Change::RenameIndex { table, from, to } => {
-            let s = step(
-                StepKind::RenameConstraint,
-                to.clone(),
-                format!("Rename index {from} of {table} to {to}"),
-                vec![stmt(format!(
-                    "ALTER INDEX {} RENAME TO {}",
-                    qname(&QualifiedName::new(&table.schema, from)),
-                    quote_ident(to)
-                ))],
-            );
-            ctx.push(s, Meta::on(table), vec![]);
-        }
-        Change::CreateTable(t) => {
-            let mut meta = Meta::on(&t.name);
-            meta.enums_new = t
-                .columns
-                .iter()
-                .filter_map(|c| c.ty.enum_name().cloned())
-                .collect();
-            let s = step(
-                StepKind::CreateTable,
-                t.name.to_string(),
-                format!("Create table {} ({} columns)", t.name, t.columns.len()),
-                vec![stmt(sqltext::create_table(t))],
-            );
-            ctx.push(s, meta, vec![]);
-        }
-        Change::DropTable(t) => {
-            let mut meta = Meta::on(&t.name);
-            meta.enums_old = t
-                .columns
-                .iter()
-                .filter_map(|c| c.ty.enum_name().cloned())
-                .collect();
-            let s = step(
-                StepKind::DropTable,
-                t.name.to_string(),
-                format!("Drop table {}", t.name),
-                vec![stmt(format!("DROP TABLE {}", qname(&t.name)))],
-            );
-            let h = RawHazard::new(
-                "drop-table",
-                format!("table {} is dropped with all its rows", t.name),
-                true,
-                true,
-            );
-            ctx.push(s, meta, vec![h]);
-        }
-        Change::AddPrimaryKey { table, key } => {
-            let mut meta = Meta::on(table);
-            meta.unique = true;
-            let s = step(
-                StepKind::AddPrimaryKey,
-                key.name.clone(),
-                format!(
-                    "Add primary key {} ({}) to {table}",
-                    key.name,
-                    key.columns.join(", ")
-                ),
-                vec![stmt(format!(
-                    "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})",
-                    qname(table),
-                    quote_ident(&key.name),
-                    ident_list(&key.columns)
-                ))],
-            );
-            let mut hz = vec![];
-            if ctx.from.tables.contains_key(table) {
-                hz.push(RawHazard::new(
-                    "add-unique-on-existing-data",
-                    format!("primary key {} on existing table {table} fails if the rows hold duplicates or NULLs", key.name),
-                    false,
-                    false,
-                ));
-                let cols: Vec<String> = key.columns.clone();
-                duplicates_preflight(ctx, table, &cols, &key.name);
-            }
-            ctx.push(s, meta, hz);
-        }
-        Change::DropPrimaryKey { table, key } => {
-            let mut meta = Meta::on(table);
-            meta.unique = true;
-            let s = step(
-                StepKind::DropPrimaryKey,
-                key.name.clone(),
-                format!("Drop primary key {} of {table}", key.name),
-                vec![stmt(format!(
-                    "ALTER TABLE {} DROP CONSTRAINT {}",
-                    qname(table),
-                    quote_ident(&key.name)
-                ))],
-            );
-            ctx.push(s, meta, vec![]);
-        }
-        Change::CreateIndex { table, index } => crate::alter::create_index_step(ctx, table, index),
-        Change::DropIndex { table, index } => {
-            let mut meta = Meta::on(table);
-            meta.index_name = Some(index.name.clone());
-            meta.unique = index.unique;
-            let s = step(
-                StepKind::DropIndex,
-                index.name.clone(),
-                format!("Drop index {} of {table}", index.name),
-                vec![stmt(format!(
-                    "DROP INDEX {}",
-                    qname(&QualifiedName::new(&table.schema, &index.name))
-                ))],
-            );
-            ctx.push(s, meta, vec![]);
-        }
-        Change::AddForeignKey { table, key } => {
-            let mut meta = Meta::on(table);
-            meta.refs.insert(key.referenced_table.clone());
-            meta.index_name = Some(key.name.clone());
-            let s = step(
-                StepKind::AddForeignKey,
-                key.name.clone(),
-                format!(
-                    "Add foreign key {} ({table} → {}, ON DELETE {}, ON UPDATE {})",
-                    key.name,
-                    key.referenced_table,
-                    key.on_delete.sql(),
-                    key.on_update.sql()
-                ),
-                vec![stmt(sqltext::add_foreign_key(table, key))],
-            );
-            ctx.push(s, meta, vec![]);
-        }
-        Change::DropForeignKey { table, key } => {
-            let mut meta = Meta::on(table);
-            meta.refs.insert(key.referenced_table.clone());
-            meta.index_name = Some(key.name.clone());
-            let s = step(
-                StepKind::DropForeignKey,
-                key.name.clone(),
-                format!(
-                    "Drop foreign key {} ({table} → {})",
-                    key.name, key.referenced_table
-                ),
-                vec![stmt(format!(
-                    "ALTER TABLE {} DROP CONSTRAINT {}",
-                    qname(table),
-                    quote_ident(&key.name)
-                ))],
-            );
-            ctx.push(s, meta, vec![]);
-        }
-        Change::AddColumn { .. } | Change::DropColumn { .. } | Change::AlterColumn { .. } => {}
-    }
-}
-
 /// The name the old type is renamed to while its columns are cast.
 pub(crate) fn old_enum_name(e: &QualifiedName) -> QualifiedName {
     QualifiedName::new(&e.schema, format!("{}_old", e.name))
-}
-
-fn recreate_enum(ctx: &mut Ctx, from: &Enum, to: &Enum, removed: &[String]) {
-    let old = old_enum_name(&from.name);
-    let begin = step(
-        StepKind::RecreateEnumBegin,
-        to.name.to_string(),
-        if removed.is_empty() {
-            format!(
-                "Recreate enum {} (values added and used in this plan: a new type with the full value list can be used in the same transaction, an added value cannot): rename the old type away and create the new one; its columns are cast next",
-                to.name
-            )
-        } else {
-            format!(
-                "Recreate enum {} (values removed or reordered): rename the old type away and create the new one; its columns are cast next",
-                to.name
-            )
-        },
-        vec![
-            stmt(format!(
-                "ALTER TYPE {} RENAME TO {}",
-                qname(&from.name),
-                quote_ident(&old.name)
-            )),
-            enum_stmt(
-                sqltext::create_enum(to),
-                &to.values.iter().collect::<Vec<_>>(),
-            ),
-        ],
-    );
-    let mut hz = vec![];
-    if !removed.is_empty() {
-        hz.push(RawHazard::new(
-            "enum-value-removed",
-            format!(
-                "enum {} loses value(s) {}; rows holding them stop the migration (guard) unless the mapping file maps them",
-                to.name,
-                removed.join(", ")
-            ),
-            false,
-            true,
-        ));
-    }
-    ctx.push(begin, enum_meta(&to.name), hz);
-    let end = step(
-        StepKind::RecreateEnumEnd,
-        old.to_string(),
-        format!("Drop the old enum type {old} now that no column uses it"),
-        vec![stmt(format!("DROP TYPE {}", qname(&old)))],
-    );
-    ctx.push(end, enum_meta(&to.name), vec![]);
 }
 
 /// Pre-flight: duplicate keys of a new unique index or key on an existing table. It runs before
@@ -774,91 +355,13 @@ pub(crate) fn duplicates_preflight(
     }
     let old_table = ctx.old_names(table, "").0;
     let old_cols: Vec<String> = cols.iter().map(|c| ctx.old_names(table, c).1).collect();
-    let list = ident_list(&old_cols);
-    let not_null: Vec<String> = old_cols
-        .iter()
-        .map(|c| format!("{} IS NOT NULL", quote_ident(c)))
-        .collect();
-    ctx.out.preflight.push(PreflightQuery {
-        kind: PreflightKind::Duplicates,
-        description: format!("duplicate keys for unique {name} on {table} ({})", cols.join(", ")),
-        sql: format!(
-            "SELECT {list}, count(*)::text AS rows FROM {} WHERE {} GROUP BY {list} HAVING count(*) > 1 ORDER BY {list} LIMIT 20",
-            qname(&old_table),
-            not_null.join(" AND ")
-        ),
-        null_blocks: false,
-        strict: false,
-        clears: None,
-    });
-}
-
-/// The columns of `table` (by its name after the declared renames) that are NOT NULL in `from`
-/// (renamed schema: columns under their new names), primary key columns included.
-fn not_null_columns(from: &Schema, table: &QualifiedName) -> Vec<String> {
-    let Some(t) = from.tables.get(table) else {
-        return Vec::new();
-    };
-    let pk: Vec<&String> = t
-        .primary_key
-        .iter()
-        .flat_map(|k| k.columns.iter())
-        .collect();
-    t.columns
-        .iter()
-        .filter(|c| !c.nullable || pk.contains(&&c.name))
-        .map(|c| c.name.clone())
-        .collect()
-}
-
-/// The name PostgreSQL 18+ gives the NOT NULL constraint of `table.column`:
-/// `{table}_{column}_not_null`, both parts cut (the longer first, on a character boundary) so
-/// that the name fits in 63 bytes, as PostgreSQL's `makeObjectName` does.
-pub(crate) fn not_null_name(table: &str, column: &str) -> String {
-    schemadiff_model::make_object_name(table, Some(column), "not_null")
-}
-
-/// PostgreSQL 18 catalogs NOT NULL constraints under a name derived from the table and column
-/// at creation, and a rename keeps it. Renames each `(old, new)` default name on `table` (its
-/// current name) when a NOT NULL constraint of that name exists, so that the database ends as
-/// one created under the new names; a custom name is left alone.
-fn rename_not_null_sql(table: &QualifiedName, pairs: &[(String, String)]) -> Option<Statement> {
-    let pairs: Vec<&(String, String)> = pairs.iter().filter(|(a, b)| a != b).collect();
-    if pairs.is_empty() {
-        return None;
-    }
-    let t = qname(table);
-    let mut body = String::from("\nBEGIN\n");
-    for (old, new) in pairs {
-        body.push_str(&format!(
-            "  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = {}::regclass AND contype = 'n' AND conname = {}) THEN\n    ALTER TABLE {t} RENAME CONSTRAINT {} TO {};\n  END IF;\n",
-            quote_literal(&t),
-            quote_literal(old),
-            quote_ident(old),
-            quote_ident(new)
-        ));
-    }
-    body.push_str("END\n");
-    let tag = sqltext::dollar_tag(&body);
-    Some(Statement {
-        sql: format!("DO {tag}{body}{tag}"),
-        kind: SqlKind::DoBlock,
-    })
-}
-
-#[cfg(test)]
-mod not_null_tests {
-    use super::not_null_name;
-
-    #[test]
-    fn not_null_names_are_cut_like_postgresql() {
-        assert_eq!(not_null_name("T", "name"), "T_name_not_null");
-        let long = "a".repeat(40);
-        // 53 bytes for both parts: the longer is cut first.
-        assert_eq!(
-            not_null_name(&long, "bbbbbbbbbbbbbbbbbbbb"),
-            format!("{}_{}_not_null", "a".repeat(33), "b".repeat(20))
-        );
-        assert!(not_null_name(&long, &long).len() <= 63);
-    }
+    let description = format!(
+        "duplicate keys for unique {name} on {table} ({})",
+        cols.join(", ")
+    );
+    ctx.out.preflight.push(duplicates_preflight_query(
+        description,
+        &old_table,
+        &old_cols,
+    ));
 }

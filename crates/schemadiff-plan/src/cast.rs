@@ -2,7 +2,8 @@
 //! legacy-value → enum-value mapping, and the guard that stops the migration before any
 //! table is rewritten when a value maps to nothing.
 
-use crate::sqltext::{dollar_tag, qname, quote_ident, quote_literal, sql_type};
+use crate::ddl::{CreateFunction, DoBlock};
+use crate::sqltext::{qname, quote_ident, quote_literal, sql_type};
 use crate::{MappingEntry, MappingSource, ValueMapping};
 use schemadiff_model::{ColumnType, QualifiedName};
 use serde::Serialize;
@@ -109,7 +110,7 @@ impl EnumCast {
 
     /// A `DO` block that raises, naming the table, the column and every value that maps to
     /// nothing, before anything has changed.
-    pub fn guard_sql(&self, table: &QualifiedName, column: &str, src_of_v: &str) -> String {
+    pub(crate) fn guard_sql(&self, table: &QualifiedName, column: &str, src_of_v: &str) -> DoBlock {
         let case = self.case_sql("v", None);
         let msg = format!(
             "schemadiff: column {}.{} holds values that map to no value of enum {}: ",
@@ -128,8 +129,7 @@ impl EnumCast {
             quote_literal(&msg),
             quote_literal(&hint)
         );
-        let tag = dollar_tag(&body);
-        format!("DO {tag}{body}{tag}")
+        DoBlock(body)
     }
 }
 
@@ -467,10 +467,14 @@ pub fn lenient_jsonb_sql(c: &str) -> String {
 pub const JSON_HELPER_NAME: &str = "pg_temp.schemadiff_text_to_jsonb";
 
 /// `CREATE OR REPLACE FUNCTION pg_temp.schemadiff_text_to_jsonb(text)`.
-pub fn json_helper_sql() -> String {
-    format!(
-        "CREATE OR REPLACE FUNCTION {JSON_HELPER_NAME}(t text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $sd$\nBEGIN\n  RETURN t::jsonb;\nEXCEPTION WHEN others THEN\n  RETURN to_jsonb(t);\nEND\n$sd$"
-    )
+pub(crate) fn json_helper() -> CreateFunction {
+    CreateFunction {
+        name: JSON_HELPER_NAME.to_string(),
+        returns: "jsonb",
+        body:
+            "\nBEGIN\n  RETURN t::jsonb;\nEXCEPTION WHEN others THEN\n  RETURN to_jsonb(t);\nEND\n"
+                .to_string(),
+    }
 }
 
 #[cfg(test)]

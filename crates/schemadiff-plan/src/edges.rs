@@ -241,16 +241,19 @@ pub(crate) fn edges(steps: &[RawStep]) -> Vec<(usize, usize, &'static str)> {
     out
 }
 
+/// The indexes of the steps of kind `k`.
+fn of_kind(steps: &[RawStep], k: K) -> impl Iterator<Item = usize> + '_ {
+    steps
+        .iter()
+        .enumerate()
+        .filter(move |(_, s)| s.step.kind == k)
+        .map(|(i, _)| i)
+}
+
 /// Rules that relate a step to every step of a kind.
 fn plan_wide(steps: &[RawStep], out: &mut Vec<(usize, usize, &'static str)>) {
     let (guards_done, values_committed) = (steps.len(), steps.len() + 1);
-    let of = |k: K| {
-        steps
-            .iter()
-            .enumerate()
-            .filter(move |(_, s)| s.step.kind == k)
-            .map(|(i, _)| i)
-    };
+    let of = |k: K| of_kind(steps, k);
     // Guards check the data before anything changes: the migration stops with nothing done.
     let mut any = false;
     for g in of(K::Guard) {
@@ -281,6 +284,13 @@ fn plan_wide(steps: &[RawStep], out: &mut Vec<(usize, usize, &'static str)>) {
             out.push((w[0], w[1], "add-values-in-order"));
         }
     }
+    schema_before_contents(steps, out);
+    extensions_and_helper(steps, out);
+}
+
+/// The namespace a step's objects live in is created before it.
+fn schema_before_contents(steps: &[RawStep], out: &mut Vec<(usize, usize, &'static str)>) {
+    let of = |k: K| of_kind(steps, k);
     // `CREATE TABLE "audit"."T"` / `CREATE TYPE "audit"."E"` fail with `schema "audit" does
     // not exist`: the namespace is created before anything in it.
     let created: BTreeMap<&str, usize> = of(K::CreateSchema)
@@ -300,6 +310,11 @@ fn plan_wide(steps: &[RawStep], out: &mut Vec<(usize, usize, &'static str)>) {
             }
         }
     }
+}
+
+/// Extensions before their users and dropped after them; the JSON helper before its casts.
+fn extensions_and_helper(steps: &[RawStep], out: &mut Vec<(usize, usize, &'static str)>) {
+    let of = |k: K| of_kind(steps, k);
     // An extension the datasource lists may provide a type, operator class or function that a
     // column, index or default uses: it is created (or moved / updated) before every other
     // change of its transaction. One the datasource no longer lists is dropped after

@@ -11,9 +11,11 @@ mod alter;
 mod build;
 mod cast;
 pub mod comment;
+mod ddl;
 mod edges;
 mod enum_use;
 mod mapping;
+mod objects;
 mod order;
 mod preflight;
 pub mod sqltext;
@@ -25,6 +27,7 @@ pub use preflight::{PreflightKind, PreflightOutcome, PreflightQuery};
 pub use sqltext::{quote_ident, quote_literal};
 
 use schemadiff_model::{QualifiedName, Schema};
+pub use schemadiff_model::{SqlBatch, SqlStatement};
 use serde::Serialize;
 
 /// What a step does; the order of the variants is the tie-break phase of the ordering.
@@ -205,7 +208,7 @@ mod hazard_code_tests {
             .collect();
         assert_eq!(documented, super::HAZARD_CODES, "docs/hazards.md table");
         let mut used = Vec::new();
-        for f in ["build.rs", "alter.rs"] {
+        for f in ["build.rs", "objects.rs", "alter.rs"] {
             let src = std::fs::read_to_string(dir.join("src").join(f)).expect("source");
             let mut rest = src.as_str();
             while let Some(i) = rest.find("RawHazard::new(") {
@@ -268,24 +271,6 @@ pub struct ValueMapping {
     pub entries: Vec<MappingEntry>,
 }
 
-/// A run of statements that go in one transaction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Batch {
-    /// True when the statements run inside `BEGIN` … `COMMIT`.
-    pub transactional: bool,
-    /// The statements.
-    pub statements: Vec<PlannedStatement>,
-}
-
-/// A statement with the description of its step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PlannedStatement {
-    /// What the step does.
-    pub description: String,
-    /// The SQL, without trailing `;`.
-    pub sql: String,
-}
-
 /// The ordered plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Plan {
@@ -336,17 +321,17 @@ impl Plan {
     }
 
     /// The statements grouped in transactions, in order.
-    pub fn batches(&self) -> Vec<Batch> {
-        let mut out: Vec<Batch> = Vec::new();
+    pub fn batches(&self) -> Vec<SqlBatch> {
+        let mut out: Vec<SqlBatch> = Vec::new();
         for s in &self.steps {
             while out.len() <= s.batch {
-                out.push(Batch {
+                out.push(SqlBatch {
                     transactional: true,
                     statements: Vec::new(),
                 });
             }
             for st in &s.statements {
-                out[s.batch].statements.push(PlannedStatement {
+                out[s.batch].statements.push(SqlStatement {
                     description: s.description.clone(),
                     sql: st.sql.clone(),
                 });

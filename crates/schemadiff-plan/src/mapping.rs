@@ -110,125 +110,12 @@ impl Mapping {
         let root: toml::Table =
             toml::from_str(toml_text).map_err(|e| err("(file)", e.to_string()))?;
         let mut m = Mapping::default();
-        let col = |model: &str, field: &str, path: &str| -> Result<ColumnKey, MappingError> {
-            let t = resolve
-                .table(model)
-                .ok_or_else(|| err(path, format!("unknown model `{model}`")))?;
-            let c = resolve
-                .column(model, field)
-                .ok_or_else(|| err(path, format!("unknown field `{model}.{field}`")))?;
-            Ok((t, c))
-        };
         for (key, value) in &root {
             match key.as_str() {
-                "values" => {
-                    for (model, fields) in table_of(value, "values")? {
-                        let p = format!("values.{}", seg(&model));
-                        for (field, entries) in table_of(&fields, &p)? {
-                            let p = format!("values.{}.{}", seg(&model), seg(&field));
-                            let k = col(&model, &field, &p)?;
-                            let mut map = BTreeMap::new();
-                            for (legacy, v) in table_of(&entries, &p)? {
-                                map.insert(
-                                    legacy.clone(),
-                                    string_of(&v, &format!("{p}.\"{legacy}\""))?,
-                                );
-                            }
-                            m.key_paths.insert(k.clone(), p);
-                            m.values.insert(k, map);
-                        }
-                    }
-                }
-                "fill" => {
-                    for (model, fields) in table_of(value, "fill")? {
-                        let p = format!("fill.{}", seg(&model));
-                        for (field, v) in table_of(&fields, &p)? {
-                            let p = format!("fill.{}.{}", seg(&model), seg(&field));
-                            let k = col(&model, &field, &p)?;
-                            m.fills.insert(k, string_of(&v, &p)?);
-                        }
-                    }
-                }
-                "renames" => {
-                    for (kind, entries) in table_of(value, "renames")? {
-                        match kind.as_str() {
-                            "tables" => {
-                                for (old, new) in table_of(&entries, "renames.tables")? {
-                                    let p = format!("renames.tables.{}", seg(&old));
-                                    let new = string_of(&new, &p)?;
-                                    let o = resolve
-                                        .table(&old)
-                                        .ok_or_else(|| err(&p, format!("unknown model `{old}`")))?;
-                                    let n = resolve
-                                        .table(&new)
-                                        .ok_or_else(|| err(&p, format!("unknown model `{new}`")))?;
-                                    m.renames.tables.insert(o, n);
-                                }
-                            }
-                            "columns" => {
-                                for (model, cols) in table_of(&entries, "renames.columns")? {
-                                    let p = format!("renames.columns.{}", seg(&model));
-                                    let t = resolve.table(&model).ok_or_else(|| {
-                                        err(&p, format!("unknown model `{model}`"))
-                                    })?;
-                                    for (old, new) in table_of(&cols, &p)? {
-                                        let p = format!("{p}.{}", seg(&old));
-                                        let new = string_of(&new, &p)?;
-                                        let o = resolve.column(&model, &old).unwrap_or(old.clone());
-                                        let n = resolve.column(&model, &new).unwrap_or(new.clone());
-                                        m.renames
-                                            .columns
-                                            .entry(t.clone())
-                                            .or_default()
-                                            .insert(o, n);
-                                    }
-                                }
-                            }
-                            other => {
-                                return Err(err(
-                                    format!("renames.{}", seg(other)),
-                                    "unknown key (expected `tables` or `columns`)",
-                                ));
-                            }
-                        }
-                    }
-                }
-                "json" => {
-                    for (k, v) in table_of(value, "json")? {
-                        match k.as_str() {
-                            "strict" => {
-                                m.json_strict = v
-                                    .as_bool()
-                                    .ok_or_else(|| err("json.strict", "expected true or false"))?
-                            }
-                            "strict_columns" => {
-                                let arr = v.as_array().ok_or_else(|| {
-                                    err(
-                                        "json.strict_columns",
-                                        "expected an array of \"Model.field\"",
-                                    )
-                                })?;
-                                for item in arr {
-                                    let s = string_of(item, "json.strict_columns")?;
-                                    let (model, field) = s.split_once('.').ok_or_else(|| {
-                                        err(
-                                            "json.strict_columns",
-                                            format!("`{s}` is not \"Model.field\""),
-                                        )
-                                    })?;
-                                    let k = col(model, field, "json.strict_columns")?;
-                                    m.json_strict_columns.insert(k);
-                                }
-                            }
-                            other => {
-                                return Err(err(
-                                    format!("json.{}", seg(other)),
-                                    "unknown key (expected `strict` or `strict_columns`)",
-                                ));
-                            }
-                        }
-                    }
-                }
+                "values" => m.parse_values(value, resolve)?,
+                "fill" => m.parse_fill(value, resolve)?,
+                "renames" => m.parse_renames(value, resolve)?,
+                "json" => m.parse_json(value, resolve)?,
                 other => {
                     return Err(err(
                         seg(other),
@@ -238,6 +125,153 @@ impl Mapping {
             }
         }
         Ok(m)
+    }
+
+    /// `[values.Model.field]`: legacy value → enum value.
+    fn parse_values(
+        &mut self,
+        value: &toml::Value,
+        resolve: &dyn NameResolver,
+    ) -> Result<(), MappingError> {
+        for (model, fields) in table_of(value, "values")? {
+            let p = format!("values.{}", seg(&model));
+            for (field, entries) in table_of(&fields, &p)? {
+                let p = format!("values.{}.{}", seg(&model), seg(&field));
+                let k = column_key(resolve, &model, &field, &p)?;
+                let mut map = BTreeMap::new();
+                for (legacy, v) in table_of(&entries, &p)? {
+                    map.insert(legacy.clone(), string_of(&v, &format!("{p}.\"{legacy}\""))?);
+                }
+                self.key_paths.insert(k.clone(), p);
+                self.values.insert(k, map);
+            }
+        }
+        Ok(())
+    }
+
+    /// `[fill.Model] field = "VALUE"`.
+    fn parse_fill(
+        &mut self,
+        value: &toml::Value,
+        resolve: &dyn NameResolver,
+    ) -> Result<(), MappingError> {
+        for (model, fields) in table_of(value, "fill")? {
+            let p = format!("fill.{}", seg(&model));
+            for (field, v) in table_of(&fields, &p)? {
+                let p = format!("fill.{}.{}", seg(&model), seg(&field));
+                let k = column_key(resolve, &model, &field, &p)?;
+                self.fills.insert(k, string_of(&v, &p)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// `[renames.tables]` and `[renames.columns.Model]`.
+    fn parse_renames(
+        &mut self,
+        value: &toml::Value,
+        resolve: &dyn NameResolver,
+    ) -> Result<(), MappingError> {
+        for (kind, entries) in table_of(value, "renames")? {
+            match kind.as_str() {
+                "tables" => self.parse_table_renames(&entries, resolve)?,
+                "columns" => self.parse_column_renames(&entries, resolve)?,
+                other => {
+                    return Err(err(
+                        format!("renames.{}", seg(other)),
+                        "unknown key (expected `tables` or `columns`)",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn parse_table_renames(
+        &mut self,
+        entries: &toml::Value,
+        resolve: &dyn NameResolver,
+    ) -> Result<(), MappingError> {
+        for (old, new) in table_of(entries, "renames.tables")? {
+            let p = format!("renames.tables.{}", seg(&old));
+            let new = string_of(&new, &p)?;
+            let o = resolve
+                .table(&old)
+                .ok_or_else(|| err(&p, format!("unknown model `{old}`")))?;
+            let n = resolve
+                .table(&new)
+                .ok_or_else(|| err(&p, format!("unknown model `{new}`")))?;
+            self.renames.tables.insert(o, n);
+        }
+        Ok(())
+    }
+
+    fn parse_column_renames(
+        &mut self,
+        entries: &toml::Value,
+        resolve: &dyn NameResolver,
+    ) -> Result<(), MappingError> {
+        for (model, cols) in table_of(entries, "renames.columns")? {
+            let p = format!("renames.columns.{}", seg(&model));
+            let t = resolve
+                .table(&model)
+                .ok_or_else(|| err(&p, format!("unknown model `{model}`")))?;
+            for (old, new) in table_of(&cols, &p)? {
+                let p = format!("{p}.{}", seg(&old));
+                let new = string_of(&new, &p)?;
+                let o = resolve.column(&model, &old).unwrap_or(old.clone());
+                let n = resolve.column(&model, &new).unwrap_or(new.clone());
+                self.renames
+                    .columns
+                    .entry(t.clone())
+                    .or_default()
+                    .insert(o, n);
+            }
+        }
+        Ok(())
+    }
+
+    /// `[json] strict = bool, strict_columns = ["Model.field"]`.
+    fn parse_json(
+        &mut self,
+        value: &toml::Value,
+        resolve: &dyn NameResolver,
+    ) -> Result<(), MappingError> {
+        for (k, v) in table_of(value, "json")? {
+            match k.as_str() {
+                "strict" => {
+                    self.json_strict = v
+                        .as_bool()
+                        .ok_or_else(|| err("json.strict", "expected true or false"))?
+                }
+                "strict_columns" => {
+                    let arr = v.as_array().ok_or_else(|| {
+                        err(
+                            "json.strict_columns",
+                            "expected an array of \"Model.field\"",
+                        )
+                    })?;
+                    for item in arr {
+                        let s = string_of(item, "json.strict_columns")?;
+                        let (model, field) = s.split_once('.').ok_or_else(|| {
+                            err(
+                                "json.strict_columns",
+                                format!("`{s}` is not \"Model.field\""),
+                            )
+                        })?;
+                        let k = column_key(resolve, model, field, "json.strict_columns")?;
+                        self.json_strict_columns.insert(k);
+                    }
+                }
+                other => {
+                    return Err(err(
+                        format!("json.{}", seg(other)),
+                        "unknown key (expected `strict` or `strict_columns`)",
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The key path naming a column in messages (`values.Campaign.platform`), or `T.c`.
@@ -252,6 +286,22 @@ impl Mapping {
     pub fn json_is_strict(&self, key: &ColumnKey) -> bool {
         self.json_strict || self.json_strict_columns.contains(key)
     }
+}
+
+/// The database names of `model.field`, or an error at `path` naming what is unknown.
+fn column_key(
+    resolve: &dyn NameResolver,
+    model: &str,
+    field: &str,
+    path: &str,
+) -> Result<ColumnKey, MappingError> {
+    let t = resolve
+        .table(model)
+        .ok_or_else(|| err(path, format!("unknown model `{model}`")))?;
+    let c = resolve
+        .column(model, field)
+        .ok_or_else(|| err(path, format!("unknown field `{model}.{field}`")))?;
+    Ok((t, c))
 }
 
 #[cfg(test)]

@@ -16,7 +16,9 @@
 //!   helper (`pg_temp.schemadiff_is_json`) and then selects: run it with the simple query
 //!   protocol, which takes several statements and returns the rows of the `SELECT`.
 
-use crate::sqltext::{qname, quote_ident, sql_type};
+use crate::cast::EnumCast;
+use crate::ddl::CreateFunction;
+use crate::sqltext::{ident_list, qname, quote_ident, sql_type};
 use schemadiff_model::{ColumnType, QualifiedName};
 use serde::Serialize;
 
@@ -63,49 +65,15 @@ pub struct PreflightQuery {
     pub clears: Option<String>,
 }
 
-impl PreflightQuery {
-    /// `nulls-into-required`: the NULLs of `table.column` (old names: it runs before any
-    /// rename), which becomes NOT NULL (`label`) under the hazard `message`.
-    pub(crate) fn nulls_into_required(
-        table: &QualifiedName,
-        column: &str,
-        label: &str,
-        message: &str,
-    ) -> Self {
-        PreflightQuery {
-            kind: PreflightKind::NullsIntoRequired,
-            description: format!("NULLs in {label} (becomes NOT NULL)"),
-            sql: format!(
-                "SELECT count(*)::text AS rows FROM {} WHERE {} IS NULL",
-                qname(table),
-                quote_ident(column)
-            ),
-            null_blocks: true,
-            strict: false,
-            clears: Some(message.to_string()),
-        }
-    }
-
-    /// `rows-for-required`: the rows of `table` (old name), which gets the new required column
-    /// `label` without a default or fill value, under the hazard `message`.
-    pub(crate) fn rows_for_required(table: &QualifiedName, label: &str, message: &str) -> Self {
-        PreflightQuery {
-            kind: PreflightKind::RowsForRequired,
-            description: format!("rows that the new required column {label} needs a value for"),
-            sql: format!("SELECT count(*)::text AS rows FROM {}", qname(table)),
-            null_blocks: false,
-            strict: false,
-            clears: Some(message.to_string()),
-        }
-    }
-}
-
 /// The session-local helper the `invalid-json` queries call: true when `t` parses as `ty`.
-fn is_json_helper(ty: &str) -> String {
-    format!(
-        "CREATE OR REPLACE FUNCTION pg_temp.schemadiff_is_{}(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $sd$\nBEGIN\n  PERFORM t::{ty};\n  RETURN true;\nEXCEPTION WHEN others THEN\n  RETURN false;\nEND\n$sd$",
-        ty.to_ascii_lowercase()
-    )
+fn is_json_helper(ty: &str) -> CreateFunction {
+    CreateFunction {
+        name: format!("pg_temp.schemadiff_is_{}", ty.to_ascii_lowercase()),
+        returns: "boolean",
+        body: format!(
+            "\nBEGIN\n  PERFORM t::{ty};\n  RETURN true;\nEXCEPTION WHEN others THEN\n  RETURN false;\nEND\n"
+        ),
+    }
 }
 
 /// Pre-flight for a text → `json`/`jsonb` cast: how many values of `table.column` (old names:
@@ -153,6 +121,113 @@ pub(crate) fn invalid_json_preflight(
     }
 }
 
+/// Pre-flight for a cast to an enum: every legacy value of the column (`src`, the old column
+/// as text, in `old_table`: it runs before any rename) with what it becomes and how often.
+pub(crate) fn enum_mapping_preflight(
+    label: &str,
+    e: &QualifiedName,
+    cast: &EnumCast,
+    old_table: &QualifiedName,
+    src: &str,
+    null_blocks: bool,
+) -> PreflightQuery {
+    PreflightQuery {
+        kind: PreflightKind::EnumMapping,
+        description: format!("values of {label} → enum {e}"),
+        sql: format!(
+            "SELECT v AS legacy, ({})::text AS mapped, count(*)::text AS rows FROM (SELECT {src} AS v FROM {}) AS s GROUP BY 1, 2 ORDER BY 1 NULLS FIRST",
+            cast.case_sql("v", None),
+            qname(old_table)
+        ),
+        null_blocks,
+        strict: false,
+        clears: None,
+    }
+}
+
+/// Pre-flight for a column that becomes NOT NULL with nothing to fill it: its NULLs (old
+/// names: it runs before any rename). A count of 0 clears the hazard `message`.
+pub(crate) fn nulls_preflight(
+    label: &str,
+    old_table: &QualifiedName,
+    old_col: &str,
+    message: &str,
+) -> PreflightQuery {
+    PreflightQuery {
+        kind: PreflightKind::NullsIntoRequired,
+        description: format!("NULLs in {label} (becomes NOT NULL)"),
+        sql: format!(
+            "SELECT count(*)::text AS rows FROM {} WHERE {} IS NULL",
+            qname(old_table),
+            quote_ident(old_col)
+        ),
+        null_blocks: true,
+        strict: false,
+        clears: Some(message.to_string()),
+    }
+}
+
+/// Pre-flight for a new required column `label` without a default or fill value: the rows of
+/// `old_table` (old name). A count of 0 clears the hazard `message`.
+pub(crate) fn rows_for_required_preflight(
+    label: &str,
+    old_table: &QualifiedName,
+    message: &str,
+) -> PreflightQuery {
+    PreflightQuery {
+        kind: PreflightKind::RowsForRequired,
+        description: format!("rows that the new required column {label} needs a value for"),
+        sql: format!("SELECT count(*)::text AS rows FROM {}", qname(old_table)),
+        null_blocks: false,
+        strict: false,
+        clears: Some(message.to_string()),
+    }
+}
+
+/// Pre-flight for a hazardous cast: the rows of `old_table` whose value `cond` says it changes.
+pub(crate) fn value_change_preflight(
+    description: String,
+    old_table: &QualifiedName,
+    cond: &str,
+) -> PreflightQuery {
+    PreflightQuery {
+        kind: PreflightKind::ValueChange,
+        description,
+        sql: format!(
+            "SELECT count(*)::text AS rows FROM {} WHERE {cond}",
+            qname(old_table)
+        ),
+        null_blocks: false,
+        strict: false,
+        clears: None,
+    }
+}
+
+/// Pre-flight for a new unique key on `old_table` (old names): the duplicated keys, at most 20.
+pub(crate) fn duplicates_preflight_query(
+    description: String,
+    old_table: &QualifiedName,
+    old_cols: &[String],
+) -> PreflightQuery {
+    let list = ident_list(old_cols);
+    let not_null: Vec<String> = old_cols
+        .iter()
+        .map(|c| format!("{} IS NOT NULL", quote_ident(c)))
+        .collect();
+    PreflightQuery {
+        kind: PreflightKind::Duplicates,
+        description,
+        sql: format!(
+            "SELECT {list}, count(*)::text AS rows FROM {} WHERE {} GROUP BY {list} HAVING count(*) > 1 ORDER BY {list} LIMIT 20",
+            qname(old_table),
+            not_null.join(" AND ")
+        ),
+        null_blocks: false,
+        strict: false,
+        clears: None,
+    }
+}
+
 /// The verdict on a pre-flight answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PreflightOutcome {
@@ -178,103 +253,14 @@ fn show(v: &Option<String>) -> String {
 impl PreflightQuery {
     /// Judges the rows the query returned (every value as text, `None` for NULL).
     pub fn evaluate(&self, rows: &[Vec<Option<String>>]) -> PreflightOutcome {
-        let cell = |r: &Vec<Option<String>>, i: usize| r.get(i).cloned().flatten();
         match self.kind {
-            PreflightKind::EnumMapping => {
-                let mut lines = Vec::new();
-                let mut bad = Vec::new();
-                for r in rows {
-                    let (legacy, mapped, n) =
-                        (cell(r, 0), cell(r, 1), cell(r, 2).unwrap_or_default());
-                    match &mapped {
-                        Some(m) => lines.push(format!("{} -> {m} ({n} rows)", show(&legacy))),
-                        None if legacy.is_none() && !self.null_blocks => {
-                            lines.push(format!("NULL stays NULL ({n} rows)"))
-                        }
-                        None => {
-                            lines.push(format!("{} -> NOTHING ({n} rows)", show(&legacy)));
-                            bad.push(show(&legacy));
-                        }
-                    }
-                }
-                PreflightOutcome {
-                    blocking: !bad.is_empty(),
-                    summary: if bad.is_empty() {
-                        format!("{}: every value is mapped", self.description)
-                    } else {
-                        format!("{}: no mapping for {}", self.description, bad.join(", "))
-                    },
-                    lines,
-                    clears: false,
-                }
-            }
+            PreflightKind::EnumMapping => self.evaluate_enum_mapping(rows),
             PreflightKind::NullsIntoRequired | PreflightKind::RowsForRequired => {
-                // No answer is no evidence: only a count of 0 clears the hazard.
-                let n: Option<u64> = rows
-                    .first()
-                    .and_then(|r| cell(r, 0))
-                    .and_then(|s| s.parse().ok());
-                let what = if self.kind == PreflightKind::NullsIntoRequired {
-                    "NULL row(s)"
-                } else {
-                    "row(s)"
-                };
-                let summary = match n {
-                    Some(0) => format!(
-                        "{}: 0 {what}, so nothing needs a value (no [fill] and no --allow-hazard needed)",
-                        self.description
-                    ),
-                    Some(n) => format!(
-                        "{}: {n} {what} need a value ({})",
-                        self.description,
-                        self.clears
-                            .as_deref()
-                            .unwrap_or("give one with [fill] in the mapping file")
-                    ),
-                    None => format!("{}: no count returned", self.description),
-                };
-                PreflightOutcome {
-                    blocking: n != Some(0),
-                    summary,
-                    lines: Vec::new(),
-                    clears: n == Some(0) && self.clears.is_some(),
-                }
+                self.evaluate_required(rows)
             }
-            PreflightKind::InvalidJson => {
-                let n: u64 = rows
-                    .first()
-                    .and_then(|r| cell(r, 0))
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0);
-                let lines: Vec<String> = rows
-                    .iter()
-                    .filter_map(|r| cell(r, 1))
-                    .map(|v| format!("not JSON: {}", show(&Some(v))))
-                    .collect();
-                let summary = match (n, self.strict) {
-                    (0, _) => format!("{}: every value is valid JSON", self.description),
-                    (n, true) => format!(
-                        "{}: {n} value(s) are not valid JSON and the cast is strict: the migration would fail",
-                        self.description
-                    ),
-                    (n, false) => format!(
-                        "{}: {n} value(s) are not valid JSON and will be kept as JSON strings",
-                        self.description
-                    ),
-                };
-                PreflightOutcome {
-                    blocking: n > 0 && self.strict,
-                    summary,
-                    lines,
-                    clears: false,
-                }
-            }
+            PreflightKind::InvalidJson => self.evaluate_invalid_json(rows),
             PreflightKind::ValueChange => {
-                let n: u64 = rows
-                    .first()
-                    .and_then(|r| cell(r, 0))
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0);
+                let n = first_count(rows);
                 PreflightOutcome {
                     blocking: false,
                     summary: match n {
@@ -299,6 +285,107 @@ impl PreflightQuery {
             },
         }
     }
+
+    /// `nulls-into-required` / `rows-for-required`: only a count of 0 clears the hazard (no
+    /// answer is no evidence).
+    fn evaluate_required(&self, rows: &[Vec<Option<String>>]) -> PreflightOutcome {
+        let n: Option<u64> = rows
+            .first()
+            .and_then(|r| cell(r, 0))
+            .and_then(|s| s.parse().ok());
+        let what = if self.kind == PreflightKind::NullsIntoRequired {
+            "NULL row(s)"
+        } else {
+            "row(s)"
+        };
+        let summary = match n {
+            Some(0) => format!(
+                "{}: 0 {what}, so nothing needs a value (no [fill] and no --allow-hazard needed)",
+                self.description
+            ),
+            Some(n) => format!(
+                "{}: {n} {what} need a value ({})",
+                self.description,
+                self.clears
+                    .as_deref()
+                    .unwrap_or("give one with [fill] in the mapping file")
+            ),
+            None => format!("{}: no count returned", self.description),
+        };
+        PreflightOutcome {
+            blocking: n != Some(0),
+            summary,
+            lines: Vec::new(),
+            clears: n == Some(0) && self.clears.is_some(),
+        }
+    }
+
+    fn evaluate_enum_mapping(&self, rows: &[Vec<Option<String>>]) -> PreflightOutcome {
+        let mut lines = Vec::new();
+        let mut bad = Vec::new();
+        for r in rows {
+            let (legacy, mapped, n) = (cell(r, 0), cell(r, 1), cell(r, 2).unwrap_or_default());
+            match &mapped {
+                Some(m) => lines.push(format!("{} -> {m} ({n} rows)", show(&legacy))),
+                None if legacy.is_none() && !self.null_blocks => {
+                    lines.push(format!("NULL stays NULL ({n} rows)"))
+                }
+                None => {
+                    lines.push(format!("{} -> NOTHING ({n} rows)", show(&legacy)));
+                    bad.push(show(&legacy));
+                }
+            }
+        }
+        PreflightOutcome {
+            blocking: !bad.is_empty(),
+            summary: if bad.is_empty() {
+                format!("{}: every value is mapped", self.description)
+            } else {
+                format!("{}: no mapping for {}", self.description, bad.join(", "))
+            },
+            lines,
+            clears: false,
+        }
+    }
+
+    fn evaluate_invalid_json(&self, rows: &[Vec<Option<String>>]) -> PreflightOutcome {
+        let n = first_count(rows);
+        let lines: Vec<String> = rows
+            .iter()
+            .filter_map(|r| cell(r, 1))
+            .map(|v| format!("not JSON: {}", show(&Some(v))))
+            .collect();
+        let summary = match (n, self.strict) {
+            (0, _) => format!("{}: every value is valid JSON", self.description),
+            (n, true) => format!(
+                "{}: {n} value(s) are not valid JSON and the cast is strict: the migration would fail",
+                self.description
+            ),
+            (n, false) => format!(
+                "{}: {n} value(s) are not valid JSON and will be kept as JSON strings",
+                self.description
+            ),
+        };
+        PreflightOutcome {
+            blocking: n > 0 && self.strict,
+            summary,
+            lines,
+            clears: false,
+        }
+    }
+}
+
+/// The value of cell `i` of a row (`None` for NULL or a missing cell).
+fn cell(r: &[Option<String>], i: usize) -> Option<String> {
+    r.get(i).cloned().flatten()
+}
+
+/// The count in the first cell of the first row (0 when there is none).
+fn first_count(rows: &[Vec<Option<String>>]) -> u64 {
+    rows.first()
+        .and_then(|r| cell(r, 0))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -1,12 +1,11 @@
-//! PostgreSQL statement text: the ONE identifier quoting function, the ONE literal quoting
-//! function, type names, defaults and the DDL of created objects (Prisma-compatible spelling).
+//! PostgreSQL text pieces: the ONE identifier quoting function, the ONE literal quoting
+//! function, type names and defaults (Prisma-compatible spelling). Whole statements are the
+//! typed values of `ddl`.
 //!
 //! Every name is quoted and schema-qualified (`"public"."User"`); every literal goes through
 //! [`quote_literal`], which stays correct whatever `standard_conforming_strings` is.
 
-use schemadiff_model::{
-    Column, ColumnType, DefaultValue, Enum, ForeignKey, Index, QualifiedName, SortOrder, Table,
-};
+use schemadiff_model::{ColumnType, DefaultValue, QualifiedName};
 
 /// Quotes an identifier: `"` around it, inner `"` doubled. Always quotes.
 pub fn quote_ident(s: &str) -> String {
@@ -93,107 +92,12 @@ pub fn default_sql(d: &DefaultValue, ty: &ColumnType) -> Option<String> {
     })
 }
 
-/// The column definition inside `CREATE TABLE` / `ADD COLUMN`.
-pub fn column_def(c: &Column) -> String {
-    let serial = matches!(c.default, Some(DefaultValue::Autoincrement));
-    let ty = match (&c.ty, serial) {
-        (ColumnType::Integer, true) => "SERIAL".to_string(),
-        (ColumnType::BigInt, true) => "BIGSERIAL".to_string(),
-        (ColumnType::SmallInt, true) => "SMALLSERIAL".to_string(),
-        (t, _) => sql_type(t),
-    };
-    let mut s = format!("{} {ty}", quote_ident(&c.name));
-    if !c.nullable {
-        s.push_str(" NOT NULL");
-    }
-    if let Some(d) = c.default.as_ref().and_then(|d| default_sql(d, &c.ty)) {
-        s.push_str(" DEFAULT ");
-        s.push_str(&d);
-    }
-    s
-}
-
-/// `CREATE TYPE … AS ENUM (…)`.
-pub fn create_enum(e: &Enum) -> String {
-    let vals: Vec<String> = e.values.iter().map(|v| quote_literal(v)).collect();
-    format!(
-        "CREATE TYPE {} AS ENUM ({})",
-        qname(&e.name),
-        vals.join(", ")
-    )
-}
-
-/// `CREATE TABLE` with columns and the primary key (indexes and FKs come separately).
-pub fn create_table(t: &Table) -> String {
-    let mut parts: Vec<String> = t
-        .columns
-        .iter()
-        .map(|c| format!("    {}", column_def(c)))
-        .collect();
-    if let Some(pk) = &t.primary_key {
-        parts.push(format!(
-            "    CONSTRAINT {} PRIMARY KEY ({})",
-            quote_ident(&pk.name),
-            ident_list(&pk.columns)
-        ));
-    }
-    format!(
-        "CREATE TABLE {} (\n{}\n)",
-        qname(&t.name),
-        parts.join(",\n")
-    )
-}
-
 /// `"a", "b"`.
 pub fn ident_list(cols: &[String]) -> String {
     cols.iter()
         .map(|c| quote_ident(c))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// `CREATE [UNIQUE] INDEX`.
-pub fn create_index(table: &QualifiedName, i: &Index) -> String {
-    let cols: Vec<String> = i
-        .columns
-        .iter()
-        .map(|c| {
-            let mut s = quote_ident(&c.name);
-            if let Some(op) = &c.opclass {
-                s.push(' ');
-                s.push_str(op);
-            }
-            if c.sort == SortOrder::Desc {
-                s.push_str(" DESC");
-            }
-            s
-        })
-        .collect();
-    let using = match i.method {
-        schemadiff_model::IndexMethod::BTree => String::new(),
-        m => format!(" USING {}", m.sql_name().to_ascii_uppercase()),
-    };
-    format!(
-        "CREATE {}INDEX {} ON {}{using} ({})",
-        if i.unique { "UNIQUE " } else { "" },
-        quote_ident(&i.name),
-        qname(table),
-        cols.join(", ")
-    )
-}
-
-/// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY … ON DELETE … ON UPDATE …`.
-pub fn add_foreign_key(table: &QualifiedName, k: &ForeignKey) -> String {
-    format!(
-        "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
-        qname(table),
-        quote_ident(&k.name),
-        ident_list(&k.columns),
-        qname(&k.referenced_table),
-        ident_list(&k.referenced_columns),
-        k.on_delete.sql(),
-        k.on_update.sql()
-    )
 }
 
 /// A dollar-quote tag that does not occur in `body`.

@@ -18,7 +18,7 @@
 use crate::canonical::align_expressions;
 use crate::error::{Error, ServerMessage};
 use crate::introspect::{IntrospectOptions, introspect};
-use schemadiff_model::Schema;
+use schemadiff_model::{Schema, SqlBatch};
 use std::time::{Duration, Instant};
 use tokio_postgres::Client;
 
@@ -34,25 +34,6 @@ const fn fnv1a(bytes: &[u8]) -> i64 {
         i += 1;
     }
     hash as i64
-}
-
-/// One SQL statement and what it does, for progress and errors.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SqlStatement {
-    /// Human description (`create table "User"`).
-    pub description: String,
-    /// The SQL text (one statement).
-    pub sql: String,
-}
-
-/// A run of statements that share one transaction, or (when `transactional` is false) that
-/// must each run outside any transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SqlBatch {
-    /// True: `BEGIN … COMMIT` around the statements.
-    pub transactional: bool,
-    /// The statements, in order.
-    pub statements: Vec<SqlStatement>,
 }
 
 /// How to apply.
@@ -152,7 +133,7 @@ pub async fn apply_and_verify(
     progress: &mut dyn FnMut(Progress),
     verify: impl FnOnce(&Schema) -> Result<(), String>,
 ) -> Result<(ApplyReport, Schema), Error> {
-    apply_and_verify_inner(
+    apply_and_verify_target(
         client,
         batches,
         opts,
@@ -164,32 +145,11 @@ pub async fn apply_and_verify(
     .await
 }
 
-/// [`apply_and_verify`] against a target schema: before `verify` sees the introspected result,
-/// its `dbgenerated` expressions that the server says are the same as `target`'s take
-/// `target`'s text (PostgreSQL stores a rewritten form; see `canonicalize_expressions`), so
-/// that `verify` can compare the result with `target` directly.
+/// [`apply_and_verify`] against a target schema: when `target` is given, before `verify` sees
+/// the introspected result, its `dbgenerated` expressions that the server says are the same as
+/// `target`'s take `target`'s text (PostgreSQL stores a rewritten form; see
+/// `canonicalize_expressions`), so that `verify` can compare the result with `target` directly.
 pub async fn apply_and_verify_target(
-    client: &mut Client,
-    batches: &[SqlBatch],
-    opts: &ApplyOptions,
-    introspect_opts: &IntrospectOptions,
-    target: &Schema,
-    progress: &mut dyn FnMut(Progress),
-    verify: impl FnOnce(&Schema) -> Result<(), String>,
-) -> Result<(ApplyReport, Schema), Error> {
-    apply_and_verify_inner(
-        client,
-        batches,
-        opts,
-        introspect_opts,
-        Some(target),
-        progress,
-        verify,
-    )
-    .await
-}
-
-async fn apply_and_verify_inner(
     client: &mut Client,
     batches: &[SqlBatch],
     opts: &ApplyOptions,

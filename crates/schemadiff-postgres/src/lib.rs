@@ -59,9 +59,8 @@ mod shadow;
 mod url;
 
 pub use apply::{
-    ADVISORY_LOCK_KEY, ApplyOptions, ApplyReport, Phase, Progress, SqlBatch, SqlStatement,
-    advisory_lock, apply, apply_and_verify, apply_and_verify_target, query_text, server_version,
-    server_version_num,
+    ADVISORY_LOCK_KEY, ApplyOptions, ApplyReport, Phase, Progress, advisory_lock, apply,
+    apply_and_verify, apply_and_verify_target, query_text, server_version, server_version_num,
 };
 pub use canonical::canonicalize_expressions;
 pub use connect::{cancel_running, connect};
@@ -70,6 +69,8 @@ pub use introspect::{
     IntrospectOptions, IntrospectStats, PRISMA_MIGRATIONS_TABLE, introspect, introspect_with_stats,
 };
 pub use readonly::{ReadOnly, preflight_rows};
+/// The batch types the planner makes and [`apply`] runs (defined in the model crate).
+pub use schemadiff_model::{SqlBatch, SqlStatement};
 pub use shadow::{Script, replay_migrations};
 pub use tokio_postgres::{CancelToken, Client};
 pub use url::{ConnectOptions, DEFAULT_CONNECT_TIMEOUT_SECS, SslMode, redact_url};

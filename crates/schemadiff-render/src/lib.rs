@@ -190,7 +190,7 @@ struct JsonPlan<'a> {
     hazards: &'a [schemadiff_plan::Hazard],
     warnings: &'a [String],
     mappings: &'a [schemadiff_plan::ValueMapping],
-    batches: Vec<schemadiff_plan::Batch>,
+    batches: Vec<schemadiff_plan::SqlBatch>,
     preflight: &'a [schemadiff_plan::PreflightQuery],
     /// Written as one line (`["a","b"]`), the layout the plan's JSON has always had here.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -230,21 +230,7 @@ fn run_psql(db: &TestDb, script: &str) -> Result<(), String> {
 
 /// The same plan through the library, as `schemadiff apply` runs it.
 fn run_library(db: &TestDb, plan: &Plan) -> Result<(), String> {
-    let batches: Vec<schemadiff_postgres::SqlBatch> = plan
-        .batches()
-        .into_iter()
-        .map(|b| schemadiff_postgres::SqlBatch {
-            transactional: b.transactional,
-            statements: b
-                .statements
-                .into_iter()
-                .map(|s| schemadiff_postgres::SqlStatement {
-                    description: s.description,
-                    sql: s.sql,
-                })
-                .collect(),
-        })
-        .collect();
+    let batches = plan.batches();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -841,14 +841,18 @@ impl Gen {
         }
     }
 
-    fn mutate_columns(&mut self) {
-        let surviving: Vec<u32> = self
-            .to
+    /// The uids of the target's tables that the source has too.
+    fn surviving_tables(&self) -> Vec<u32> {
+        self.to
             .tables
             .iter()
             .filter(|t| self.from.table(t.uid).is_some())
             .map(|t| t.uid)
-            .collect();
+            .collect()
+    }
+
+    fn mutate_columns(&mut self) {
+        let surviving = self.surviving_tables();
         for tuid in surviving {
             let steps = self.rng.range(0, 3);
             for _ in 0..steps {
@@ -1180,13 +1184,7 @@ impl Gen {
     }
 
     fn mutate_indexes_and_fks(&mut self) {
-        let surviving: Vec<u32> = self
-            .to
-            .tables
-            .iter()
-            .filter(|t| self.from.table(t.uid).is_some())
-            .map(|t| t.uid)
-            .collect();
+        let surviving = self.surviving_tables();
         for tuid in surviving {
             let from_t = self.from.table(tuid).expect("from").clone();
             let to_t = self.to.table(tuid).expect("to").clone();

@@ -155,27 +155,34 @@ pub struct TestDb {
     server: String,
 }
 
+/// A database name no other test or process uses: `{prefix}_{hint}_{pid}_{n}`, the hint cut to
+/// `max_hint` characters of `[a-z0-9_]` (anything else becomes `_`), so that it stays a plain
+/// PostgreSQL identifier within 63 bytes.
+pub fn unique_name(prefix: &str, hint: &str, max_hint: usize) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let clean: String = hint
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(max_hint)
+        .collect();
+    format!(
+        "{prefix}_{clean}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
 impl TestDb {
     /// Creates a uniquely named empty database. `hint` names the test (only `[a-z0-9_]` is kept).
     pub fn create(hint: &str) -> TestDb {
-        static N: AtomicU32 = AtomicU32::new(0);
         let server = server_url();
-        let clean: String = hint
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '_'
-                }
-            })
-            .take(36)
-            .collect();
-        let name = format!(
-            "sdt_{clean}_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        );
+        let name = unique_name("sdt", hint, 36);
         let sql = format!("CREATE DATABASE \"{name}\"");
         runtime()
             .block_on(async {

@@ -18,5 +18,5 @@ pub mod cases;
 mod db;
 mod expect;
 
-pub use db::{TestDb, server_major, server_url};
+pub use db::{TestDb, server_major, server_url, unique_name};
 pub use expect::{assert_file, workspace_root};

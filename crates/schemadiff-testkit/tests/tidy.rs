@@ -64,7 +64,8 @@ const RULES: &[(&str, Kind, &[&str])] = &[
         &[TESTKIT, ENGINE, MODEL, DSL, PLAN, SQL, POSTGRES],
     ),
     ("schemadiff-roundtrip", Tooling, &[MODEL, DSL]),
-    ("schemadiff-corpus", Tooling, &[]),
+    // The corpus runner: scratch database names from the test kit.
+    ("schemadiff-corpus", Tooling, &[TESTKIT]),
 ];
 
 /// One dependency of a workspace crate on another.

@@ -4,25 +4,13 @@
 use schemadiff_model::Schema;
 use schemadiff_plan::Plan;
 use schemadiff_postgres::{
-    ApplyOptions, ApplyReport, Client, IntrospectOptions, Progress, SqlBatch, SqlStatement,
+    ApplyOptions, ApplyReport, Client, IntrospectOptions, Progress, SqlBatch,
 };
 
-/// The plan's statements grouped in transactions, as [`schemadiff_postgres::apply`] runs them.
+/// The plan's statements grouped in transactions, as [`schemadiff_postgres::apply`] runs them
+/// (the plan and the database crate share the one batch type of the model crate).
 pub fn batches(plan: &Plan) -> Vec<SqlBatch> {
     plan.batches()
-        .into_iter()
-        .map(|b| SqlBatch {
-            transactional: b.transactional,
-            statements: b
-                .statements
-                .into_iter()
-                .map(|s| SqlStatement {
-                    description: s.description,
-                    sql: s.sql,
-                })
-                .collect(),
-        })
-        .collect()
 }
 
 /// True when the batches run as one transaction, verified before its `COMMIT`. Several batches
@@ -102,7 +90,13 @@ pub async fn apply_batches(
 ) -> Result<Applied, ApplyError> {
     if one_transaction(batches) {
         let (report, _) = schemadiff_postgres::apply_and_verify_target(
-            client, batches, aopts, iopts, target, progress, &verify,
+            client,
+            batches,
+            aopts,
+            iopts,
+            Some(target),
+            progress,
+            &verify,
         )
         .await
         .map_err(ApplyError::OneTransaction)?;
