@@ -91,9 +91,9 @@ impl Config {
 
     /// Parses config text; relative paths are taken against `base`.
     pub fn parse(text: &str, base: &Path) -> anyhow::Result<Config> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            anyhow::anyhow!("{}", e.to_string().trim_end())
-        })?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| anyhow::anyhow!("{}", e.to_string().trim_end()))?;
         let mut c = Config::default();
         let path = |v: &toml::Value, key: &str| -> anyhow::Result<PathBuf> {
             let s = string(v, key)?;
@@ -109,8 +109,7 @@ impl Config {
                 "mapping" => c.mapping = Some(path(value, key)?),
                 "database_url_env" => {
                     let s = string(value, key)?;
-                    if s.is_empty()
-                        || !s.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+                    if s.is_empty() || !s.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
                     {
                         bail!(
                             "`database_url_env` must be an environment variable name (letters, digits, `_`), not `{s}`"
@@ -271,14 +270,20 @@ batch_pause = "50ms"
         assert_eq!(c.allow_hazards, ["table-rewrite", "all"]);
         assert_eq!(c.online.batch_size, Some(500));
         assert_eq!(c.online.as_map()["batch_pause"], "50ms");
-        assert_eq!(Config::parse("", Path::new("/")).unwrap(), Config::default());
+        assert_eq!(
+            Config::parse("", Path::new("/")).unwrap(),
+            Config::default()
+        );
     }
 
     #[test]
     fn unknown_keys_and_bad_values_are_errors_with_suggestions() {
         let err = |t: &str| format!("{:#}", Config::parse(t, Path::new("/")).unwrap_err());
         let e = err("migration = \"m\"");
-        assert!(e.contains("unknown key `migration` (did you mean `migrations`?)"), "{e}");
+        assert!(
+            e.contains("unknown key `migration` (did you mean `migrations`?)"),
+            "{e}"
+        );
         let e = err("[online]\nbatch_sise = 3");
         assert!(
             e.contains("unknown key `online.batch_sise` (did you mean `batch_size`?)"),
@@ -313,7 +318,10 @@ batch_pause = "50ms"
         assert_eq!(c.path, Some(root.join("repo").join(FILE_NAME)));
         std::fs::write(root.join("repo/a").join(FILE_NAME), "nope = 1").unwrap();
         let e = format!("{:#}", Config::find(&deep).unwrap_err());
-        assert!(e.contains("a/schemadiff.toml") && e.contains("unknown key `nope`"), "{e}");
+        assert!(
+            e.contains("a/schemadiff.toml") && e.contains("unknown key `nope`"),
+            "{e}"
+        );
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -127,7 +127,9 @@ pub fn config_schema(text: &str) -> Result<Option<String>, String> {
         let Some(value) = rest.strip_prefix(':') else {
             // `schema,` shorthand or `schema(`: a value we cannot read.
             let next = rest.chars().next();
-            if matches!(next, Some(',') | Some('}')) && prev.is_some_and(|c| c == '{' || c == ',' || c.is_whitespace()) {
+            if matches!(next, Some(',') | Some('}'))
+                && prev.is_some_and(|c| c == '{' || c == ',' || c.is_whitespace())
+            {
                 return Err("its `schema` is a variable (shorthand property)".into());
             }
             continue;
@@ -219,8 +221,14 @@ export default defineConfig({
             .as_deref(),
             Some("prisma/schema.prisma")
         );
-        assert_eq!(ok("export default { 'schema': 'db/s.prisma' }").as_deref(), Some("db/s.prisma"));
-        assert_eq!(ok("export default { schema: `db/schema` }").as_deref(), Some("db/schema"));
+        assert_eq!(
+            ok("export default { 'schema': 'db/s.prisma' }").as_deref(),
+            Some("db/s.prisma")
+        );
+        assert_eq!(
+            ok("export default { schema: `db/schema` }").as_deref(),
+            Some("db/schema")
+        );
         assert_eq!(ok("export default defineConfig({ earlySchema: 1 })"), None);
         assert_eq!(ok("export default defineConfig({})"), None);
         for bad in [
@@ -241,8 +249,15 @@ export default defineConfig({
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(root.join("prisma/schema")).unwrap();
         assert_eq!(prisma_schema(&root).unwrap(), None);
-        std::fs::write(root.join("prisma/schema/a.prisma"), "model A { id Int @id }").unwrap();
-        assert_eq!(prisma_schema(&root).unwrap().unwrap().path, root.join("prisma/schema"));
+        std::fs::write(
+            root.join("prisma/schema/a.prisma"),
+            "model A { id Int @id }",
+        )
+        .unwrap();
+        assert_eq!(
+            prisma_schema(&root).unwrap().unwrap().path,
+            root.join("prisma/schema")
+        );
         std::fs::write(root.join("prisma/schema.prisma"), "").unwrap();
         assert_eq!(
             prisma_schema(&root).unwrap().unwrap().path,
@@ -250,21 +265,43 @@ export default defineConfig({
         );
         std::fs::create_dir_all(root.join("db")).unwrap();
         std::fs::write(root.join("db/main.prisma"), "").unwrap();
-        std::fs::write(root.join("package.json"), r#"{"prisma": {"schema": "db/main.prisma"}}"#)
-            .unwrap();
+        std::fs::write(
+            root.join("package.json"),
+            r#"{"prisma": {"schema": "db/main.prisma"}}"#,
+        )
+        .unwrap();
         let f = prisma_schema(&root).unwrap().unwrap();
-        assert_eq!((f.path, f.from.as_str()), (root.join("db/main.prisma"), "package.json"));
-        std::fs::write(root.join("prisma.config.ts"), "export default { schema: 'prisma/schema' }")
-            .unwrap();
+        assert_eq!(
+            (f.path, f.from.as_str()),
+            (root.join("db/main.prisma"), "package.json")
+        );
+        std::fs::write(
+            root.join("prisma.config.ts"),
+            "export default { schema: 'prisma/schema' }",
+        )
+        .unwrap();
         let f = prisma_schema(&root).unwrap().unwrap();
-        assert_eq!((f.path, f.from.as_str()), (root.join("prisma/schema"), "prisma.config.ts"));
-        std::fs::write(root.join("prisma.config.ts"), "export default { schema: 'missing.prisma' }")
-            .unwrap();
+        assert_eq!(
+            (f.path, f.from.as_str()),
+            (root.join("prisma/schema"), "prisma.config.ts")
+        );
+        std::fs::write(
+            root.join("prisma.config.ts"),
+            "export default { schema: 'missing.prisma' }",
+        )
+        .unwrap();
         let e = format!("{:#}", prisma_schema(&root).unwrap_err());
         assert!(e.contains("names the schema `missing.prisma`"), "{e}");
-        std::fs::write(root.join("prisma.config.ts"), "export default { schema: p() }").unwrap();
+        std::fs::write(
+            root.join("prisma.config.ts"),
+            "export default { schema: p() }",
+        )
+        .unwrap();
         let e = format!("{:#}", prisma_schema(&root).unwrap_err());
-        assert!(e.contains("not a plain string") && e.contains("--schema"), "{e}");
+        assert!(
+            e.contains("not a plain string") && e.contains("--schema"),
+            "{e}"
+        );
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

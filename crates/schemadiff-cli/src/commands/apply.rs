@@ -14,6 +14,7 @@
 use crate::cli::ApplyArgs;
 use crate::commands::plan as plan_cmd;
 use crate::output;
+use crate::settings;
 use anyhow::{Context, bail};
 use schemadiff::{ApplyError, Loaded, same_schema};
 use schemadiff_postgres::{ApplyOptions, ConnectOptions};
@@ -30,7 +31,8 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         shadow_db: args.options.shadow_db.as_deref(),
         ..output::load_options()
     };
-    let mut to = schemadiff::load(&args.to, &[], lo)
+    let to_source = settings::given(args.to.as_deref(), "--to")?;
+    let mut to = schemadiff::load(to_source, &[], lo)
         .await
         .context("cannot read --to")?;
     // Hold the advisory lock from the first read to the last check, so that a concurrent
@@ -80,8 +82,8 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
 
     let batches = schemadiff::batches(&plan);
     let aopts = ApplyOptions {
-        lock_timeout: args.lock_timeout,
-        statement_timeout: (!args.statement_timeout.is_zero()).then_some(args.statement_timeout),
+        lock_timeout: args.lock_timeout.unwrap_or(settings::DEFAULT_LOCK_TIMEOUT),
+        statement_timeout: args.statement_timeout.filter(|t| !t.is_zero()),
         wait_for_lock: args.wait,
     };
     let target = to.schema.clone();
