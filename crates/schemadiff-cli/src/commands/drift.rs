@@ -120,8 +120,10 @@ pub fn compare(db: &Loaded, target: &Loaded, strict_order: bool) -> anyhow::Resu
 }
 
 impl Report {
-    fn to_json(&self) -> serde_json::Value {
+    /// The `--format json` document (docs/schema/drift.schema.json).
+    pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
+            "version": schemadiff_render::JSON_FORMAT_VERSION,
             "drifted": self.drifted,
             "database": self.database,
             "schema": self.schema,
