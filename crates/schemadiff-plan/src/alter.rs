@@ -66,6 +66,32 @@ pub(crate) fn alter_table_step(
             None
         };
         match fill {
+            Some(expr) if ctx.mapping.fill_exprs.contains(&key) => {
+                // An expression over the row cannot be a default: the column is added
+                // nullable, every row takes the expression, then it becomes NOT NULL (which
+                // fails, and rolls the transaction back, if the expression gave NULL).
+                ctx.used_fills.insert(key);
+                let nullable = Column {
+                    nullable: true,
+                    ..c.clone()
+                };
+                acc.subs
+                    .push(format!("ADD COLUMN {}", column_def(&nullable)));
+                post.push(format!(
+                    "UPDATE {} SET {} = ({expr})",
+                    qname(table),
+                    quote_ident(&c.name)
+                ));
+                post.push(format!(
+                    "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
+                    qname(table),
+                    quote_ident(&c.name)
+                ));
+                acc.details.push(format!(
+                    "{}: existing rows → SQL expression from [fill] in the mapping file: {expr}",
+                    c.name
+                ));
+            }
             Some(v) => {
                 // Existing rows take the fill value through a default that only lives for
                 // this statement; the column ends without a default, as the target says.
@@ -241,6 +267,7 @@ fn is_recreated(ctx: &Ctx, t: &ColumnType) -> bool {
 }
 
 /// What NULLs become when the column turns required: the fill value, else the new default.
+/// The value as written (a SQL expression for `{ sql = … }` fills, see [`fill_sql`]).
 fn fill_value(
     ctx: &mut Ctx,
     key: &(QualifiedName, String),
@@ -248,9 +275,14 @@ fn fill_value(
 ) -> Option<(String, String)> {
     if let Some(v) = ctx.mapping.fills.get(key) {
         ctx.used_fills.insert(key.clone());
+        let what = if ctx.mapping.fill_exprs.contains(key) {
+            "SQL expression"
+        } else {
+            "fill value"
+        };
         return Some((
             v.clone(),
-            format!("fill value from [fill] in the mapping file: {v}"),
+            format!("{what} from [fill] in the mapping file: {v}"),
         ));
     }
     match &t.default {
@@ -258,6 +290,15 @@ fn fill_value(
             Some((s.clone(), format!("the new default '{s}'")))
         }
         _ => None,
+    }
+}
+
+/// A fill as SQL: a `{ sql = … }` expression in parentheses, else the value as a literal.
+fn fill_sql(ctx: &Ctx, key: &(QualifiedName, String), v: &str) -> String {
+    if ctx.mapping.fill_exprs.contains(key) {
+        format!("({v})")
+    } else {
+        quote_literal(v)
     }
 }
 
@@ -314,6 +355,16 @@ fn alter_column(
                 ctx.out.warnings.extend(warnings);
                 let null_value = if to_required {
                     let fv = fill_value(ctx, &key, t);
+                    if fv.is_some() && ctx.mapping.fill_exprs.contains(&key) {
+                        return Err(PlanError::UnusedMapping {
+                            path: format!("fill.{}.{}.sql", table.name, t.name),
+                            message: format!(
+                                "{table}.{} is cast to enum {e}: its fill must be one of its values ({}), not a SQL expression",
+                                t.name,
+                                values.join(", ")
+                            ),
+                        });
+                    }
                     if let Some((v, _)) = &fv
                         && !values.contains(v)
                     {
@@ -502,7 +553,7 @@ fn alter_column(
             Some((v, why)) => {
                 null_handled = true;
                 acc.details.push(format!("{}: NULL → {why}", t.name));
-                format!("COALESCE({using}, {})", quote_literal(&v))
+                format!("COALESCE({using}, {})", fill_sql(ctx, &key, &v))
             }
             None => using,
         };
@@ -548,7 +599,7 @@ fn alter_column(
                     acc.pre.push(format!(
                         "UPDATE {} SET {c} = {} WHERE {c} IS NULL",
                         qname(table),
-                        quote_literal(&v)
+                        fill_sql(ctx, &key, &v)
                     ));
                 }
                 None => {
