@@ -11,6 +11,7 @@ pub mod commands;
 pub mod github;
 pub mod interrupt;
 pub mod output;
+pub mod progress;
 pub mod settings;
 
 use cli::{Cli, Command};

@@ -515,3 +515,50 @@ fn json_outputs_match_their_published_schemas() {
     wrong["version"] = serde_json::json!(2);
     assert!(!jsonschema::is_valid(&schema, &wrong));
 }
+
+#[test]
+fn apply_prints_the_size_of_each_table_it_rewrites_before_it_runs() {
+    let db = database_from("project_sizes", V12);
+    db.execute(
+        r#"INSERT INTO "Tenant" (id, name, settings, "updatedAt") SELECT 't' || g, 'n', '{}', now() FROM generate_series(1, 300) g; ANALYZE"#,
+    );
+    let run = schemadiff(&[
+        "apply",
+        "--db",
+        &db.url,
+        "--to",
+        V20,
+        "--map",
+        "schemas/v1.2-to-v2.0.toml",
+        "--dry-run",
+    ])
+    .expect_code(0);
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("-- Tenant is rewritten: "))
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(
+        line.ends_with("on disk with its indexes, about 300 row(s) (planner estimate)"),
+        "{line}"
+    );
+    assert!(line.contains(" KiB"), "{line}");
+    // Without a terminal no progress display is drawn: the step lines are plain.
+    let applied = schemadiff(&[
+        "apply",
+        "--db",
+        &db.url,
+        "--to",
+        V20,
+        "--map",
+        "schemas/v1.2-to-v2.0.toml",
+        "--yes",
+    ])
+    .expect_code(0);
+    assert!(applied.stderr.contains("[1/"), "{}", applied.stderr);
+    assert!(
+        !applied.stderr.contains('\r') && !applied.stderr.contains("\x1b["),
+        "{}",
+        applied.stderr
+    );
+}

@@ -12,6 +12,8 @@
 //! - [`ReadOnly`] / [`query_text`]: every query is one statement through the extended
 //!   protocol; work that only reads runs in a `READ ONLY` transaction ([`preflight_rows`] for
 //!   the planner's pre-flight queries, [`canonicalize_expressions`] for `dbgenerated` text).
+//! - [`progress`]: table sizes before a rewrite, and the progress PostgreSQL reports for a
+//!   running statement of another session.
 //! - [`cancel_running`]: a cancel request for the statement an interrupted apply is running.
 //!
 //! Passwords never appear in an error or a `Debug` output: see [`redact_url`].
@@ -51,6 +53,7 @@ mod canonical;
 mod connect;
 mod error;
 mod introspect;
+pub mod progress;
 mod readonly;
 mod shadow;
 mod url;

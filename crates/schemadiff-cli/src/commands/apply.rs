@@ -55,6 +55,13 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
 
     eprintln!("== pre-flight on {label}");
     let blockers = preflight(&ro, &plan).await?;
+    let rewritten = crate::progress::rewritten_tables(&plan);
+    if !rewritten.is_empty() {
+        let sizes = schemadiff_postgres::progress::table_sizes(ro.client(), &rewritten).await?;
+        for s in &sizes {
+            eprintln!("-- {}", crate::progress::size_line(s));
+        }
+    }
     ro.finish().await?;
     let opts = RenderOptions {
         from_label: label.clone(),
@@ -96,22 +103,33 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         }
     };
     let mut committed = 0;
+    // On a terminal: a spinner with the elapsed time, a bar where PostgreSQL reports progress
+    // (watched on a second connection; without one, the spinner alone).
+    let live = crate::progress::Live::start(if std::io::stderr().is_terminal() {
+        watch_connection(&conn, &client).await
+    } else {
+        None
+    });
     let mut progress = |p: schemadiff_postgres::Progress| match p.phase {
         schemadiff_postgres::Phase::Started => {
-            eprintln!("[{}/{}] {} …", p.step, p.total, p.description)
+            live.println(&format!("[{}/{}] {} …", p.step, p.total, p.description));
+            live.statement(&format!("[{}/{}] {}", p.step, p.total, p.description));
         }
         schemadiff_postgres::Phase::Finished => {
-            eprintln!(
+            live.println(&format!(
                 "[{}/{}] done in {:.1} ms",
                 p.step,
                 p.total,
                 p.elapsed.as_secs_f64() * 1000.0
-            );
+            ));
             pause.at(&format!("step:{}", p.step), &format!(" of {}", p.total));
         }
         schemadiff_postgres::Phase::Committed => {
             committed += 1;
-            eprintln!("[{}/{}] committed {}", p.step, p.total, p.description);
+            live.println(&format!(
+                "[{}/{}] committed {}",
+                p.step, p.total, p.description
+            ));
             pause.at(&format!("commit:{committed}"), "");
         }
     };
@@ -143,6 +161,8 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         schemadiff_postgres::cancel_running(&conn, &token),
     )
     .await;
+    drop(progress);
+    live.finish();
     if let Some(sig) = interrupted {
         let state = match &applied {
             Ok(_) if one => format!(
@@ -316,6 +336,19 @@ async fn preflight(
         }
     }
     Ok(blockers)
+}
+
+/// A second connection to watch the apply session's progress, and that session's pid; `None`
+/// when either cannot be had (the display then shows the spinner alone).
+async fn watch_connection(
+    conn: &ConnectOptions,
+    client: &schemadiff_postgres::Client,
+) -> Option<(schemadiff_postgres::Client, i32)> {
+    let pid = schemadiff_postgres::progress::backend_pid(client)
+        .await
+        .ok()?;
+    let watcher = schemadiff_postgres::connect(conn).await.ok()?;
+    Some((watcher, pid))
 }
 
 fn confirm(label: &str) -> anyhow::Result<bool> {
