@@ -161,7 +161,6 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         schemadiff_postgres::cancel_running(&conn, &token),
     )
     .await;
-    drop(progress);
     live.finish();
     if let Some(sig) = interrupted {
         let state = match &applied {
