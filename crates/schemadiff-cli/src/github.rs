@@ -105,13 +105,87 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, text[line_start..offset].chars().count() + 1)
 }
 
-/// Where `model NAME` (or `enum NAME`, `view NAME`) is declared in a schema file or folder:
-/// the file, line and column of the keyword.
-pub fn declaration(schema: &Path, name: &str) -> Option<(String, usize, usize)> {
-    let sources = schemadiff::schema_folder::read(schema).ok()?;
-    for file in sources.files() {
+/// Finds where models and enums are declared in the schema files of a plan's or drift's
+/// sides; each side's files are read once.
+pub struct Locator<'a> {
+    /// Per side (in the order given): its DSL names and its files (path, text).
+    sides: Vec<(&'a schemadiff::Loaded, Vec<(String, String)>)>,
+}
+
+impl<'a> Locator<'a> {
+    /// Reads the schema files of the sides that are schema files (others are skipped).
+    pub fn new(sides: &[&'a schemadiff::Loaded]) -> Locator<'a> {
+        let sides = sides
+            .iter()
+            .filter(|s| s.names.is_some() && Path::new(&s.label).exists())
+            .filter_map(|s| {
+                let sources = schemadiff::schema_folder::read(Path::new(&s.label)).ok()?;
+                let files = sources
+                    .files()
+                    .iter()
+                    .map(|f| (f.path.clone(), f.text.clone()))
+                    .collect();
+                Some((*s, files))
+            })
+            .collect();
+        Locator { sides }
+    }
+
+    /// The first schema file read (for an annotation whose object is not declared there).
+    pub fn first_file(&self) -> Option<&str> {
+        self.sides.first().map(|(s, _)| s.label.as_str())
+    }
+
+    /// Where a plan step's object (a table, `schema.table`, an enum or an index name, as the
+    /// plan names it) is declared: the model of a table found through the side's DSL names,
+    /// else a model or enum of that name.
+    pub fn find(&self, object: &str) -> Option<(String, usize, usize)> {
+        let qn = match object.split_once('.') {
+            Some((schema, name)) => schemadiff_model::QualifiedName::new(schema, name),
+            None => schemadiff_model::QualifiedName::public(object),
+        };
+        for (side, files) in &self.sides {
+            let model = side
+                .names
+                .as_ref()
+                .and_then(|n| n.model_of_table(&qn))
+                .unwrap_or(&qn.name);
+            if let Some(found) = declaration(files, model) {
+                return Some(found);
+            }
+        }
+        None
+    }
+
+    /// An annotation at `object`'s declaration, or on the first schema file without a line
+    /// when the object is not declared there (a dropped table, an index).
+    pub fn at_object(
+        &self,
+        level: Level,
+        object: &str,
+        title: &str,
+        message: String,
+    ) -> Annotation {
+        let mut a = Annotation::new(level, message);
+        a.title = Some(title.to_string());
+        match self.find(object) {
+            Some((file, line, col)) => {
+                a.file = Some(file);
+                a.line = Some(line);
+                a.col = Some(col);
+            }
+            None => a.file = self.first_file().map(str::to_string),
+        }
+        a
+    }
+}
+
+/// Where `model NAME` (or `enum NAME`, `view NAME`) is declared in the files: the file, line
+/// and column of the keyword.
+fn declaration(files: &[(String, String)], name: &str) -> Option<(String, usize, usize)> {
+    for (path, text) in files {
         let mut offset = 0;
-        for line in file.text.split_inclusive('\n') {
+        for line in text.split_inclusive('\n') {
             let trimmed = line.trim_start();
             let mut words = trimmed.split_whitespace();
             if let (Some(kw), Some(n)) = (words.next(), words.next())
@@ -119,65 +193,13 @@ pub fn declaration(schema: &Path, name: &str) -> Option<(String, usize, usize)> 
                 && n.trim_end_matches('{') == name
             {
                 let at = offset + (line.len() - trimmed.len());
-                let (l, c) = line_col(&file.text, at);
-                return Some((file.path.clone(), l, c));
+                let (l, c) = line_col(text, at);
+                return Some((path.clone(), l, c));
             }
             offset += line.len();
         }
     }
     None
-}
-
-/// Where a plan step's object (a table, `schema.table`, an enum or an index name, as the plan
-/// names it) is declared in the schema files of `sides` (tried in order; a side that is not a
-/// schema file is skipped): the model of a table found through the side's DSL names.
-pub fn locate(object: &str, sides: &[&schemadiff::Loaded]) -> Option<(String, usize, usize)> {
-    let qn = match object.split_once('.') {
-        Some((schema, name)) => schemadiff_model::QualifiedName::new(schema, name),
-        None => schemadiff_model::QualifiedName::public(object),
-    };
-    for side in sides {
-        let path = Path::new(&side.label);
-        if side.names.is_none() || !path.exists() {
-            continue;
-        }
-        let model = side
-            .names
-            .as_ref()
-            .and_then(|n| n.model_of_table(&qn))
-            .unwrap_or(&qn.name);
-        if let Some(found) = declaration(path, model) {
-            return Some(found);
-        }
-    }
-    None
-}
-
-/// An annotation at `object`'s declaration, or on the first schema file of `sides` without a
-/// line when the object is not declared there (a dropped table, an index).
-pub fn at_object(
-    level: Level,
-    object: &str,
-    sides: &[&schemadiff::Loaded],
-    title: &str,
-    message: String,
-) -> Annotation {
-    let mut a = Annotation::new(level, message);
-    a.title = Some(title.to_string());
-    match locate(object, sides) {
-        Some((file, line, col)) => {
-            a.file = Some(file);
-            a.line = Some(line);
-            a.col = Some(col);
-        }
-        None => {
-            a.file = sides
-                .iter()
-                .find(|s| s.names.is_some() && Path::new(&s.label).exists())
-                .map(|s| s.label.clone());
-        }
-    }
-    a
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub async fn run(args: &DriftArgs) -> anyhow::Result<u8> {
             "{}",
             serde_json::to_string_pretty(&report.to_json()).expect("json")
         ),
-        DriftFormat::Github => print_github(&report),
+        DriftFormat::Github => print_github(&report, &target),
     }
     Ok(if report.drifted { DRIFTED } else { 0 })
 }
@@ -48,9 +48,9 @@ pub struct Report {
     pub diff: String,
     /// One line per differing object.
     pub differences: Vec<String>,
-    /// Where each difference's object is declared in the schema file (file, line, column),
-    /// when it is declared there.
-    pub locations: Vec<Option<(String, usize, usize)>>,
+    /// The plan object of each difference (a table, an enum, an index), when it has one: where
+    /// `--format github` looks for the declaration.
+    pub objects: Vec<Option<String>>,
     /// The SQL that would reconcile the database with the file.
     pub sql: String,
     /// Objects in the database that the model does not manage.
@@ -79,18 +79,14 @@ pub fn compare(db: &Loaded, target: &Loaded, strict_order: bool) -> anyhow::Resu
     let version = schemadiff::target_version(db, target, None)?;
     let plan = schemadiff_plan::plan_with(&db.schema, &target.schema, &Mapping::empty(), &version)?;
     let mut differences: Vec<String> = plan.steps.iter().map(|s| s.description.clone()).collect();
-    let mut locations: Vec<_> = plan
-        .steps
-        .iter()
-        .map(|s| crate::github::locate(&s.object, &[target]))
-        .collect();
+    let mut objects: Vec<_> = plan.steps.iter().map(|s| Some(s.object.clone())).collect();
     if drifted && differences.is_empty() {
         // Never "drifted" without saying what differs.
         differences = schemadiff::change_summaries(&db.schema, &target.schema);
-        locations = vec![None; differences.len()];
+        objects = vec![None; differences.len()];
     }
     let notes = if strict_order {
-        locations.extend(order.iter().map(|_| None));
+        objects.extend(order.iter().map(|_| None));
         differences.extend(order);
         Vec::new()
     } else {
@@ -112,7 +108,7 @@ pub fn compare(db: &Loaded, target: &Loaded, strict_order: bool) -> anyhow::Resu
         schema: target.label.clone(),
         diff,
         differences,
-        locations,
+        objects,
         sql,
         not_managed: schemadiff::not_managed_notes(&db.schema),
         notes,
@@ -162,8 +158,8 @@ fn print_text(r: &Report) {
     print!("{}", r.sql);
 }
 
-fn print_github(r: &Report) {
-    use crate::github::{Annotation, Level};
+fn print_github(r: &Report, target: &Loaded) {
+    use crate::github::{Annotation, Level, Locator};
     let titled = |level, title: &str, message: String| Annotation {
         title: Some(format!("schemadiff: {title}")),
         ..Annotation::new(level, message)
@@ -179,13 +175,14 @@ fn print_github(r: &Report) {
         println!("{}", titled(Level::Notice, "no drift", m));
         return;
     }
-    for (d, at) in r.differences.iter().zip(&r.locations) {
+    let locator = Locator::new(&[target]);
+    for (d, object) in r.differences.iter().zip(&r.objects) {
         let mut a = titled(Level::Error, "schema drift", d.clone());
-        match at {
+        match object.as_deref().and_then(|o| locator.find(o)) {
             Some((file, line, col)) => {
-                a.file = Some(file.clone());
-                a.line = Some(*line);
-                a.col = Some(*col);
+                a.file = Some(file);
+                a.line = Some(line);
+                a.col = Some(col);
             }
             None => a.file = Some(r.schema.clone()),
         }

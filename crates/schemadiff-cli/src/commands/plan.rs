@@ -64,7 +64,8 @@ pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
 /// warning) at the model it touches in the target schema (else the source), then a notice
 /// with the number of steps.
 pub fn github_annotations(plan: &Plan, from: &Loaded, to: &Loaded, allowed: &[String]) -> String {
-    use crate::github::{Annotation, Level, at_object};
+    use crate::github::{Annotation, Level, Locator};
+    let locator = Locator::new(&[to, from]);
     let refused: Vec<&str> = plan.refused(allowed).iter().map(|h| h.code).collect();
     let mut out = String::new();
     for h in &plan.hazards {
@@ -81,10 +82,9 @@ pub fn github_annotations(plan: &Plan, from: &Loaded, to: &Loaded, allowed: &[St
                 h.code
             ));
         }
-        let a = at_object(
+        let a = locator.at_object(
             level,
             &step.object,
-            &[to, from],
             &format!("schemadiff: {}", h.code),
             message,
         );
