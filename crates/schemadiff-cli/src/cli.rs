@@ -8,15 +8,32 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "schemadiff",
-    version,
+    version = version_text(),
     about = "Declarative schema diff for PostgreSQL: plan migrations that keep every row, detect drift, apply safely",
-    after_help = "Exit codes: 0 success; 1 error, invalid input, usage error or refused hazard; 2 drift found (drift only); 3 migrations not up to date (migrate status only); 130/143 apply interrupted (SIGINT/SIGTERM).\nSOURCE: a schema file or folder of .prisma files, `empty`, a postgres:// URL, or a .sql file / directory of SQL migrations.\nDocs: README.md and docs/ in the repository.",
+    after_help = "Exit codes: 0 success; 1 error, invalid input, usage error or refused hazard; 2 drift found (drift only); 3 migrations not up to date (migrate status only); 130/143 apply interrupted (SIGINT/SIGTERM).\nSOURCE: a schema file or folder of .prisma files, `empty`, a postgres:// URL, or a .sql file / directory of SQL migrations.\nConfig: schemadiff.toml in the current directory or a parent up to the repository root (or --config FILE) sets defaults; every flag overrides it (docs/config.md). In a Prisma project the schema is found where Prisma finds it.\nDocs: README.md and docs/ in the repository.",
     propagate_version = true
 )]
 pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+    /// The config file to read instead of the schemadiff.toml found in the current directory
+    /// or a parent (up to the repository root). Flags override its values.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// `--version`: the package version and, when built from a git checkout, the commit.
+pub fn version_text() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let commit = env!("SCHEMADIFF_COMMIT");
+        if commit.is_empty() {
+            env!("CARGO_PKG_VERSION").to_string()
+        } else {
+            format!("{} ({commit})", env!("CARGO_PKG_VERSION"))
+        }
+    })
 }
 
 /// Subcommands.
@@ -37,6 +54,10 @@ pub enum Command {
     /// Migration folders in Prisma's layout: write (dev, diff), apply (deploy), inspect
     /// (status) and fix (resolve) the history in `_prisma_migrations`.
     Migrate(MigrateArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) of schemadiff and its subcommands.
+    Man(ManArgs),
 }
 
 /// `schemadiff migrate`
@@ -68,13 +89,19 @@ pub enum MigrateCommand {
 /// The migrations folder option.
 #[derive(Debug, Args, Clone)]
 pub struct MigrationsDir {
-    /// The migrations folder (Prisma's layout).
-    #[arg(
-        long = "migrations",
-        value_name = "DIR",
-        default_value = "prisma/migrations"
-    )]
-    pub migrations: PathBuf,
+    /// The migrations folder (Prisma's layout). Default: schemadiff.toml `migrations`, else
+    /// `prisma/migrations`.
+    #[arg(long = "migrations", value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
+}
+
+impl MigrationsDir {
+    /// The folder: the flag, else what the config filled in, else `prisma/migrations`.
+    pub fn path(&self) -> &std::path::Path {
+        self.migrations
+            .as_deref()
+            .unwrap_or(std::path::Path::new("prisma/migrations"))
+    }
 }
 
 /// `schemadiff migrate dev`
@@ -83,9 +110,10 @@ pub struct MigrateDevArgs {
     /// The migration's name (the folder is `<UTC yyyymmddhhmmss>_<name>`).
     #[arg(long)]
     pub name: String,
-    /// The schema the migrations should reach (any SOURCE).
-    #[arg(long, value_name = "SOURCE", default_value = "prisma/schema.prisma")]
-    pub schema: String,
+    /// The schema the migrations should reach (any SOURCE). Default: the project's schema
+    /// (schemadiff.toml `schema`, else where Prisma finds it).
+    #[arg(long, value_name = "SOURCE")]
+    pub schema: Option<String>,
     #[command(flatten)]
     pub dir: MigrationsDir,
     #[command(flatten)]
@@ -157,12 +185,41 @@ pub struct MigrateResolveArgs {
     pub rolled_back: Option<String>,
 }
 
+/// `schemadiff completions SHELL`
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `schemadiff man`
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `schemadiff.1` and one page per subcommand (`schemadiff-plan.1`…) into this
+    /// folder instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+}
+
+/// Output formats of `validate`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ValidateFormat {
+    /// Diagnostics with a caret under the culprit.
+    Text,
+    /// GitHub Actions workflow annotations (`::error file=…,line=…,col=…::…`).
+    Github,
+}
+
 /// `schemadiff validate`
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Schema files to check (a folder of `.prisma` files is one multi-file schema).
-    #[arg(required = true)]
+    /// Schema files to check (a folder of `.prisma` files is one multi-file schema). Default:
+    /// the project's schema (schemadiff.toml `schema`, else where Prisma finds it).
     pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ValidateFormat,
 }
 
 /// `schemadiff fmt`
@@ -185,15 +242,20 @@ pub enum PlanFormat {
     Json,
     /// A summary for a pull-request comment.
     Markdown,
+    /// GitHub Actions workflow annotations: one per step with a hazard, at the model or field
+    /// in the target schema file.
+    Github,
 }
 
 /// Options shared by commands that plan.
 #[derive(Debug, Args, Clone)]
 pub struct PlanOptions {
-    /// Mapping file: legacy values, fills, renames (see docs/mapping.md).
+    /// Mapping file: legacy values, fills, renames (see docs/mapping.md). Default:
+    /// schemadiff.toml `mapping`.
     #[arg(long = "map", value_name = "FILE")]
     pub map: Option<PathBuf>,
     /// Allow a hazard by code (repeatable); `all` allows every hazard (codes: docs/hazards.md).
+    /// Given, it replaces schemadiff.toml `allow_hazards`.
     #[arg(long = "allow-hazard", value_name = "CODE", value_parser = parse_hazard_code)]
     pub allow_hazard: Vec<String>,
     /// The PostgreSQL major version the script will run on (13 to 18; default 13, whose
@@ -210,12 +272,14 @@ pub struct PlanOptions {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// Where the database is now: a schema file, a SQL migrations file or directory, a
-    /// database URL, or `empty`.
+    /// database URL, or `empty`. Default: the migrations folder (schemadiff.toml `migrations`,
+    /// else `prisma/migrations` when it exists).
     #[arg(long, value_name = "SOURCE")]
-    pub from: String,
-    /// Where it should be: same kinds as --from.
+    pub from: Option<String>,
+    /// Where it should be: same kinds as --from. Default: the project's schema
+    /// (schemadiff.toml `schema`, else where Prisma finds it).
     #[arg(long, value_name = "SOURCE")]
-    pub to: String,
+    pub to: Option<String>,
     #[command(flatten)]
     pub options: PlanOptions,
     /// Output format.
@@ -229,7 +293,8 @@ pub struct PlanArgs {
 /// `schemadiff inspect`
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// Database URL (else DATABASE_URL, else .env).
+    /// Database URL (else DATABASE_URL, else the variable schemadiff.toml
+    /// `database_url_env` names, else .env).
     #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
     pub db: Option<String>,
     /// PostgreSQL schemas to read (repeatable; default from the URL's ?schema= or `public`).
@@ -252,9 +317,11 @@ pub enum DriftFormat {
 #[derive(Debug, Args)]
 pub struct DriftArgs {
     /// The schema the database should match (a schema file or folder, or any other SOURCE).
+    /// Default: the project's schema (schemadiff.toml `schema`, else where Prisma finds it).
     #[arg(long, value_name = "SOURCE")]
-    pub schema: String,
-    /// Database URL (else DATABASE_URL, else .env).
+    pub schema: Option<String>,
+    /// Database URL (else DATABASE_URL, else the variable schemadiff.toml
+    /// `database_url_env` names, else .env).
     #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
     pub db: Option<String>,
     /// Output format.
@@ -273,12 +340,14 @@ pub struct DriftArgs {
 /// `schemadiff apply`
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// Database URL (else DATABASE_URL, else .env).
+    /// Database URL (else DATABASE_URL, else the variable schemadiff.toml
+    /// `database_url_env` names, else .env).
     #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
     pub db: Option<String>,
-    /// The target: a schema file or any other SOURCE.
+    /// The target: a schema file or any other SOURCE. Default: the project's schema
+    /// (schemadiff.toml `schema`, else where Prisma finds it).
     #[arg(long, value_name = "SOURCE")]
-    pub to: String,
+    pub to: Option<String>,
     #[command(flatten)]
     pub options: PlanOptions,
     /// Run the pre-flight checks and print the plan; change nothing.
@@ -287,12 +356,14 @@ pub struct ApplyArgs {
     /// Do not ask for confirmation (required without a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// Lock timeout for each statement, e.g. `5s`, `500ms`.
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
-    pub lock_timeout: std::time::Duration,
-    /// Statement timeout, e.g. `10min`; 0 disables it.
-    #[arg(long, default_value = "0", value_parser = parse_duration)]
-    pub statement_timeout: std::time::Duration,
+    /// Lock timeout for each statement, e.g. `5s`, `500ms` [default: schemadiff.toml
+    /// `lock_timeout`, else 5s].
+    #[arg(long, value_parser = parse_duration)]
+    pub lock_timeout: Option<std::time::Duration>,
+    /// Statement timeout, e.g. `10min`; 0 disables it [default: schemadiff.toml
+    /// `statement_timeout`, else 0].
+    #[arg(long, value_parser = parse_duration)]
+    pub statement_timeout: Option<std::time::Duration>,
     /// Wait for another schemadiff apply to finish instead of refusing.
     #[arg(long)]
     pub wait: bool,

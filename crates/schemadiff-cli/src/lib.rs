@@ -8,14 +8,25 @@
 
 pub mod cli;
 pub mod commands;
+pub mod github;
 pub mod interrupt;
 pub mod output;
+pub mod progress;
+pub mod settings;
 
 use cli::{Cli, Command};
 
 /// Runs one command and returns its exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
-    match cli.command {
+    let mut command = cli.command;
+    if !matches!(
+        command,
+        Command::Fmt(_) | Command::Completions(_) | Command::Man(_)
+    ) {
+        let config = settings::load_config(cli.config.as_deref())?;
+        settings::fill(&mut command, &config)?;
+    }
+    match command {
         Command::Validate(a) => commands::validate::run(&a),
         Command::Fmt(a) => commands::fmt::run(&a),
         Command::Plan(a) => block_on(commands::plan::run(&a)),
@@ -23,6 +34,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Drift(a) => block_on(commands::drift::run(&a)),
         Command::Apply(a) => block_on(commands::apply::run(&a)),
         Command::Migrate(a) => block_on(commands::migrate::run(&a)),
+        Command::Completions(a) => commands::completions::completions(&a),
+        Command::Man(a) => commands::completions::man(&a),
     }
 }
 

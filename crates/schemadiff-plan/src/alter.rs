@@ -8,7 +8,7 @@ use crate::cast::{
     json_helper, lenient_jsonb_sql, plain_using, precision_narrows,
 };
 use crate::ddl::{
-    AlterTable, AlterTableClause, ColumnAction, ColumnDef, CreateIndex, DoBlock, FillNulls,
+    AlterTable, AlterTableClause, ColumnAction, ColumnDef, CreateIndex, DoBlock, Fill, FillNulls,
 };
 use crate::edges::Meta;
 use crate::preflight::{
@@ -35,8 +35,8 @@ struct Acc {
     subs: Vec<AlterTableClause>,
     /// Statements before it (NULL fills).
     pre: Vec<FillNulls>,
-    /// Statements after it (dropping a fill default).
-    post: Vec<AlterTable>,
+    /// Statements after it (dropping a fill default; filling a new column by an expression).
+    post: Vec<Statement>,
     guards: Vec<(String, DoBlock)>,
     details: Vec<String>,
     hazards: Vec<RawHazard>,
@@ -135,17 +135,51 @@ fn add_column(ctx: &mut Ctx, table: &QualifiedName, c: &Column, acc: &mut Acc) {
     } else {
         None
     };
+    if let Some(expr) = fill
+        .as_ref()
+        .filter(|_| ctx.mapping.fill_exprs.contains(&key))
+    {
+        // An expression over the row cannot be a default: the column is added nullable,
+        // every row takes the expression, then it becomes NOT NULL (which fails, and rolls
+        // the transaction back, if the expression gave NULL).
+        acc.post.push(stmt(FillNulls {
+            table: table.clone(),
+            column: c.name.clone(),
+            value: Fill::Expression(expr.clone()),
+            all_rows: true,
+        }));
+        acc.post.push(stmt(AlterTable::one(
+            table,
+            AlterTableClause::AlterColumn {
+                column: c.name.clone(),
+                action: ColumnAction::SetNotNull,
+            },
+        )));
+        acc.details.push(format!(
+            "{}: existing rows → SQL expression from [fill] in the mapping file: {expr}",
+            c.name
+        ));
+        ctx.used_fills.insert(key);
+        acc.subs.push(AlterTableClause::AddColumn {
+            column: ColumnDef(Column {
+                nullable: true,
+                ..c.clone()
+            }),
+            fill: None,
+        });
+        return;
+    }
     if let Some(v) = &fill {
         // Existing rows take the fill value; the column ends without a default, as the target
         // says.
         ctx.used_fills.insert(key);
-        acc.post.push(AlterTable::one(
+        acc.post.push(stmt(AlterTable::one(
             table,
             AlterTableClause::AlterColumn {
                 column: c.name.clone(),
                 action: ColumnAction::DropDefault,
             },
-        ));
+        )));
         acc.details.push(format!(
             "{}: existing rows → fill value from [fill] in the mapping file: {v}",
             c.name
@@ -217,7 +251,7 @@ fn alter_statements(table: &QualifiedName, acc: &mut Acc) -> Vec<Statement> {
             one_per_line: true,
         }));
     }
-    statements.extend(acc.post.drain(..).map(stmt));
+    statements.append(&mut acc.post);
     statements
 }
 
@@ -285,22 +319,26 @@ fn is_recreated(ctx: &Ctx, t: &ColumnType) -> bool {
     t.enum_name().is_some_and(|e| ctx.recreated.contains(e))
 }
 
-/// What NULLs become when the column turns required: the fill value, else the new default.
-fn fill_value(
-    ctx: &mut Ctx,
-    key: &(QualifiedName, String),
-    t: &Column,
-) -> Option<(String, String)> {
+/// What NULLs become when the column turns required: the fill (a value or a SQL expression),
+/// else the new default.
+fn fill_value(ctx: &mut Ctx, key: &(QualifiedName, String), t: &Column) -> Option<(Fill, String)> {
     if let Some(v) = ctx.mapping.fills.get(key) {
         ctx.used_fills.insert(key.clone());
-        return Some((
-            v.clone(),
-            format!("fill value from [fill] in the mapping file: {v}"),
-        ));
+        return Some(if ctx.mapping.fill_exprs.contains(key) {
+            (
+                Fill::Expression(v.clone()),
+                format!("SQL expression from [fill] in the mapping file: {v}"),
+            )
+        } else {
+            (
+                Fill::Value(v.clone()),
+                format!("fill value from [fill] in the mapping file: {v}"),
+            )
+        });
     }
     match &t.default {
         Some(DefaultValue::String(s) | DefaultValue::EnumValue(s)) => {
-            Some((s.clone(), format!("the new default '{s}'")))
+            Some((Fill::Value(s.clone()), format!("the new default '{s}'")))
         }
         _ => None,
     }
@@ -383,7 +421,7 @@ fn change_type(ctx: &mut Ctx, ch: &ColumnChange, acc: &mut Acc) -> Result<bool, 
         Some((v, why)) => {
             null_handled = true;
             acc.details.push(format!("{}: NULL → {why}", t.name));
-            format!("COALESCE({using}, {})", quote_literal(&v))
+            format!("COALESCE({using}, {v})")
         }
         None => using,
     };
@@ -494,14 +532,22 @@ fn enum_null_value(
     }
     let t = ch.to;
     match fill_value(ctx, &ch.key, t) {
-        Some((v, _)) if !values.contains(&v) => Err(PlanError::UnknownEnumValue {
+        Some((Fill::Expression(_), _)) => Err(PlanError::UnusedMapping {
+            path: format!("fill.{}.{}.sql", ch.table.name, t.name),
+            message: format!(
+                "{} is cast to enum {e}: its fill must be one of its values ({}), not a SQL expression",
+                ch.label(),
+                values.join(", ")
+            ),
+        }),
+        Some((Fill::Value(v), _)) if !values.contains(&v) => Err(PlanError::UnknownEnumValue {
             path: format!("fill.{}.{}", ch.table.name, t.name),
             legacy: "NULL".into(),
             value: v,
             enum_name: e.to_string(),
             values: values.join(", "),
         }),
-        Some((v, why)) => {
+        Some((Fill::Value(v), why)) => {
             acc.details.push(format!("{}: NULL → {why}", t.name));
             Ok(Some(v))
         }
@@ -697,6 +743,7 @@ fn fill_or_refuse_nulls(ctx: &mut Ctx, ch: &ColumnChange, acc: &mut Acc) {
                 table: ch.table.clone(),
                 column: t.name.clone(),
                 value: v,
+                all_rows: false,
             });
         }
         None => {

@@ -409,18 +409,37 @@ impl Display for AlterTable {
 pub(crate) struct FillNulls {
     pub table: QualifiedName,
     pub column: String,
-    pub value: String,
+    pub value: Fill,
+    /// Every row (a new column filled by an expression), not only the NULLs.
+    pub all_rows: bool,
 }
 
 impl Display for FillNulls {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let c = quote_ident(&self.column);
-        write!(
-            f,
-            "UPDATE {} SET {c} = {} WHERE {c} IS NULL",
-            qname(&self.table),
-            quote_literal(&self.value)
-        )
+        write!(f, "UPDATE {} SET {c} = {}", qname(&self.table), self.value)?;
+        if !self.all_rows {
+            write!(f, " WHERE {c} IS NULL")?;
+        }
+        Ok(())
+    }
+}
+
+/// A `[fill]` of the mapping file: a value (rendered as a literal) or a SQL expression over the
+/// row (`{ sql = "lower(email)" }`, checked by `check_fill_expression` to be exactly one
+/// expression, rendered in parentheses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Fill {
+    Value(String),
+    Expression(String),
+}
+
+impl Display for Fill {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Fill::Value(v) => f.write_str(&quote_literal(v)),
+            Fill::Expression(e) => write!(f, "({e})"),
+        }
     }
 }
 

@@ -22,7 +22,9 @@ pub mod sqltext;
 
 pub use cast::{EnumCast, normalize};
 pub use comment::Comment;
-pub use mapping::{ColumnKey, DatabaseNames, Mapping, MappingError, NameResolver};
+pub use mapping::{
+    ColumnKey, DatabaseNames, Mapping, MappingError, NameResolver, check_fill_expression,
+};
 pub use preflight::{PreflightKind, PreflightOutcome, PreflightQuery};
 pub use sqltext::{quote_ident, quote_literal};
 

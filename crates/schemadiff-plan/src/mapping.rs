@@ -35,8 +35,12 @@ pub type ColumnKey = (QualifiedName, String);
 pub struct Mapping {
     /// `[values.Model.field]`: legacy value → enum value, per column.
     pub values: BTreeMap<ColumnKey, BTreeMap<String, String>>,
-    /// `[fill.Model] field = "VALUE"`: what NULLs become when the column turns required.
+    /// `[fill.Model] field = "VALUE"`: what NULLs become when the column turns required (or
+    /// what existing rows get in a required column added without a default).
     pub fills: BTreeMap<ColumnKey, String>,
+    /// The fills written `field = { sql = "lower(email)" }`: their text in [`Mapping::fills`]
+    /// is a SQL expression over the row (checked by [`check_fill_expression`]), not a value.
+    pub fill_exprs: BTreeSet<ColumnKey>,
     /// `[renames.tables]` and `[renames.columns.Model]`.
     pub renames: Renames,
     /// `[json] strict = true`: every String → Json cast fails on invalid JSON.
@@ -91,6 +95,58 @@ fn table_of(v: &toml::Value, path: &str) -> Result<toml::Table, MappingError> {
     v.as_table()
         .cloned()
         .ok_or_else(|| err(path, "expected a table"))
+}
+
+/// Checks a `[fill]` SQL expression and returns it trimmed: it must be exactly one SQL
+/// expression (parsed with sqlparser's PostgreSQL dialect, nothing left over), with no `;`, no
+/// comment and no dollar quote, so that wrapped in parentheses it cannot end the statement it
+/// is written into. It is never run on its own: only as part of the reviewed plan script.
+pub fn check_fill_expression(text: &str) -> Result<String, String> {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::parser::Parser;
+    use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
+    let expr = text.trim();
+    if expr.is_empty() {
+        return Err("the SQL expression is empty".into());
+    }
+    let dialect = PostgreSqlDialect {};
+    let tokens = Tokenizer::new(&dialect, expr)
+        .tokenize()
+        .map_err(|e| format!("not a SQL expression: {e}"))?;
+    for t in &tokens {
+        let bad = match t {
+            Token::SemiColon => Some("`;` (one expression, not statements)"),
+            Token::Whitespace(Whitespace::SingleLineComment { .. })
+            | Token::Whitespace(Whitespace::MultiLineComment(_)) => Some("a comment"),
+            Token::DollarQuotedString(_) => Some("a dollar-quoted string"),
+            Token::Placeholder(_) => Some("a placeholder"),
+            Token::Word(w)
+                if w.quote_style.is_none()
+                    && matches!(
+                        w.keyword,
+                        sqlparser::keywords::Keyword::SELECT | sqlparser::keywords::Keyword::WITH
+                    ) =>
+            {
+                Some("a query (a fill is computed from the row)")
+            }
+            _ => None,
+        };
+        if let Some(what) = bad {
+            return Err(format!("the SQL expression `{expr}` may not hold {what}"));
+        }
+    }
+    let mut parser = Parser::new(&dialect)
+        .try_with_sql(expr)
+        .map_err(|e| format!("not a SQL expression: {e}"))?;
+    let parsed = parser
+        .parse_expr()
+        .map_err(|e| format!("`{expr}` is not a SQL expression: {e}"))?;
+    if parser.peek_token().token != Token::EOF {
+        return Err(format!(
+            "`{expr}` is not one SQL expression: it goes on after `{parsed}`"
+        ));
+    }
+    Ok(expr.to_string())
 }
 
 fn string_of(v: &toml::Value, path: &str) -> Result<String, MappingError> {
@@ -149,7 +205,7 @@ impl Mapping {
         Ok(())
     }
 
-    /// `[fill.Model] field = "VALUE"`.
+    /// `[fill.Model] field = "VALUE"` or `field = { sql = "EXPRESSION" }`.
     fn parse_fill(
         &mut self,
         value: &toml::Value,
@@ -160,7 +216,21 @@ impl Mapping {
             for (field, v) in table_of(&fields, &p)? {
                 let p = format!("fill.{}.{}", seg(&model), seg(&field));
                 let k = column_key(resolve, &model, &field, &p)?;
-                self.fills.insert(k, string_of(&v, &p)?);
+                let expected =
+                    "expected a value (\"VALUE\") or a SQL expression ({ sql = \"lower(email)\" })";
+                if let Some(t) = v.as_table() {
+                    let expr = match (t.len(), t.get("sql")) {
+                        (1, Some(e)) => string_of(e, &format!("{p}.sql"))?,
+                        _ => return Err(err(&p, expected)),
+                    };
+                    let checked =
+                        check_fill_expression(&expr).map_err(|why| err(format!("{p}.sql"), why))?;
+                    self.fill_exprs.insert(k.clone());
+                    self.fills.insert(k, checked);
+                } else {
+                    let value = string_of(&v, &p).map_err(|_| err(&p, expected))?;
+                    self.fills.insert(k, value);
+                }
             }
         }
         Ok(())
@@ -357,6 +427,53 @@ strict_columns = ["Tenant.settings"]
         assert_eq!(m.fills.len(), 1);
         assert_eq!(m.renames.tables.len(), 1);
         assert!(m.json_is_strict(&(QualifiedName::public("Tenant"), "settings".into())));
+    }
+
+    #[test]
+    fn fill_expressions_are_single_checked_expressions() {
+        let m = Mapping::parse(
+            "[fill.User]\nrole = \"CLIENT\"\nhandle = { sql = \" lower(email) || '-' || id::text \" }\n",
+            &DatabaseNames,
+        )
+        .unwrap();
+        let k = (QualifiedName::public("User"), "handle".to_string());
+        assert_eq!(m.fills[&k], "lower(email) || '-' || id::text");
+        assert!(m.fill_exprs.contains(&k));
+        assert_eq!(m.fill_exprs.len(), 1);
+        for good in [
+            "lower(email)",
+            "coalesce(name, 'x')",
+            "CASE WHEN a > 0 THEN 'p' ELSE 'n' END",
+            "now()",
+            "'a;b'",
+            "lower(selected)",
+        ] {
+            assert!(check_fill_expression(good).is_ok(), "{good}");
+        }
+        for (bad, why) in [
+            ("lower(email); DROP TABLE users", "`;`"),
+            ("1 -- comment", "a comment"),
+            ("1 /* c */", "a comment"),
+            ("$$x$$", "dollar-quoted"),
+            ("1) , (2", "not"),
+            ("email, name", "not one SQL expression"),
+            ("(SELECT max(id) FROM other)", "query"),
+            ("EXISTS (SELECT 1)", "query"),
+            ("DROP TABLE x", "not"),
+            ("", "empty"),
+            ("'unterminated", "not a SQL expression"),
+        ] {
+            let e = check_fill_expression(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+        for (text, path) in [
+            ("[fill.User]\nx = { sql = \"1;\" }\n", "fill.User.x.sql"),
+            ("[fill.User]\nx = { expr = \"1\" }\n", "fill.User.x"),
+            ("[fill.User]\nx = 3\n", "fill.User.x"),
+        ] {
+            let e = Mapping::parse(text, &DatabaseNames).unwrap_err();
+            assert_eq!(e.path, path, "{e}");
+        }
     }
 
     #[test]

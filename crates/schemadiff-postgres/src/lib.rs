@@ -13,6 +13,8 @@
 //!   protocol; work that only reads runs in a `READ ONLY` transaction ([`preflight_rows`] for
 //!   the planner's pre-flight queries, [`canonicalize_expressions`] for `dbgenerated` text).
 //! - [`history`]: Prisma's `_prisma_migrations` table, read and written as Prisma does.
+//! - [`progress`]: table sizes before a rewrite, and the progress PostgreSQL reports for a
+//!   running statement of another session.
 //! - [`cancel_running`]: a cancel request for the statement an interrupted apply is running.
 //!
 //! Passwords never appear in an error or a `Debug` output: see [`redact_url`].
@@ -54,6 +56,7 @@ mod connect;
 mod error;
 pub mod history;
 mod introspect;
+pub mod progress;
 mod readonly;
 mod shadow;
 mod url;

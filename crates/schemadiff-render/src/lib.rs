@@ -180,8 +180,14 @@ pub fn comment_block(lines: &[String]) -> String {
     w.out
 }
 
+/// The `version` field of every JSON document schemadiff prints (`plan --format json`,
+/// `drift --format json`): the format's version, raised when a field changes meaning or is
+/// removed (adding a field keeps it). The JSON Schemas are in `docs/schema/`.
+pub const JSON_FORMAT_VERSION: u32 = 1;
+
 #[derive(Serialize)]
 struct JsonPlan<'a> {
+    version: u32,
     from: &'a str,
     to: &'a str,
     pg_version: u32,
@@ -200,6 +206,7 @@ struct JsonPlan<'a> {
 /// Steps, hazards, warnings, mappings, batches (statements) and pre-flight queries as JSON.
 pub fn render_json(plan: &Plan, opts: &RenderOptions) -> String {
     let j = JsonPlan {
+        version: JSON_FORMAT_VERSION,
         from: &opts.from_label,
         to: &opts.to_label,
         pg_version: plan.pg_version,

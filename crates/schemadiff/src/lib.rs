@@ -5,6 +5,8 @@
 //!   database side introspected in one READ ONLY transaction in every namespace the other side
 //!   uses, SQL migrations read offline or replayed on a shadow server
 //!   ([`LoadOptions::shadow_db`]);
+//! - [`config`]: `schemadiff.toml`, found upward from a directory; [`discover`]: the schema of
+//!   a Prisma project found where Prisma finds it;
 //! - the one name [`Resolver`]: mapping-file keys (DSL model and field names) to database names;
 //! - [`make_plan`]: the mapping file read with those names, the plan made for the PostgreSQL
 //!   version [`target_version`] chooses; [`same_schema`], the check `drift` and `apply` make;
@@ -93,6 +95,8 @@
 
 #[cfg(feature = "db")]
 pub mod apply;
+pub mod config;
+pub mod discover;
 pub mod migrations;
 pub mod plan;
 pub mod schema_folder;

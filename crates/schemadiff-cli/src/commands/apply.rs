@@ -14,6 +14,7 @@
 use crate::cli::ApplyArgs;
 use crate::commands::plan as plan_cmd;
 use crate::output;
+use crate::settings;
 use anyhow::{Context, bail};
 use schemadiff::{ApplyError, Loaded, same_schema};
 use schemadiff_postgres::{ApplyOptions, ConnectOptions};
@@ -30,7 +31,8 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         shadow_db: args.options.shadow_db.as_deref(),
         ..output::load_options()
     };
-    let mut to = schemadiff::load(&args.to, &[], lo)
+    let to_source = settings::given(args.to.as_deref(), "--to")?;
+    let mut to = schemadiff::load(to_source, &[], lo)
         .await
         .context("cannot read --to")?;
     // Hold the advisory lock from the first read to the last check, so that a concurrent
@@ -53,6 +55,13 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
 
     eprintln!("== pre-flight on {label}");
     let (blockers, cleared) = preflight(&ro, &plan).await?;
+    let rewritten = crate::progress::rewritten_tables(&plan);
+    if !rewritten.is_empty() {
+        let sizes = schemadiff_postgres::progress::table_sizes(ro.client(), &rewritten).await?;
+        for s in &sizes {
+            eprintln!("-- {}", crate::progress::size_line(s));
+        }
+    }
     ro.finish().await?;
     // A required column with nothing to fill (no rows, no NULLs) cannot fail on the data: its
     // hazard needs no --allow-hazard. The count and the apply share the advisory lock.
@@ -85,8 +94,8 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
 
     let batches = schemadiff::batches(&plan);
     let aopts = ApplyOptions {
-        lock_timeout: args.lock_timeout,
-        statement_timeout: (!args.statement_timeout.is_zero()).then_some(args.statement_timeout),
+        lock_timeout: args.lock_timeout.unwrap_or(settings::DEFAULT_LOCK_TIMEOUT),
+        statement_timeout: args.statement_timeout.filter(|t| !t.is_zero()),
         wait_for_lock: args.wait,
     };
     let target = to.schema.clone();
@@ -99,22 +108,33 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         }
     };
     let mut committed = 0;
+    // On a terminal: a spinner with the elapsed time, a bar where PostgreSQL reports progress
+    // (watched on a second connection; without one, the spinner alone).
+    let live = crate::progress::Live::start(if std::io::stderr().is_terminal() {
+        watch_connection(&conn, &client).await
+    } else {
+        None
+    });
     let mut progress = |p: schemadiff_postgres::Progress| match p.phase {
         schemadiff_postgres::Phase::Started => {
-            eprintln!("[{}/{}] {} …", p.step, p.total, p.description)
+            live.println(&format!("[{}/{}] {} …", p.step, p.total, p.description));
+            live.statement(&format!("[{}/{}] {}", p.step, p.total, p.description));
         }
         schemadiff_postgres::Phase::Finished => {
-            eprintln!(
+            live.println(&format!(
                 "[{}/{}] done in {:.1} ms",
                 p.step,
                 p.total,
                 p.elapsed.as_secs_f64() * 1000.0
-            );
+            ));
             pause.at(&format!("step:{}", p.step), &format!(" of {}", p.total));
         }
         schemadiff_postgres::Phase::Committed => {
             committed += 1;
-            eprintln!("[{}/{}] committed {}", p.step, p.total, p.description);
+            live.println(&format!(
+                "[{}/{}] committed {}",
+                p.step, p.total, p.description
+            ));
             pause.at(&format!("commit:{committed}"), "");
         }
     };
@@ -146,6 +166,7 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         schemadiff_postgres::cancel_running(&conn, &token),
     )
     .await;
+    live.finish();
     if let Some(sig) = interrupted {
         let state = match &applied {
             Ok(_) if one => format!(
@@ -327,6 +348,19 @@ pub(crate) async fn preflight(
         }
     }
     Ok((blockers, cleared))
+}
+
+/// A second connection to watch the apply session's progress, and that session's pid; `None`
+/// when either cannot be had (the display then shows the spinner alone).
+async fn watch_connection(
+    conn: &ConnectOptions,
+    client: &schemadiff_postgres::Client,
+) -> Option<(schemadiff_postgres::Client, i32)> {
+    let pid = schemadiff_postgres::progress::backend_pid(client)
+        .await
+        .ok()?;
+    let watcher = schemadiff_postgres::connect(conn).await.ok()?;
+    Some((watcher, pid))
 }
 
 fn confirm(label: &str) -> anyhow::Result<bool> {

@@ -6,6 +6,7 @@
 
 use crate::cli::{DriftArgs, DriftFormat};
 use crate::output;
+use crate::settings;
 use schemadiff::Loaded;
 use schemadiff_plan::Mapping;
 use schemadiff_render::RenderOptions;
@@ -19,7 +20,8 @@ pub async fn run(args: &DriftArgs) -> anyhow::Result<u8> {
         shadow_db: args.shadow_db.as_deref(),
         ..output::load_options()
     };
-    let mut target = schemadiff::load(&args.schema, &[], lo).await?;
+    let schema = settings::given(args.schema.as_deref(), "--schema")?;
+    let mut target = schemadiff::load(schema, &[], lo).await?;
     let ns = schemadiff::namespaces(&target.schema);
     let db = schemadiff::load_database(args.db.as_deref(), &ns, Some(&mut target.schema)).await?;
     let report = compare(&db, &target, args.strict_order)?;
@@ -29,7 +31,7 @@ pub async fn run(args: &DriftArgs) -> anyhow::Result<u8> {
             "{}",
             serde_json::to_string_pretty(&report.to_json()).expect("json")
         ),
-        DriftFormat::Github => print_github(&report),
+        DriftFormat::Github => print_github(&report, &target),
     }
     Ok(if report.drifted { DRIFTED } else { 0 })
 }
@@ -46,6 +48,9 @@ pub struct Report {
     pub diff: String,
     /// One line per differing object.
     pub differences: Vec<String>,
+    /// The plan object of each difference (a table, an enum, an index), when it has one: where
+    /// `--format github` looks for the declaration.
+    pub objects: Vec<Option<String>>,
     /// The SQL that would reconcile the database with the file.
     pub sql: String,
     /// Objects in the database that the model does not manage.
@@ -74,11 +79,14 @@ pub fn compare(db: &Loaded, target: &Loaded, strict_order: bool) -> anyhow::Resu
     let version = schemadiff::target_version(db, target, None)?;
     let plan = schemadiff_plan::plan_with(&db.schema, &target.schema, &Mapping::empty(), &version)?;
     let mut differences: Vec<String> = plan.steps.iter().map(|s| s.description.clone()).collect();
+    let mut objects: Vec<_> = plan.steps.iter().map(|s| Some(s.object.clone())).collect();
     if drifted && differences.is_empty() {
         // Never "drifted" without saying what differs.
         differences = schemadiff::change_summaries(&db.schema, &target.schema);
+        objects = vec![None; differences.len()];
     }
     let notes = if strict_order {
+        objects.extend(order.iter().map(|_| None));
         differences.extend(order);
         Vec::new()
     } else {
@@ -100,6 +108,7 @@ pub fn compare(db: &Loaded, target: &Loaded, strict_order: bool) -> anyhow::Resu
         schema: target.label.clone(),
         diff,
         differences,
+        objects,
         sql,
         not_managed: schemadiff::not_managed_notes(&db.schema),
         notes,
@@ -107,8 +116,10 @@ pub fn compare(db: &Loaded, target: &Loaded, strict_order: bool) -> anyhow::Resu
 }
 
 impl Report {
-    fn to_json(&self) -> serde_json::Value {
+    /// The `--format json` document (docs/schema/drift.schema.json).
+    pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
+            "version": schemadiff_render::JSON_FORMAT_VERSION,
             "drifted": self.drifted,
             "database": self.database,
             "schema": self.schema,
@@ -147,34 +158,35 @@ fn print_text(r: &Report) {
     print!("{}", r.sql);
 }
 
-/// Escapes a GitHub workflow-command message (`%`, CR, LF).
-fn gh_escape(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn print_github(r: &Report) {
+fn print_github(r: &Report, target: &Loaded) {
+    use crate::github::{Annotation, Level, Locator};
+    let titled = |level, title: &str, message: String| Annotation {
+        title: Some(format!("schemadiff: {title}")),
+        ..Annotation::new(level, message)
+    };
     for n in &r.not_managed {
-        println!("::warning title=schemadiff: not managed::{}", gh_escape(n));
+        println!("{}", titled(Level::Warning, "not managed", n.clone()));
     }
     for n in &r.notes {
-        println!("::notice title=schemadiff: not drift::{}", gh_escape(n));
+        println!("{}", titled(Level::Notice, "not drift", n.clone()));
     }
     if !r.drifted {
-        println!(
-            "::notice title=schemadiff: no drift::{} matches {}",
-            gh_escape(&r.database),
-            gh_escape(&r.schema)
-        );
+        let m = format!("{} matches {}", r.database, r.schema);
+        println!("{}", titled(Level::Notice, "no drift", m));
         return;
     }
-    for d in &r.differences {
-        println!(
-            "::error file={},title=schemadiff: schema drift::{}",
-            gh_escape(&r.schema),
-            gh_escape(d)
-        );
+    let locator = Locator::new(&[target]);
+    for (d, object) in r.differences.iter().zip(&r.objects) {
+        let mut a = titled(Level::Error, "schema drift", d.clone());
+        match object.as_deref().and_then(|o| locator.find(o)) {
+            Some((file, line, col)) => {
+                a.file = Some(file);
+                a.line = Some(line);
+                a.col = Some(col);
+            }
+            None => a.file = Some(r.schema.clone()),
+        }
+        println!("{a}");
     }
     println!("::group::SQL that would reconcile the database");
     print!("{}", r.sql);

@@ -59,16 +59,20 @@ fn print_notes(from: &Loaded, to: &Loaded) -> Vec<String> {
 }
 
 async fn dev(args: &MigrateDevArgs) -> anyhow::Result<u8> {
-    let dir = &args.dir.migrations;
+    let dir = args.dir.path();
     let existing = migrations::list(dir)?;
     let from_arg = if existing.is_empty() {
         "empty".to_string()
     } else {
         dir.display().to_string()
     };
-    let (from, to) = schemadiff::load_pair(&from_arg, &args.schema, load_options(&args.options))
-        .await
-        .context("cannot read the migrations folder or the schema")?;
+    let (from, to) = schemadiff::load_pair(
+        &from_arg,
+        crate::settings::given(args.schema.as_deref(), "--schema")?,
+        load_options(&args.options),
+    )
+    .await
+    .context("cannot read the migrations folder or the schema")?;
     let notes = print_notes(&from, &to);
     if same_schema(&from.schema, &to.schema) {
         eprintln!(
@@ -124,7 +128,7 @@ async fn diff(args: &MigrateDiffArgs) -> anyhow::Result<u8> {
         bail!("--name `{}` is not a folder name", args.name);
     }
     let folder = write_folder(
-        &args.dir.migrations,
+        args.dir.path(),
         name,
         &render(&plan, &from, &to, Some(notes)),
         None,
@@ -295,7 +299,7 @@ fn print_status(st: &migrations::Status, local: &[Migration], label: &str) {
 }
 
 async fn status(args: &MigrateStatusArgs) -> anyhow::Result<u8> {
-    let local = migrations::list(&args.dir.migrations)?;
+    let local = migrations::list(args.dir.path())?;
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
     let label = conn.redacted();
     let client = schemadiff_postgres::connect(&conn).await?;
@@ -305,10 +309,7 @@ async fn status(args: &MigrateStatusArgs) -> anyhow::Result<u8> {
     let st = migrations::status(&local, rows.as_deref());
     print_status(&st, &local, &label);
     if st.is_clean() {
-        eprintln!(
-            "{label} is up to date with {}",
-            args.dir.migrations.display()
-        );
+        eprintln!("{label} is up to date with {}", args.dir.path().display());
         Ok(0)
     } else {
         if !st.failed.is_empty() {
@@ -324,7 +325,7 @@ async fn status(args: &MigrateStatusArgs) -> anyhow::Result<u8> {
 }
 
 async fn resolve(args: &MigrateResolveArgs) -> anyhow::Result<u8> {
-    let local = migrations::list(&args.dir.migrations)?;
+    let local = migrations::list(args.dir.path())?;
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
     let label = conn.redacted();
     let client = schemadiff_postgres::connect(&conn).await?;
@@ -337,7 +338,7 @@ async fn resolve(args: &MigrateResolveArgs) -> anyhow::Result<u8> {
         let Some(m) = local.iter().find(|m| &m.name == name) else {
             bail!(
                 "no migration folder `{name}` in {}; resolve --applied needs its migration.sql",
-                args.dir.migrations.display()
+                args.dir.path().display()
             );
         };
         if rows
@@ -374,7 +375,7 @@ async fn resolve(args: &MigrateResolveArgs) -> anyhow::Result<u8> {
 }
 
 async fn deploy(args: &MigrateDeployArgs) -> anyhow::Result<u8> {
-    let dir = &args.dir.migrations;
+    let dir = args.dir.path();
     let local = migrations::list(dir)?;
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
     let label = conn.redacted();

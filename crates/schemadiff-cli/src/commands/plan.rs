@@ -3,6 +3,7 @@
 
 use crate::cli::{PlanArgs, PlanFormat, PlanOptions};
 use crate::output;
+use crate::settings;
 use anyhow::Context;
 use schemadiff::Loaded;
 use schemadiff_plan::Plan;
@@ -14,7 +15,9 @@ pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
         shadow_db: args.options.shadow_db.as_deref(),
         ..output::load_options()
     };
-    let (from, to) = schemadiff::load_pair(&args.from, &args.to, lo).await?;
+    let from_source = settings::given(args.from.as_deref(), "--from")?;
+    let to_source = settings::given(args.to.as_deref(), "--to")?;
+    let (from, to) = schemadiff::load_pair(from_source, to_source, lo).await?;
     let plan = make_plan(&from, &to, &args.options)?;
     let mut notes: Vec<String> = Vec::new();
     for n in from.notes.iter().chain(&to.notes) {
@@ -26,6 +29,13 @@ pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
         output::warn(note);
     }
     if refuse(&plan, &args.options.allow_hazard) {
+        if args.format == PlanFormat::Github {
+            // The refusal as annotations too, so that the run shows where.
+            print!(
+                "{}",
+                github_annotations(&plan, &from, &to, &args.options.allow_hazard)
+            );
+        }
         return Ok(1);
     }
     let opts = RenderOptions {
@@ -37,6 +47,7 @@ pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
         PlanFormat::Sql => schemadiff_render::render_sql(&plan, &opts),
         PlanFormat::Json => schemadiff_render::render_json(&plan, &opts),
         PlanFormat::Markdown => schemadiff_render::render_markdown(&plan, &opts),
+        PlanFormat::Github => github_annotations(&plan, &from, &to, &args.options.allow_hazard),
     };
     match &args.out {
         Some(path) => std::fs::write(path, text)
@@ -47,6 +58,53 @@ pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
         output::warn(w);
     }
     Ok(0)
+}
+
+/// The plan as workflow annotations: one per hazard (an error when it is not allowed, else a
+/// warning) at the model it touches in the target schema (else the source), then a notice
+/// with the number of steps.
+pub fn github_annotations(plan: &Plan, from: &Loaded, to: &Loaded, allowed: &[String]) -> String {
+    use crate::github::{Annotation, Level, Locator};
+    let locator = Locator::new(&[to, from]);
+    let refused: Vec<&str> = plan.refused(allowed).iter().map(|h| h.code).collect();
+    let mut out = String::new();
+    for h in &plan.hazards {
+        let step = &plan.steps[h.step];
+        let level = if refused.contains(&h.code) {
+            Level::Error
+        } else {
+            Level::Warning
+        };
+        let mut message = format!("{}\nstep: {}", h.message, step.description);
+        if level == Level::Error {
+            message.push_str(&format!(
+                "\nallow it with `--allow-hazard {}` (docs/hazards.md)",
+                h.code
+            ));
+        }
+        let a = locator.at_object(
+            level,
+            &step.object,
+            &format!("schemadiff: {}", h.code),
+            message,
+        );
+        out.push_str(&format!("{a}\n"));
+    }
+    let summary = Annotation {
+        title: Some("schemadiff: plan".into()),
+        ..Annotation::new(
+            Level::Notice,
+            format!(
+                "{} → {}: {} step(s), {} hazard(s)",
+                from.label,
+                to.label,
+                plan.steps.len(),
+                plan.hazards.len()
+            ),
+        )
+    };
+    out.push_str(&format!("{summary}\n"));
+    out
 }
 
 /// Reads the mapping file (if any) and plans `from` → `to` (see [`schemadiff::make_plan`]).
