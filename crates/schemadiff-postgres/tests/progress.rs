@@ -65,14 +65,23 @@ fn an_index_build_of_another_session_reports_its_phase() {
                 .await
         });
         let deadline = Instant::now() + Duration::from_secs(20);
+        // The build reports "initializing" first, then waits for the writer: poll until the
+        // waiting phase shows (or the deadline passes, naming the last phase seen).
+        let mut last = None;
         let seen = loop {
             if let Some(p) = statement_progress(&watcher, pid).await.unwrap() {
-                break p;
+                assert_eq!(p.command, "CREATE INDEX CONCURRENTLY");
+                if p.phase.contains("waiting") {
+                    break p;
+                }
+                last = Some(p);
             }
-            assert!(Instant::now() < deadline, "no progress reported");
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            assert!(
+                Instant::now() < deadline,
+                "no waiting phase reported; last seen: {last:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         };
-        assert_eq!(seen.command, "CREATE INDEX CONCURRENTLY");
         assert!(seen.phase.contains("waiting"), "{seen:?}");
         writer.batch_execute("COMMIT").await.unwrap();
         build.await.unwrap().unwrap();
