@@ -13,6 +13,7 @@ mod cast;
 pub mod comment;
 mod edges;
 mod mapping;
+pub mod online;
 mod order;
 mod preflight;
 pub mod sqltext;

@@ -51,6 +51,7 @@ mod canonical;
 mod connect;
 mod error;
 mod introspect;
+mod online;
 mod readonly;
 mod shadow;
 mod url;
@@ -65,6 +66,10 @@ pub use connect::{cancel_running, connect};
 pub use error::{Error, ServerMessage};
 pub use introspect::{
     IntrospectOptions, IntrospectStats, PRISMA_MIGRATIONS_TABLE, introspect, introspect_with_stats,
+};
+pub use online::{
+    OnlineEvent, OnlineReport, OnlineRunOptions, OnlineStepRun, OnlineStepSql, online_run,
+    online_saved_steps,
 };
 pub use readonly::{ReadOnly, preflight_rows};
 pub use shadow::{Script, replay_migrations};
