@@ -195,7 +195,10 @@ pub async fn online_saved_steps(client: &Client) -> Result<Option<Vec<OnlineStep
 }
 
 async fn store(client: &mut Client, steps: &[OnlineStepSql]) -> Result<(), Error> {
-    let tx = client.transaction().await.map_err(q("storing online steps"))?;
+    let tx = client
+        .transaction()
+        .await
+        .map_err(q("storing online steps"))?;
     tx.batch_execute("CREATE SCHEMA IF NOT EXISTS \"schemadiff\"")
         .await
         .map_err(q("creating the schemadiff schema"))?;
@@ -384,10 +387,9 @@ async fn concurrent_index(
                     quote_ident(schema),
                     quote_ident(name)
                 );
-                client
-                    .batch_execute(&drop)
-                    .await
-                    .map_err(|e| statement_error(n + 1, total, &step.description, &drop, &e, false))?;
+                client.batch_execute(&drop).await.map_err(|e| {
+                    statement_error(n + 1, total, &step.description, &drop, &e, false)
+                })?;
                 report.rebuilt_indexes.push(format!("{schema}.{name}"));
             }
             None => {}
@@ -451,7 +453,10 @@ pub async fn online_run(
         }
     };
     let done: Vec<bool> = client
-        .query("SELECT done FROM \"schemadiff\".\"online_step\" ORDER BY n", &[])
+        .query(
+            "SELECT done FROM \"schemadiff\".\"online_step\" ORDER BY n",
+            &[],
+        )
         .await
         .map_err(q("reading online state"))?
         .iter()

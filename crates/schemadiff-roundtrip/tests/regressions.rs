@@ -13,7 +13,10 @@ fn plan_error(from: &str, to: &str, mapping: &str) -> String {
     match schemadiff_plan::plan(&dsl(from), &dsl(to), &m) {
         Ok(p) => panic!(
             "the plan was made, but a declared rename cannot be applied:\n{}",
-            schemadiff_render::render_sql(&p, &schemadiff_render::RenderOptions::labels("from", "to"))
+            schemadiff_render::render_sql(
+                &p,
+                &schemadiff_render::RenderOptions::labels("from", "to")
+            )
         ),
         Err(e) => e.to_string(),
     }

@@ -57,7 +57,12 @@ impl Phase {
     }
 
     /// Every phase, in order.
-    pub const ALL: [Phase; 4] = [Phase::Expand, Phase::Backfill, Phase::Switch, Phase::Contract];
+    pub const ALL: [Phase; 4] = [
+        Phase::Expand,
+        Phase::Backfill,
+        Phase::Switch,
+        Phase::Contract,
+    ];
 }
 
 /// How a step runs.
@@ -224,7 +229,11 @@ pub fn plan_online(
         for i in &t.indexes {
             let same = old.index(&i.name) == Some(i);
             if touches(&i.column_names()) {
-                late_indexes.push((name.clone(), i.clone(), old.index(&i.name).map(|x| x.name.clone())));
+                late_indexes.push((
+                    name.clone(),
+                    i.clone(),
+                    old.index(&i.name).map(|x| x.name.clone()),
+                ));
             } else if same {
                 indexes.push(i.clone());
             } else {
@@ -270,7 +279,10 @@ pub fn plan_online(
     }
     if !by_table.is_empty() {
         let mut st = sql::create_state();
-        if by_table.iter().any(|(_, v)| v.iter().any(|(o, n)| needs_helper(o, n, options))) {
+        if by_table
+            .iter()
+            .any(|(_, v)| v.iter().any(|(o, n)| needs_helper(o, n, options)))
+        {
             st.push(sql::json_helper(&json_helper_sql(), JSON_HELPER_NAME));
         }
         steps.push(OnlineStep {
@@ -296,7 +308,8 @@ pub fn plan_online(
         for (o, c) in pairs {
             let shadow = format!("_sd_new_{}", c.name);
             let oldname = format!("_sd_old_{}", c.name);
-            let (conversion, can_be_unmapped, target) = conversion(table, o, c, &full, mapping, options);
+            let (conversion, can_be_unmapped, target) =
+                conversion(table, o, c, &full, mapping, options);
             expand.push(sql::add_shadow(table, &shadow, &c.ty));
             sets.push((shadow.clone(), conversion.clone()));
             sync.push(sql::SyncColumn {
@@ -336,7 +349,10 @@ pub fn plan_online(
                     phase: Phase::Backfill,
                     kind: OnlineStepKind::Transaction,
                     object: format!("{table}.{}", c.name),
-                    description: format!("validate the NOT NULL check of {table}.{} (a scan that blocks no writer)", c.name),
+                    description: format!(
+                        "validate the NOT NULL check of {table}.{} (a scan that blocks no writer)",
+                        c.name
+                    ),
                     locks: format!("SHARE UPDATE EXCLUSIVE on {table}: reads and writes go on"),
                     statements: vec![sql::validate(table, &check)],
                 });
@@ -384,18 +400,35 @@ pub fn plan_online(
             }
             sw.push(sql::rename_column(table, &c.name, &oldname));
             sw.push(sql::rename_column(table, &shadow, &c.name));
-            if let Some(d) = c.default.as_ref().and_then(|d| crate::sqltext::default_sql(d, &c.ty)) {
-                sw.push(sql::alter_column(table, &c.name, &format!("SET DEFAULT {d}")));
+            if let Some(d) = c
+                .default
+                .as_ref()
+                .and_then(|d| crate::sqltext::default_sql(d, &c.ty))
+            {
+                sw.push(sql::alter_column(
+                    table,
+                    &c.name,
+                    &format!("SET DEFAULT {d}"),
+                ));
             }
             if !c.nullable {
                 sw.push(sql::alter_column(table, &c.name, "SET NOT NULL"));
                 sw.push(sql::drop_constraint(table, &format!("_sd_nn_{}", c.name)));
             }
         }
-        for (k, (t, i, old)) in late_indexes.iter().filter(|(t, _, _)| t == table).enumerate() {
+        for (k, (t, i, old)) in late_indexes
+            .iter()
+            .enumerate()
+            .filter(|(_, (t, _, _))| t == table)
+            .map(|(k, x)| (k, (&x.0, &x.1, &x.2)))
+        {
             let tmp = format!("_sd_new_idx_{}", k + 1);
             if let Some(old) = old {
-                sw.push(sql::rename_index(&t.schema, old, &format!("_sd_old_idx_{}", k + 1)));
+                sw.push(sql::rename_index(
+                    &t.schema,
+                    old,
+                    &format!("_sd_old_idx_{}", k + 1),
+                ));
             }
             sw.push(sql::rename_index(&t.schema, &tmp, &i.name));
             let mut shadow_index = i.clone();
@@ -431,8 +464,12 @@ pub fn plan_online(
                 phase: Phase::Contract,
                 kind: OnlineStepKind::Transaction,
                 object: table.to_string(),
-                description: format!("drop the old column(s) of {table} (their indexes go with them)"),
-                locks: format!("ACCESS EXCLUSIVE on {table} for a catalog change only, bounded by lock_timeout"),
+                description: format!(
+                    "drop the old column(s) of {table} (their indexes go with them)"
+                ),
+                locks: format!(
+                    "ACCESS EXCLUSIVE on {table} for a catalog change only, bounded by lock_timeout"
+                ),
                 statements: c,
             });
         }
@@ -440,7 +477,10 @@ pub fn plan_online(
     for (t, i) in &new_indexes {
         steps.push(OnlineStep {
             phase: Phase::Expand,
-            kind: OnlineStepKind::ConcurrentIndex { schema: t.schema.clone(), name: i.name.clone() },
+            kind: OnlineStepKind::ConcurrentIndex {
+                schema: t.schema.clone(),
+                name: i.name.clone(),
+            },
             object: format!("{t} {}", i.name),
             description: format!("new index {} on {t}, built CONCURRENTLY", i.name),
             locks: format!("SHARE UPDATE EXCLUSIVE on {t}: reads and writes go on"),
@@ -461,8 +501,14 @@ pub fn plan_online(
             phase: Phase::Expand,
             kind: OnlineStepKind::Transaction,
             object: format!("{t} {}", k.name),
-            description: format!("validate foreign key {} (a scan that blocks no writer)", k.name),
-            locks: format!("SHARE UPDATE EXCLUSIVE on {t}, ROW SHARE on {}", k.referenced_table),
+            description: format!(
+                "validate foreign key {} (a scan that blocks no writer)",
+                k.name
+            ),
+            locks: format!(
+                "SHARE UPDATE EXCLUSIVE on {t}, ROW SHARE on {}",
+                k.referenced_table
+            ),
             statements: vec![sql::validate(t, &k.name)],
         });
     }
@@ -475,7 +521,8 @@ pub fn plan_online(
             phase: Phase::Contract,
             kind: OnlineStepKind::Transaction,
             object: STATE_SCHEMA.into(),
-            description: "drop online mode's state schema (progress, trigger functions, helper)".into(),
+            description: "drop online mode's state schema (progress, trigger functions, helper)"
+                .into(),
             locks: "none on your tables".into(),
             statements: vec![sql::drop_state()],
         });
@@ -496,10 +543,16 @@ fn key_of(t: &Table) -> Option<(String, ColumnType)> {
     {
         return t.column(c).map(|col| (c.clone(), col.ty.clone()));
     }
-    t.indexes.iter().filter(|i| i.unique).find_map(|i| match i.columns.as_slice() {
-        [c] => t.column(&c.name).filter(|col| !col.nullable).map(|col| (c.name.clone(), col.ty.clone())),
-        _ => None,
-    })
+    t.indexes
+        .iter()
+        .filter(|i| i.unique)
+        .find_map(|i| match i.columns.as_slice() {
+            [c] => t
+                .column(&c.name)
+                .filter(|col| !col.nullable)
+                .map(|col| (c.name.clone(), col.ty.clone())),
+            _ => None,
+        })
 }
 
 fn is_json(t: &ColumnType) -> bool {
@@ -525,10 +578,14 @@ fn conversion(
     let fill = if n.nullable {
         None
     } else {
-        mapping.fills.get(&key).cloned().or_else(|| match &n.default {
-            Some(DefaultValue::String(s) | DefaultValue::EnumValue(s)) => Some(s.clone()),
-            _ => None,
-        })
+        mapping
+            .fills
+            .get(&key)
+            .cloned()
+            .or_else(|| match &n.default {
+                Some(DefaultValue::String(s) | DefaultValue::EnumValue(s)) => Some(s.clone()),
+                _ => None,
+            })
     };
     if let Some(vm) = full
         .mappings
@@ -560,7 +617,11 @@ fn conversion(
     };
     let expr = format!("({base})::{target}");
     match fill {
-        Some(f) => (format!("COALESCE({expr}, {}::{target})", quote_literal(&f)), false, target),
+        Some(f) => (
+            format!("COALESCE({expr}, {}::{target})", quote_literal(&f)),
+            false,
+            target,
+        ),
         None => (expr, false, target),
     }
 }

@@ -66,7 +66,11 @@ pub struct SyncColumn {
 /// The trigger function: every insert and update sets each shadow column from its source
 /// column with the conversion the backfill uses, and records values that map to nothing
 /// (the write itself succeeds; the switch stops on them).
-pub fn sync_function(function: &QualifiedName, table: &QualifiedName, cols: &[SyncColumn]) -> String {
+pub fn sync_function(
+    function: &QualifiedName,
+    table: &QualifiedName,
+    cols: &[SyncColumn],
+) -> String {
     let mut body = String::from("\nBEGIN\n");
     for c in cols {
         body.push_str(&format!(
@@ -99,7 +103,11 @@ pub const TRIGGER: &str = "_sd_online_sync";
 /// `CREATE TRIGGER` (dropped first when a previous run left it).
 pub fn create_trigger(table: &QualifiedName, function: &QualifiedName) -> Vec<String> {
     vec![
-        format!("DROP TRIGGER IF EXISTS {} ON {}", quote_ident(TRIGGER), qname(table)),
+        format!(
+            "DROP TRIGGER IF EXISTS {} ON {}",
+            quote_ident(TRIGGER),
+            qname(table)
+        ),
         format!(
             "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
             quote_ident(TRIGGER),
@@ -111,7 +119,11 @@ pub fn create_trigger(table: &QualifiedName, function: &QualifiedName) -> Vec<St
 
 /// `DROP TRIGGER`.
 pub fn drop_trigger(table: &QualifiedName) -> String {
-    format!("DROP TRIGGER IF EXISTS {} ON {}", quote_ident(TRIGGER), qname(table))
+    format!(
+        "DROP TRIGGER IF EXISTS {} ON {}",
+        quote_ident(TRIGGER),
+        qname(table)
+    )
 }
 
 /// The two batch statements of a backfill: the first batch (no lower bound) and the next ones
@@ -258,5 +270,8 @@ pub fn drop_column(table: &QualifiedName, column: &str) -> String {
 
 /// `DROP SCHEMA "schemadiff" CASCADE`: the state, the trigger functions and the helper.
 pub fn drop_state() -> String {
-    format!("DROP SCHEMA IF EXISTS {} CASCADE", quote_ident(STATE_SCHEMA))
+    format!(
+        "DROP SCHEMA IF EXISTS {} CASCADE",
+        quote_ident(STATE_SCHEMA)
+    )
 }
