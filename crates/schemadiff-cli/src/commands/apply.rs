@@ -22,6 +22,9 @@ use std::io::{IsTerminal, Write};
 
 /// Runs the command.
 pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
+    if args.options.online {
+        return crate::commands::online::apply(args).await;
+    }
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
     let label = conn.redacted();
     let mut client = schemadiff_postgres::connect(&conn).await?;
