@@ -442,6 +442,12 @@ pub async fn online_run(
 ) -> Result<OnlineReport, Error> {
     let started = Instant::now();
     let mut report = OnlineReport::default();
+    // Validations, concurrent index builds and batches block no writer: a role's default
+    // statement_timeout must not cut them (the script says the same).
+    client
+        .batch_execute("SET statement_timeout = 0")
+        .await
+        .map_err(q("setting statement_timeout"))?;
     let steps = match online_saved_steps(client).await? {
         Some(saved) => {
             report.resumed = true;

@@ -70,8 +70,13 @@ impl Script {
         self.out.push('\n');
     }
 
-    /// A statement of an online plan, its text as the plan holds it, then `;`.
+    /// A statement of an online plan, its text as the plan holds it, then `;`; before it, the
+    /// lint rules it breaks on purpose.
     fn planned(&mut self, sql: &str) {
+        let rules = schemadiff_plan::online::deliberate_lint_exceptions(sql);
+        if !rules.is_empty() {
+            self.note(&format!("squawk-ignore {}", rules.join(",")));
+        }
         self.out.push_str(sql);
         self.out.push_str(";\n");
     }
@@ -368,9 +373,16 @@ pub fn render_online_sql(
         w.note(&format!("warning: {wa}"));
     }
     w.note("`schemadiff apply --online` runs this script: every transaction under a short lock_timeout,");
-    w.note("retried with backoff and jitter when the lock is not granted in time; progress is kept in");
+    w.note(
+        "retried with backoff and jitter when the lock is not granted in time; progress is kept in",
+    );
     w.note("the \"schemadiff\" schema, so an interrupted run continues where it stopped (docs/online.md).");
     w.note("Run by hand, set lock_timeout as below and repeat a transaction that fails on it.");
+    w.note("Lines `-- squawk-ignore RULE` mark statements of the technique that break a lint rule on purpose");
+    w.note("(renames of the swap, the old column's default and NOT NULL moved away, SET NOT NULL after a");
+    w.note("validated CHECK, drops of the old columns and temporary objects): docs/online.md says why.");
+    w.note("statement_timeout is off: validations, concurrent index builds and batches take no lock that blocks writers.");
+    w.keyword("SET statement_timeout = 0;");
     w.keyword("SET lock_timeout = '50ms';");
     for (pi, phase) in Phase::ALL.iter().enumerate() {
         let steps: Vec<(usize, &schemadiff_plan::online::OnlineStep)> = plan
@@ -408,7 +420,11 @@ pub fn render_online_sql(
                     w.note("    the first batch (no lower key bound), then the next batch repeated until it returns 0;");
                     w.note("    each batch is its own transaction and records its last key, so a stopped backfill resumes");
                     for (k, st) in s.statements.iter().enumerate() {
-                        w.note(if k == 0 { "    first batch:" } else { "    next batches:" });
+                        w.note(if k == 0 {
+                            "    first batch:"
+                        } else {
+                            "    next batches:"
+                        });
                         w.planned(st);
                     }
                 }

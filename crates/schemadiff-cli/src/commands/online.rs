@@ -143,7 +143,8 @@ pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
         .progress_chars("=> "),
     );
     let mut last_table = String::new();
-    let mut progress = |e: OnlineEvent| match e {
+    let mut progress = |e: OnlineEvent| {
+        match e {
         OnlineEvent::Step {
             step,
             total,
@@ -173,6 +174,7 @@ pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
             bar.set_length(rows_estimate);
             bar.set_position(rows_done);
         }
+    }
     };
     let applied =
         schemadiff::apply_online(&mut client, &steps, &opts, &iopts, &to.schema, &mut progress)
@@ -202,7 +204,10 @@ pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
         if r.rebuilt_indexes.is_empty() {
             String::new()
         } else {
-            format!(", invalid index(es) rebuilt: {}", r.rebuilt_indexes.join(", "))
+            format!(
+                ", invalid index(es) rebuilt: {}",
+                r.rebuilt_indexes.join(", ")
+            )
         },
         to.label
     );

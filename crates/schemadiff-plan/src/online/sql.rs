@@ -213,12 +213,13 @@ pub fn drop_constraint(table: &QualifiedName, name: &str) -> String {
     )
 }
 
-/// `CREATE INDEX` made `CREATE INDEX CONCURRENTLY` (the plan crate's index text).
+/// `CREATE INDEX` made `CREATE INDEX CONCURRENTLY IF NOT EXISTS` (the plan crate's index
+/// text; the runner drops an invalid one of that name first).
 pub fn concurrently(create_index: &str) -> String {
     if let Some(rest) = create_index.strip_prefix("CREATE UNIQUE INDEX ") {
-        format!("CREATE UNIQUE INDEX CONCURRENTLY {rest}")
+        format!("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {rest}")
     } else if let Some(rest) = create_index.strip_prefix("CREATE INDEX ") {
-        format!("CREATE INDEX CONCURRENTLY {rest}")
+        format!("CREATE INDEX CONCURRENTLY IF NOT EXISTS {rest}")
     } else {
         create_index.to_string()
     }
