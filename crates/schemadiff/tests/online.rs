@@ -323,3 +323,32 @@ impl TestDbRef {
         })
     }
 }
+
+#[test]
+fn an_index_left_invalid_by_a_failed_build_is_dropped_and_built_again() {
+    let db = legacy_db("online_invalid_index");
+    // A failed concurrent build leaves an invalid index under the name the plan builds.
+    let failed = db.try_execute(
+        "CREATE UNIQUE INDEX CONCURRENTLY \"Campaign_tenantId_createdAt_idx\" ON \"Campaign\" (\"tenantId\")",
+    );
+    assert!(failed.is_err(), "duplicates make the unique build fail");
+    let invalid = &db.rows(
+        "SELECT count(*) FROM pg_index WHERE indexrelid = '\"Campaign_tenantId_createdAt_idx\"'::regclass AND NOT indisvalid",
+    )[0][0];
+    assert_eq!(invalid.as_deref(), Some("1"));
+    let done = finish(&db);
+    assert_eq!(
+        done.report.rebuilt_indexes,
+        vec!["public.Campaign_tenantId_createdAt_idx".to_string()]
+    );
+    let def = &db.rows(
+        "SELECT indisvalid::text || ' ' || pg_get_indexdef(indexrelid) FROM pg_index WHERE indexrelid = '\"Campaign_tenantId_createdAt_idx\"'::regclass",
+    )[0][0];
+    assert_eq!(
+        def.as_deref(),
+        Some(
+            "true CREATE INDEX \"Campaign_tenantId_createdAt_idx\" ON public.\"Campaign\" USING btree (\"tenantId\", \"createdAt\")"
+        )
+    );
+    assert_rows(&db);
+}

@@ -660,3 +660,108 @@ pub fn deliberate_lint_exceptions(sql: &str) -> Vec<&'static str> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use schemadiff_model::{Column, PrimaryKey, Table};
+
+    fn col(name: &str, ty: ColumnType, nullable: bool) -> Column {
+        Column {
+            name: name.into(),
+            ty,
+            nullable,
+            default: None,
+        }
+    }
+
+    fn pair(with_key: bool) -> (Schema, Schema) {
+        let name = QualifiedName::public("T");
+        let mut t = Table::new(name.clone());
+        t.columns = vec![
+            col("id", ColumnType::Text, false),
+            col("data", ColumnType::Text, true),
+        ];
+        if with_key {
+            t.primary_key = Some(PrimaryKey {
+                name: "T_pkey".into(),
+                columns: vec!["id".into()],
+            });
+        }
+        let mut from = Schema::empty();
+        from.add_table(t.clone());
+        let mut to = Schema::empty();
+        t.columns[1].ty = ColumnType::Jsonb;
+        to.add_table(t);
+        (from, to)
+    }
+
+    #[test]
+    fn a_table_without_a_key_is_refused_with_its_name() {
+        let (from, to) = pair(false);
+        let err = plan_online(
+            &from,
+            &to,
+            &Mapping::empty(),
+            &PlanOptions::default(),
+            &OnlineOptions::default(),
+        )
+        .expect_err("refused");
+        assert!(matches!(&err, OnlineError::NoKey(t) if t.name == "T"));
+        assert!(err.to_string().contains("table T has no single-column primary key"));
+    }
+
+    #[test]
+    fn a_type_change_runs_in_four_phases_with_a_shadow_column() {
+        let (from, to) = pair(true);
+        let p = plan_online(
+            &from,
+            &to,
+            &Mapping::empty(),
+            &PlanOptions::default(),
+            &OnlineOptions::default(),
+        )
+        .expect("plan");
+        assert!(p.offline.steps.is_empty(), "nothing left to the offline plan");
+        assert_eq!(p.columns.len(), 1);
+        assert_eq!(p.columns[0].shadow, "_sd_new_data");
+        let phases: Vec<Phase> = p.steps.iter().map(|s| s.phase).collect();
+        let mut sorted = phases.clone();
+        sorted.sort();
+        assert_eq!(phases, sorted, "steps in phase order");
+        for ph in Phase::ALL {
+            assert!(phases.contains(&ph), "{ph:?} present");
+        }
+        let all: Vec<&str> = p
+            .steps
+            .iter()
+            .flat_map(|s| s.statements.iter().map(String::as_str))
+            .collect();
+        assert!(all.iter().any(|s| s.contains("ADD COLUMN IF NOT EXISTS \"_sd_new_data\" JSONB")));
+        assert!(all.iter().any(|s| s.contains("\"schemadiff\".\"text_to_jsonb\"(\"data\")")));
+        assert!(all.iter().any(|s| s.starts_with("CREATE TRIGGER")));
+        assert!(all.iter().any(|s| s.contains("RENAME COLUMN \"_sd_new_data\" TO \"data\"")));
+        assert!(all.iter().any(|s| s.contains("DROP COLUMN IF EXISTS \"_sd_old_data\"")));
+        // PostgreSQL 16 parses without the helper function.
+        let p16 = plan_online(
+            &from,
+            &to,
+            &Mapping::empty(),
+            &PlanOptions::for_version(16).expect("16"),
+            &OnlineOptions {
+                batch_size: 10,
+                keep_old_columns: true,
+            },
+        )
+        .expect("plan");
+        let all: Vec<&str> = p16
+            .steps
+            .iter()
+            .flat_map(|s| s.statements.iter().map(String::as_str))
+            .collect();
+        assert!(all.iter().any(|s| s.contains("pg_input_is_valid")));
+        assert!(!all.iter().any(|s| s.contains("text_to_jsonb")));
+        assert!(!all.iter().any(|s| s.contains("DROP COLUMN")), "old column kept");
+        assert!(all.iter().any(|s| s.contains("LIMIT 10")));
+    }
+}
