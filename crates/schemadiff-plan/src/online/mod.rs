@@ -708,7 +708,10 @@ mod tests {
         )
         .expect_err("refused");
         assert!(matches!(&err, OnlineError::NoKey(t) if t.name == "T"));
-        assert!(err.to_string().contains("table T has no single-column primary key"));
+        assert!(
+            err.to_string()
+                .contains("table T has no single-column primary key")
+        );
     }
 
     #[test]
@@ -722,7 +725,10 @@ mod tests {
             &OnlineOptions::default(),
         )
         .expect("plan");
-        assert!(p.offline.steps.is_empty(), "nothing left to the offline plan");
+        assert!(
+            p.offline.steps.is_empty(),
+            "nothing left to the offline plan"
+        );
         assert_eq!(p.columns.len(), 1);
         assert_eq!(p.columns[0].shadow, "_sd_new_data");
         let phases: Vec<Phase> = p.steps.iter().map(|s| s.phase).collect();
@@ -737,11 +743,23 @@ mod tests {
             .iter()
             .flat_map(|s| s.statements.iter().map(String::as_str))
             .collect();
-        assert!(all.iter().any(|s| s.contains("ADD COLUMN IF NOT EXISTS \"_sd_new_data\" JSONB")));
-        assert!(all.iter().any(|s| s.contains("\"schemadiff\".\"text_to_jsonb\"(\"data\")")));
+        assert!(
+            all.iter()
+                .any(|s| s.contains("ADD COLUMN IF NOT EXISTS \"_sd_new_data\" JSONB"))
+        );
+        assert!(
+            all.iter()
+                .any(|s| s.contains("\"schemadiff\".\"text_to_jsonb\"(\"data\")"))
+        );
         assert!(all.iter().any(|s| s.starts_with("CREATE TRIGGER")));
-        assert!(all.iter().any(|s| s.contains("RENAME COLUMN \"_sd_new_data\" TO \"data\"")));
-        assert!(all.iter().any(|s| s.contains("DROP COLUMN IF EXISTS \"_sd_old_data\"")));
+        assert!(
+            all.iter()
+                .any(|s| s.contains("RENAME COLUMN \"_sd_new_data\" TO \"data\""))
+        );
+        assert!(
+            all.iter()
+                .any(|s| s.contains("DROP COLUMN IF EXISTS \"_sd_old_data\""))
+        );
         // PostgreSQL 16 parses without the helper function.
         let p16 = plan_online(
             &from,
@@ -761,7 +779,10 @@ mod tests {
             .collect();
         assert!(all.iter().any(|s| s.contains("pg_input_is_valid")));
         assert!(!all.iter().any(|s| s.contains("text_to_jsonb")));
-        assert!(!all.iter().any(|s| s.contains("DROP COLUMN")), "old column kept");
+        assert!(
+            !all.iter().any(|s| s.contains("DROP COLUMN")),
+            "old column kept"
+        );
         assert!(all.iter().any(|s| s.contains("LIMIT 10")));
     }
 }
