@@ -261,19 +261,26 @@ fn backoff(opts: &OnlineRunOptions, attempt: u32) -> Duration {
     base + jitter
 }
 
+/// What every step of a run shares: the options, the report being filled, the progress
+/// callback and the number of steps.
+struct Run<'a> {
+    opts: &'a OnlineRunOptions,
+    report: OnlineReport,
+    progress: &'a mut dyn FnMut(OnlineEvent),
+    total: usize,
+}
+
 /// Runs `statements` in one transaction under `lock_timeout`, marking step `n` done in it
 /// (when `n` is given), retrying on lock timeouts; returns the first row's first column of the
 /// last statement when it returns one (a backfill batch's row count).
 async fn transaction(
     client: &mut Client,
     n: Option<usize>,
-    total: usize,
     description: &str,
     statements: &[String],
-    opts: &OnlineRunOptions,
-    report: &mut OnlineReport,
-    progress: &mut dyn FnMut(OnlineEvent),
+    run: &mut Run<'_>,
 ) -> Result<Option<i64>, Error> {
+    let (opts, total) = (run.opts, run.total);
     let mut attempt = 0u32;
     loop {
         attempt += 1;
@@ -285,16 +292,15 @@ async fn transaction(
         .await
         .map_err(q("setting lock_timeout"))?;
         let mut result = Ok(None);
-        if let Some(n) = n {
-            if let Err(e) = tx
+        if let Some(n) = n
+            && let Err(e) = tx
                 .execute(
                     "UPDATE \"schemadiff\".\"online_step\" SET done = true WHERE n = $1",
                     &[&(n as i32)],
                 )
                 .await
-            {
-                result = Err((e, "marking the step done".to_string()));
-            }
+        {
+            result = Err((e, "marking the step done".to_string()));
         }
         if result.is_ok() {
             for sql in statements {
@@ -324,8 +330,8 @@ async fn transaction(
                 let _ = tx.rollback().await;
                 if retryable(&e) && attempt < opts.max_attempts {
                     let wait = backoff(opts, attempt);
-                    report.retries += 1;
-                    progress(OnlineEvent::Retry {
+                    run.report.retries += 1;
+                    (run.progress)(OnlineEvent::Retry {
                         step: n.map(|n| n + 1).unwrap_or(0),
                         attempt,
                         wait,
@@ -360,14 +366,11 @@ async fn mark_done(client: &Client, n: usize) -> Result<(), Error> {
 async fn concurrent_index(
     client: &mut Client,
     n: usize,
-    total: usize,
     step: &OnlineStepSql,
-    schema: &str,
-    name: &str,
-    opts: &OnlineRunOptions,
-    report: &mut OnlineReport,
-    progress: &mut dyn FnMut(OnlineEvent),
+    (schema, name): (&str, &str),
+    run: &mut Run<'_>,
 ) -> Result<(), Error> {
+    let (opts, total) = (run.opts, run.total);
     let mut attempt = 0u32;
     loop {
         attempt += 1;
@@ -390,7 +393,7 @@ async fn concurrent_index(
                 client.batch_execute(&drop).await.map_err(|e| {
                     statement_error(n + 1, total, &step.description, &drop, &e, false)
                 })?;
-                report.rebuilt_indexes.push(format!("{schema}.{name}"));
+                run.report.rebuilt_indexes.push(format!("{schema}.{name}"));
             }
             None => {}
         }
@@ -410,8 +413,8 @@ async fn concurrent_index(
             Ok(()) => return mark_done(client, n).await,
             Err(e) if retryable(&e) && attempt < opts.max_attempts => {
                 let wait = backoff(opts, attempt);
-                report.retries += 1;
-                progress(OnlineEvent::Retry {
+                run.report.retries += 1;
+                (run.progress)(OnlineEvent::Retry {
                     step: n + 1,
                     attempt,
                     wait,
@@ -441,7 +444,7 @@ pub async fn online_run(
     progress: &mut dyn FnMut(OnlineEvent),
 ) -> Result<OnlineReport, Error> {
     let started = Instant::now();
-    let mut report = OnlineReport::default();
+    let mut resumed = false;
     // Validations, concurrent index builds and batches block no writer: a role's default
     // statement_timeout must not cut them (the script says the same).
     client
@@ -450,7 +453,7 @@ pub async fn online_run(
         .map_err(q("setting statement_timeout"))?;
     let steps = match online_saved_steps(client).await? {
         Some(saved) => {
-            report.resumed = true;
+            resumed = true;
             saved
         }
         None => {
@@ -469,11 +472,20 @@ pub async fn online_run(
         .map(|r| r.get(0))
         .collect();
     let total = steps.len();
+    let mut run = Run {
+        opts,
+        report: OnlineReport {
+            resumed,
+            ..Default::default()
+        },
+        progress,
+        total,
+    };
     for (n, step) in steps.iter().enumerate() {
         if done.get(n).copied().unwrap_or(false) {
-            report.steps_skipped += 1;
+            run.report.steps_skipped += 1;
         } else {
-            progress(OnlineEvent::Step {
+            (run.progress)(OnlineEvent::Step {
                 step: n + 1,
                 total,
                 phase: step.phase.clone(),
@@ -484,28 +496,14 @@ pub async fn online_run(
                     transaction(
                         client,
                         Some(n),
-                        total,
                         &step.description,
                         &step.statements,
-                        opts,
-                        &mut report,
-                        progress,
+                        &mut run,
                     )
                     .await?;
                 }
                 OnlineStepRun::ConcurrentIndex { schema, name } => {
-                    concurrent_index(
-                        client,
-                        n,
-                        total,
-                        step,
-                        schema,
-                        name,
-                        opts,
-                        &mut report,
-                        progress,
-                    )
-                    .await?;
+                    concurrent_index(client, n, step, (schema, name), &mut run).await?;
                 }
                 OnlineStepRun::Backfill {
                     table,
@@ -536,11 +534,11 @@ pub async fn online_run(
                         }
                         if opts
                             .stop_after_batches
-                            .is_some_and(|max| report.batches >= max)
+                            .is_some_and(|max| run.report.batches >= max)
                         {
-                            report.stopped = Some("backfill batches".into());
-                            report.elapsed = started.elapsed();
-                            return Ok(report);
+                            run.report.stopped = Some("backfill batches".into());
+                            run.report.elapsed = started.elapsed();
+                            return Ok(run.report);
                         }
                         let sql = if first {
                             &step.statements[0]
@@ -550,20 +548,17 @@ pub async fn online_run(
                         let count = transaction(
                             client,
                             None,
-                            total,
                             &step.description,
                             std::slice::from_ref(sql),
-                            opts,
-                            &mut report,
-                            progress,
+                            &mut run,
                         )
                         .await?
                         .unwrap_or(0);
                         if count > 0 {
-                            report.batches += 1;
-                            report.rows += count as u64;
+                            run.report.batches += 1;
+                            run.report.rows += count as u64;
                         }
-                        progress(OnlineEvent::Batch {
+                        (run.progress)(OnlineEvent::Batch {
                             table: table.clone(),
                             rows_done: (rows_done + count) as u64,
                             rows_estimate: estimate.max(rows_done + count) as u64,
@@ -575,18 +570,18 @@ pub async fn online_run(
                     mark_done(client, n).await?;
                 }
             }
-            report.steps_run += 1;
+            run.report.steps_run += 1;
         }
         let last_of_phase = steps.get(n + 1).is_none_or(|s| s.phase != step.phase);
         if last_of_phase
             && n + 1 < total
             && opts.stop_after_phase.as_deref() == Some(step.phase.as_str())
         {
-            report.stopped = Some(step.phase.clone());
-            report.elapsed = started.elapsed();
-            return Ok(report);
+            run.report.stopped = Some(step.phase.clone());
+            run.report.elapsed = started.elapsed();
+            return Ok(run.report);
         }
     }
-    report.elapsed = started.elapsed();
-    Ok(report)
+    run.report.elapsed = started.elapsed();
+    Ok(run.report)
 }

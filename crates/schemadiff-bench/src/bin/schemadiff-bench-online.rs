@@ -20,6 +20,7 @@
 //!    - **legacy** spellings (`'google_ads'`, `'ENABLED'`, `'error'`…) while the columns are text;
 //!    - **enum** spellings (`'GOOGLE_ADS'`…, valid as text and as enum values) once the switch
 //!      may have happened.
+//!
 //!    Every written row carries, in its `name`, the enum values it must end with, written by
 //!    this file from the legacy spelling it chose (not by the mapping code).
 //! 3. Baseline: the writers alone (legacy) for `--baseline` seconds: transactions per second.
@@ -374,6 +375,56 @@ async fn check_rows(c: &Client, inserted: i64) -> Vec<(String, i64)> {
     out
 }
 
+/// Samples `pg_stat_activity` every 10 ms while it runs and keeps the longest time a pgbench
+/// backend was seen waiting on a lock (measured from its statement's start, so an upper bound
+/// of that wait): the writers' lock waits apart from CPU contention on a shared machine.
+struct LockSampler {
+    stop: Arc<AtomicU8>,
+    task: tokio::task::JoinHandle<(f64, String)>,
+}
+
+impl LockSampler {
+    async fn start(url: &str) -> LockSampler {
+        let c = connect(url).await;
+        let stop = Arc::new(AtomicU8::new(0));
+        let s = stop.clone();
+        let task = tokio::spawn(async move {
+            let mut max_ms: f64 = 0.0;
+            let mut blocker = String::new();
+            while s.load(Ordering::SeqCst) == 0 {
+                if let Ok(rows) = schemadiff_postgres::query_text(
+                    &c,
+                    "SELECT (extract(epoch FROM clock_timestamp() - w.query_start) * 1000)::text, left(b.query, 70) FROM pg_stat_activity w LEFT JOIN pg_stat_activity b ON b.pid = (pg_blocking_pids(w.pid))[1] WHERE w.application_name = 'pgbench' AND w.wait_event_type = 'Lock' ORDER BY w.query_start LIMIT 1",
+                )
+                .await
+                {
+                    let v: f64 = rows
+                        .first()
+                        .and_then(|r| r.first().cloned().flatten())
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0.0);
+                    if v > max_ms {
+                        max_ms = v;
+                        blocker = rows
+                            .first()
+                            .and_then(|r| r.get(1).cloned().flatten())
+                            .unwrap_or_default();
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            (max_ms, blocker)
+        });
+        LockSampler { stop, task }
+    }
+
+    /// The longest wait seen (ms) and the start of the blocking statement.
+    async fn stop(self) -> (f64, String) {
+        self.stop.store(1, Ordering::SeqCst);
+        self.task.await.unwrap_or((-1.0, String::new()))
+    }
+}
+
 struct Figures {
     total: Duration,
     max_wait_ms: f64,
@@ -504,6 +555,7 @@ async fn bench(a: Args, server: String) {
         let iopts = IntrospectOptions::for_schemas(vec!["public".into()]);
         let writers = Writers::start(&url, &dir, if mode == "online" { LEGACY } else { ENUM }, &a);
         tokio::time::sleep(Duration::from_secs(2)).await;
+        let sampler = LockSampler::start(&url).await;
         let start = now_us();
         let mut retries = 0;
         let drift_ok = if mode == "offline" {
@@ -560,6 +612,7 @@ async fn bench(a: Args, server: String) {
             rest.check.is_none()
         };
         let end = now_us();
+        let (lock_wait_ms, blocker) = sampler.stop().await;
         tokio::time::sleep(Duration::from_secs(1)).await;
         let txs = tokio::task::block_in_place(|| writers.stop());
         let f = figures(&txs, start, end);
@@ -567,11 +620,12 @@ async fn bench(a: Args, server: String) {
         let bad: Vec<&(String, i64)> = checks.iter().filter(|(_, n)| *n != 0).collect();
         all_ok &= drift_ok && bad.is_empty() && f.failed == 0;
         println!(
-            "{mode}: total {:.1} s; longest writer transaction {:.1} ms from its scheduled start ({:.1} ms from its actual start), p99 {:.1} ms; throughput {:.0}/s = {:.0}% of baseline; {} lock retries; writer transactions failed: {}; drift: {}; rows checked: {} lost/unmapped/wrong {}",
+            "{mode}: total {:.1} s; longest writer transaction {:.1} ms from its scheduled start ({:.1} ms from its actual start), p99 {:.1} ms; longest writer lock wait seen {:.0} ms (behind: {blocker:?}); throughput {:.0}/s = {:.0}% of baseline; {} lock retries; writer transactions failed: {}; drift: {}; rows checked: {} lost/unmapped/wrong {}",
             f.total.as_secs_f64(),
             f.max_wait_ms,
             f.max_exec_ms,
             f.p99_ms,
+            lock_wait_ms,
             f.tps,
             100.0 * f.tps / base_fig.tps,
             retries,

@@ -43,6 +43,12 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     let iopts = schemadiff::introspect_options(&conn, &schemadiff::namespaces(&to.schema));
     // Everything up to the confirmation only reads: one READ ONLY transaction.
     let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
+    if schemadiff::online_in_progress(ro.client()).await? {
+        ro.finish().await?;
+        bail!(
+            "{label} holds an unfinished online apply (schema \"schemadiff\"); run apply --online to finish it (docs/online.md)"
+        );
+    }
     let from: Loaded = schemadiff::read_database(&ro, &label, &iopts, Some(&mut to.schema)).await?;
     for n in &from.notes {
         output::warn(n);

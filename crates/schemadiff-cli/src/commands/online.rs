@@ -70,7 +70,11 @@ pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
         .context("cannot read --to")?;
     schemadiff::hold_lock(&client, args.wait).await?;
     let iopts = schemadiff::introspect_options(&conn, &schemadiff::namespaces(&to.schema));
-    let steps = if schemadiff::online_in_progress(&client).await? {
+    // Everything up to the confirmation only reads: READ ONLY transactions.
+    let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
+    let in_progress = schemadiff::online_in_progress(ro.client()).await?;
+    ro.finish().await?;
+    let steps = if in_progress {
         eprintln!(
             "{label} holds an unfinished online apply (schema \"schemadiff\"): continuing it where it stopped"
         );

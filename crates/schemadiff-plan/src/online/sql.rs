@@ -73,8 +73,10 @@ pub fn sync_function(
 ) -> String {
     let mut body = String::from("\nBEGIN\n");
     for c in cols {
+        // An update that leaves the column alone keeps a shadow already set (by the backfill's
+        // own UPDATE, which set it with the same conversion): no second conversion per row.
         body.push_str(&format!(
-            "  NEW.{shadow} := (SELECT {conv} FROM (SELECT NEW.{col}) AS s({col}));\n",
+            "  IF TG_OP = 'INSERT' OR NEW.{col} IS DISTINCT FROM OLD.{col} OR NEW.{shadow} IS NULL THEN\n    NEW.{shadow} := (SELECT {conv} FROM (SELECT NEW.{col}) AS s({col}));\n  END IF;\n",
             shadow = quote_ident(&c.shadow),
             conv = c.conversion,
             col = quote_ident(&c.column)
