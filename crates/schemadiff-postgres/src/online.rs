@@ -199,7 +199,21 @@ async fn store(client: &mut Client, steps: &[OnlineStepSql]) -> Result<(), Error
         .transaction()
         .await
         .map_err(q("storing online steps"))?;
-    tx.batch_execute("CREATE SCHEMA IF NOT EXISTS \"schemadiff\"")
+    // The last step drops the schema with everything in it: never one that is not ours.
+    let taken: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'schemadiff')",
+            &[],
+        )
+        .await
+        .map_err(q("looking for a schema named schemadiff"))?
+        .get(0);
+    if taken {
+        return Err(Error::OnlineState(
+            "a schema named \"schemadiff\" exists and holds no online apply: online mode keeps its state in that schema and drops it at the end; rename that schema first".into(),
+        ));
+    }
+    tx.batch_execute("CREATE SCHEMA \"schemadiff\"")
         .await
         .map_err(q("creating the schemadiff schema"))?;
     tx.batch_execute("CREATE TABLE \"schemadiff\".\"online_step\" (n INT PRIMARY KEY, phase TEXT NOT NULL, kind TEXT NOT NULL, description TEXT NOT NULL, statements TEXT[] NOT NULL, a TEXT, b TEXT, c TEXT, done BOOLEAN NOT NULL DEFAULT false)")
@@ -455,6 +469,12 @@ pub async fn online_run(
         Some(saved) => {
             resumed = true;
             saved
+        }
+        None if steps.is_empty() => {
+            return Ok(OnlineReport {
+                elapsed: started.elapsed(),
+                ..Default::default()
+            });
         }
         None => {
             store(client, steps).await?;

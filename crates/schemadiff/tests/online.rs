@@ -352,3 +352,20 @@ fn an_index_left_invalid_by_a_failed_build_is_dropped_and_built_again() {
     );
     assert_rows(&db);
 }
+
+#[test]
+fn a_schema_named_schemadiff_that_is_not_ours_is_never_used_or_dropped() {
+    let db = legacy_db("online_schema_taken");
+    db.execute("CREATE SCHEMA schemadiff; CREATE TABLE schemadiff.mine (x int); INSERT INTO schemadiff.mine VALUES (1)");
+    let err = run(&db, &OnlineRunOptions::default()).expect_err("refused");
+    assert!(
+        format!("{err:#}").contains("rename that schema first"),
+        "{err:#}"
+    );
+    let kept = &db.rows("SELECT count(*) FROM schemadiff.mine")[0][0];
+    assert_eq!(kept.as_deref(), Some("1"));
+    let ty = &db.rows(
+        "SELECT data_type FROM information_schema.columns WHERE table_name = 'Campaign' AND column_name = 'platform'",
+    )[0][0];
+    assert_eq!(ty.as_deref(), Some("text"), "nothing changed");
+}

@@ -516,7 +516,7 @@ pub fn plan_online(
     steps.extend(prepare);
     steps.extend(switch);
     steps.extend(contract);
-    if !columns.is_empty() {
+    if !steps.is_empty() {
         steps.push(OnlineStep {
             phase: Phase::Contract,
             kind: OnlineStepKind::Transaction,
