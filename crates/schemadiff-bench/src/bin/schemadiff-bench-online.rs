@@ -3,7 +3,7 @@
 //! (0 lost, 0 unmapped, checked row by row), never speed.
 //!
 //! ```sh
-//! cargo run --release -p schemadiff-bench --bin schemadiff-bench-online -- [--campaigns 1000000] [--clients 4] [--rate 300] [--baseline 20]
+//! cargo run --release -p schemadiff-bench --bin schemadiff-bench-online -- [--campaigns 1000000] [--clients 4] [--rate 300] [--baseline 20] [--batch-size 500]
 //! ```
 //!
 //! Server: `SCHEMADIFF_BENCH_DATABASE_URL`, else the test server; `pgbench` from `PATH`
@@ -49,6 +49,7 @@ struct Args {
     rate: u32,
     baseline: u64,
     chunk: u64,
+    batch_size: u32,
 }
 
 fn parse_args() -> Args {
@@ -58,6 +59,7 @@ fn parse_args() -> Args {
         rate: 300,
         baseline: 20,
         chunk: 2,
+        batch_size: OnlineOptions::default().batch_size,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -72,8 +74,9 @@ fn parse_args() -> Args {
             "--rate" => a.rate = num("--rate") as u32,
             "--baseline" => a.baseline = num("--baseline"),
             "--chunk" => a.chunk = num("--chunk"),
+            "--batch-size" => a.batch_size = num("--batch-size") as u32,
             other => panic!(
-                "unknown argument {other}; usage: [--campaigns N] [--clients N] [--rate TPS (0: unlimited)] [--baseline SECS] [--chunk SECS]"
+                "unknown argument {other}; usage: [--campaigns N] [--clients N] [--rate TPS (0: unlimited)] [--baseline SECS] [--chunk SECS] [--batch-size N]"
             ),
         }
     }
@@ -515,14 +518,15 @@ async fn bench(a: Args, server: String) {
         setup.elapsed().as_secs_f64()
     );
     println!(
-        "writers: pgbench, {} clients, {}, insert and update scripts 1:1, chunks of {} s",
+        "writers: pgbench, {} clients, {}, insert and update scripts 1:1, chunks of {} s; online batches of {} rows",
         a.clients,
         if a.rate > 0 {
             format!("rate-limited to {} transactions/s in all", a.rate)
         } else {
             "no rate limit".into()
         },
-        a.chunk
+        a.chunk,
+        a.batch_size
     );
     let copy = |name: &str| format!("CREATE DATABASE \"{tag}_{name}\" TEMPLATE \"{base}\"");
 
@@ -577,7 +581,10 @@ async fn bench(a: Args, server: String) {
                 &to,
                 Some(&map()),
                 None,
-                &OnlineOptions::default(),
+                &OnlineOptions {
+                    batch_size: a.batch_size,
+                    keep_old_columns: false,
+                },
             )
             .expect("online plan");
             let steps = schemadiff::online_steps(&plan);
