@@ -88,7 +88,7 @@ pub struct PlanOptions {
     #[arg(long)]
     pub online: bool,
     /// With --online: rows per backfill batch (each batch is its own transaction).
-    #[arg(long, value_name = "N", default_value = "500", requires = "online",
+    #[arg(long, value_name = "N", default_value = "100", requires = "online",
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub batch_size: u32,
     /// With --online: keep the old columns (renamed `_sd_old_<column>`) instead of dropping

@@ -150,7 +150,7 @@ pub struct OnlineOptions {
 impl Default for OnlineOptions {
     fn default() -> Self {
         OnlineOptions {
-            batch_size: 500,
+            batch_size: 100,
             keep_old_columns: false,
         }
     }
