@@ -266,6 +266,18 @@ pub struct PlanOptions {
     /// always dropped) on this server, instead of with the offline reader.
     #[arg(long = "shadow-db", value_name = "URL")]
     pub shadow_db: Option<String>,
+    /// Online mode: type changes through shadow columns, triggers and a batched backfill,
+    /// indexes built CONCURRENTLY, keys NOT VALID then validated; no long lock (docs/online.md).
+    #[arg(long)]
+    pub online: bool,
+    /// With --online: rows per backfill batch (each batch is its own transaction).
+    #[arg(long, value_name = "N", default_value = "100", requires = "online",
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub batch_size: u32,
+    /// With --online: keep the old columns (renamed `_sd_old_<column>`) instead of dropping
+    /// them in the contract phase.
+    #[arg(long, requires = "online")]
+    pub keep_old_columns: bool,
 }
 
 /// `schemadiff plan`
@@ -367,6 +379,13 @@ pub struct ApplyArgs {
     /// Wait for another schemadiff apply to finish instead of refusing.
     #[arg(long)]
     pub wait: bool,
+    /// With --online: pause between backfill batches, e.g. `50ms` (0: none).
+    #[arg(long, default_value = "0", value_parser = parse_duration, requires = "online")]
+    pub throttle: std::time::Duration,
+    /// With --online: lock_timeout of each transaction, retried with backoff and jitter
+    /// when the lock is not granted in time.
+    #[arg(long, default_value = "50ms", value_parser = parse_duration, requires = "online")]
+    pub online_lock_timeout: std::time::Duration,
 }
 
 /// The PostgreSQL major versions a plan can be made for.

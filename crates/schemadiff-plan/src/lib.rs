@@ -16,6 +16,7 @@ mod edges;
 mod enum_use;
 mod mapping;
 mod objects;
+pub mod online;
 mod order;
 mod preflight;
 pub mod sqltext;

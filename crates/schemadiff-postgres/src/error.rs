@@ -96,6 +96,9 @@ pub enum Error {
         /// The server's message and SQLSTATE.
         server: ServerMessage,
     },
+    /// Online mode cannot keep its state in the database.
+    #[error("online mode: {0}")]
+    OnlineState(String),
     /// The catalog returned something introspection cannot interpret.
     #[error("unexpected catalog data: {0}")]
     Catalog(String),

@@ -56,6 +56,7 @@ mod connect;
 mod error;
 pub mod history;
 mod introspect;
+mod online;
 pub mod progress;
 mod readonly;
 mod shadow;
@@ -70,6 +71,10 @@ pub use connect::{cancel_running, connect};
 pub use error::{Error, ServerMessage};
 pub use introspect::{
     IntrospectOptions, IntrospectStats, PRISMA_MIGRATIONS_TABLE, introspect, introspect_with_stats,
+};
+pub use online::{
+    OnlineEvent, OnlineReport, OnlineRunOptions, OnlineStepRun, OnlineStepSql, online_run,
+    online_saved_steps,
 };
 pub use readonly::{ReadOnly, preflight_rows};
 /// The batch types the planner makes and [`apply`] runs (defined in the model crate).

@@ -70,6 +70,17 @@ impl Script {
         self.out.push('\n');
     }
 
+    /// A statement of an online plan, its text as the plan holds it, then `;`; before it, the
+    /// lint rules it breaks on purpose.
+    fn planned(&mut self, sql: &str) {
+        let rules = schemadiff_plan::online::deliberate_lint_exceptions(sql);
+        if !rules.is_empty() {
+            self.note(&format!("squawk-ignore {}", rules.join(",")));
+        }
+        self.out.push_str(sql);
+        self.out.push_str(";\n");
+    }
+
     /// A planned statement, its text as the plan holds it (what `apply` runs), then `;`.
     fn statement(&mut self, st: &schemadiff_plan::Statement) {
         self.out.push_str(&st.sql);
@@ -323,4 +334,109 @@ fn summary(plan: &Plan, opts: &RenderOptions) -> String {
     out.push_str(&script(plan, opts));
     out.push_str("```\n\n</details>\n");
     out
+}
+
+/// The online plan as a reviewable script in phases (expand, backfill, switch, contract): each
+/// step with what it does and the lock it takes, transactional steps in `BEGIN` … `COMMIT`,
+/// concurrent index builds outside a transaction, and the two backfill statements with how
+/// they repeat. Every comment goes through [`Comment`].
+pub fn render_online_sql(
+    plan: &schemadiff_plan::online::OnlinePlan,
+    opts: &RenderOptions,
+) -> String {
+    use schemadiff_plan::online::{OnlineStepKind, Phase};
+    let mut w = Script { out: String::new() };
+    for n in opts.notes() {
+        w.note(&format!("not managed (left untouched): {n}"));
+    }
+    w.note(&format!(
+        "schemadiff plan --online: {} -> {}",
+        opts.from_label, opts.to_label
+    ));
+    if plan.steps.is_empty() {
+        w.note("nothing to do: the schemas are the same");
+        return w.out;
+    }
+    w.note(&format!(
+        "planned for PostgreSQL {}; {} step(s) in 4 phases: expand, backfill, switch, contract",
+        plan.offline.pg_version,
+        plan.steps.len()
+    ));
+    w.note(&format!(
+        "columns changed online ({}): each gets a shadow column kept in sync by a trigger, is backfilled, then swapped in",
+        plan.columns.len()
+    ));
+    for c in &plan.columns {
+        w.note(&format!(
+            "  {}.{}: {} (shadow {}, old column kept as {} until the contract phase)",
+            c.table, c.column, c.change, c.shadow, c.old
+        ));
+    }
+    w.note(&format!("hazards: {}", plan.offline.hazards.len()));
+    for h in &plan.offline.hazards {
+        w.note(&format!("  {}: {}", h.code, h.message));
+    }
+    for wa in &plan.offline.warnings {
+        w.note(&format!("warning: {wa}"));
+    }
+    w.note("`schemadiff apply --online` runs this script: every transaction under a short lock_timeout,");
+    w.note(
+        "retried with backoff and jitter when the lock is not granted in time; progress is kept in",
+    );
+    w.note("the \"schemadiff\" schema, so an interrupted run continues where it stopped (docs/online.md).");
+    w.note("Run by hand, set lock_timeout as below and repeat a transaction that fails on it.");
+    w.note("Lines `-- squawk-ignore RULE` mark statements of the technique that break a lint rule on purpose");
+    w.note("(renames of the swap, the old column's default and NOT NULL moved away, SET NOT NULL after a");
+    w.note("validated CHECK, drops of the old columns and temporary objects): docs/online.md says why.");
+    w.note("statement_timeout is off: validations, concurrent index builds and batches take no lock that blocks writers.");
+    w.keyword("SET statement_timeout = 0;");
+    w.keyword("SET lock_timeout = '50ms';");
+    for (pi, phase) in Phase::ALL.iter().enumerate() {
+        let steps: Vec<(usize, &schemadiff_plan::online::OnlineStep)> = plan
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.phase == *phase)
+            .collect();
+        w.keyword("");
+        w.note(&format!(
+            "===== phase {} of 4: {} ({} step(s)) =====",
+            pi + 1,
+            phase.as_str(),
+            steps.len()
+        ));
+        for (i, s) in steps {
+            w.keyword("");
+            w.note(&format!("[{}] {}", i + 1, s.description));
+            w.note(&format!("    lock: {}", s.locks));
+            match &s.kind {
+                OnlineStepKind::Transaction => {
+                    w.keyword("BEGIN;");
+                    for st in &s.statements {
+                        w.planned(st);
+                    }
+                    w.keyword("COMMIT;");
+                }
+                OnlineStepKind::ConcurrentIndex { .. } => {
+                    w.note("    outside a transaction; an invalid index of this name left by a failed build is dropped (DROP INDEX CONCURRENTLY) and built again");
+                    for st in &s.statements {
+                        w.planned(st);
+                    }
+                }
+                OnlineStepKind::Backfill { .. } => {
+                    w.note("    the first batch (no lower key bound), then the next batch repeated until it returns 0;");
+                    w.note("    each batch is its own transaction and records its last key, so a stopped backfill resumes");
+                    for (k, st) in s.statements.iter().enumerate() {
+                        w.note(if k == 0 {
+                            "    first batch:"
+                        } else {
+                            "    next batches:"
+                        });
+                        w.planned(st);
+                    }
+                }
+            }
+        }
+    }
+    w.out
 }

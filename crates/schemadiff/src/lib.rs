@@ -98,13 +98,19 @@ pub mod apply;
 pub mod config;
 pub mod discover;
 pub mod migrations;
+pub mod online;
 pub mod plan;
 pub mod schema_folder;
 pub mod source;
 
 #[cfg(feature = "db")]
 pub use apply::{Applied, ApplyError, apply_batches, batches, hold_lock, one_transaction};
-pub use plan::{change_summaries, make_plan, parse_mapping, same_schema, target_version};
+pub use online::make_online_plan;
+#[cfg(feature = "db")]
+pub use online::{OnlineApplied, apply_online, online_in_progress, online_steps};
+pub use plan::{
+    change_summaries, make_plan, parse_mapping, read_mapping, same_schema, target_version,
+};
 pub use schemadiff_diff::{enum_order_differences, with_columns_ordered_as};
 pub use source::{
     LoadOptions, Loaded, Resolver, SourceKind, classify, load, load_dsl, load_pair, namespaces,

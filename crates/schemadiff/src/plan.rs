@@ -20,6 +20,19 @@ pub fn parse_mapping(
     Mapping::parse(text, &resolver)
 }
 
+/// Reads the mapping file (none: the empty mapping), keys resolved as [`parse_mapping`] does.
+pub fn read_mapping(from: &Loaded, to: &Loaded, map: Option<&Path>) -> anyhow::Result<Mapping> {
+    Ok(match map {
+        None => Mapping::empty(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read mapping file {}", path.display()))?;
+            parse_mapping(&text, from, to)
+                .with_context(|| format!("invalid mapping file {}", path.display()))?
+        }
+    })
+}
+
 /// Reads the mapping file (if any) and plans `from` → `to` for the version
 /// [`target_version`] chooses.
 pub fn make_plan(
@@ -28,15 +41,7 @@ pub fn make_plan(
     map: Option<&Path>,
     pg_version: Option<u32>,
 ) -> anyhow::Result<Plan> {
-    let mapping = match map {
-        None => Mapping::empty(),
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read mapping file {}", path.display()))?;
-            parse_mapping(&text, from, to)
-                .with_context(|| format!("invalid mapping file {}", path.display()))?
-        }
-    };
+    let mapping = read_mapping(from, to, map)?;
     let version = target_version(from, to, pg_version)?;
     Ok(schemadiff_plan::plan_with(
         &from.schema,

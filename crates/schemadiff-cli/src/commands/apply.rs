@@ -23,6 +23,9 @@ use std::io::{IsTerminal, Write};
 
 /// Runs the command.
 pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
+    if args.options.online {
+        return crate::commands::online::apply(args).await;
+    }
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
     let label = conn.redacted();
     let mut client = schemadiff_postgres::connect(&conn).await?;
@@ -42,6 +45,12 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     let iopts = schemadiff::introspect_options(&conn, &schemadiff::namespaces(&to.schema));
     // Everything up to the confirmation only reads: one READ ONLY transaction.
     let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
+    if schemadiff::online_in_progress(ro.client()).await? {
+        ro.finish().await?;
+        bail!(
+            "{label} holds an unfinished online apply (schema \"schemadiff\"); run apply --online to finish it (docs/online.md)"
+        );
+    }
     let from: Loaded = schemadiff::read_database(&ro, &label, &iopts, Some(&mut to.schema)).await?;
     for n in &from.notes {
         output::warn(n);

@@ -6,5 +6,6 @@ pub mod drift;
 pub mod fmt;
 pub mod inspect;
 pub mod migrate;
+pub mod online;
 pub mod plan;
 pub mod validate;

@@ -11,6 +11,9 @@ use schemadiff_render::RenderOptions;
 
 /// Runs the command.
 pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
+    if args.options.online {
+        return crate::commands::online::plan(args).await;
+    }
     let lo = schemadiff::LoadOptions {
         shadow_db: args.options.shadow_db.as_deref(),
         ..output::load_options()

@@ -1,0 +1,280 @@
+//! Statement text of online mode: small functions, one per statement, so the text can follow
+//! the plan crate's DDL helpers as they change.
+
+use crate::sqltext::{dollar_tag, qname, quote_ident, quote_literal, sql_type};
+use schemadiff_model::{ColumnType, QualifiedName};
+
+/// The namespace of online mode's state (progress, unmapped values, triggers, helper).
+pub const STATE_SCHEMA: &str = "schemadiff";
+
+/// The permanent JSON helper that triggers call (a `pg_temp` function does not outlive the
+/// session that created it).
+pub const ONLINE_JSON_HELPER: &str = "\"schemadiff\".\"text_to_jsonb\"";
+
+/// The state tables: progress of each backfill and the unmapped values met.
+pub fn create_state() -> Vec<String> {
+    vec![
+        format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(STATE_SCHEMA)),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {}.\"online_progress\" (\"table_name\" TEXT PRIMARY KEY, \"last_key\" TEXT, \"rows_done\" BIGINT NOT NULL DEFAULT 0, \"done\" BOOLEAN NOT NULL DEFAULT false)",
+            quote_ident(STATE_SCHEMA)
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {}.\"online_unmapped\" (\"table_name\" TEXT NOT NULL, \"column_name\" TEXT NOT NULL, \"value\" TEXT NOT NULL, PRIMARY KEY (\"table_name\", \"column_name\", \"value\"))",
+            quote_ident(STATE_SCHEMA)
+        ),
+    ]
+}
+
+/// `INSERT` of a table's progress row (nothing when it is there already).
+pub fn init_progress(table: &QualifiedName) -> String {
+    format!(
+        "INSERT INTO \"schemadiff\".\"online_progress\" (\"table_name\") VALUES ({}) ON CONFLICT DO NOTHING",
+        quote_literal(&table.to_string())
+    )
+}
+
+/// The helper that parses text as JSON and keeps other text as a JSON string, under a name that
+/// outlives the session (the offline helper's body).
+pub fn json_helper(offline_helper_sql: &str, offline_name: &str) -> String {
+    offline_helper_sql.replacen(offline_name, ONLINE_JSON_HELPER, 1)
+}
+
+/// `ALTER TABLE … ADD COLUMN "shadow" TYPE` (nullable, no default: no rewrite).
+pub fn add_shadow(table: &QualifiedName, shadow: &str, ty: &ColumnType) -> String {
+    format!(
+        "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}",
+        qname(table),
+        quote_ident(shadow),
+        sql_type(ty)
+    )
+}
+
+/// One column the trigger keeps in sync: shadow, source column, conversion over the source
+/// column's quoted name, and whether an unmapped value is recorded.
+pub struct SyncColumn {
+    /// Source column.
+    pub column: String,
+    /// Shadow column.
+    pub shadow: String,
+    /// Conversion over `quote_ident(column)`.
+    pub conversion: String,
+    /// True when a non-NULL source value can convert to NULL (an unmapped value).
+    pub can_be_unmapped: bool,
+}
+
+/// The trigger function: every insert and update sets each shadow column from its source
+/// column with the conversion the backfill uses, and records values that map to nothing
+/// (the write itself succeeds; the switch stops on them).
+pub fn sync_function(
+    function: &QualifiedName,
+    table: &QualifiedName,
+    cols: &[SyncColumn],
+) -> String {
+    let mut body = String::from("\nBEGIN\n");
+    for c in cols {
+        // An update that leaves the column alone keeps a shadow already set (by the backfill's
+        // own UPDATE, which set it with the same conversion): no second conversion per row.
+        body.push_str(&format!(
+            "  IF TG_OP = 'INSERT' OR NEW.{col} IS DISTINCT FROM OLD.{col} OR NEW.{shadow} IS NULL THEN\n    NEW.{shadow} := (SELECT {conv} FROM (SELECT NEW.{col}) AS s({col}));\n  END IF;\n",
+            shadow = quote_ident(&c.shadow),
+            conv = c.conversion,
+            col = quote_ident(&c.column)
+        ));
+        if c.can_be_unmapped {
+            body.push_str(&format!(
+                "  IF NEW.{col} IS NOT NULL AND NEW.{shadow} IS NULL THEN\n    INSERT INTO \"schemadiff\".\"online_unmapped\" VALUES ({t}, {c}, NEW.{col}::text) ON CONFLICT DO NOTHING;\n  END IF;\n",
+                col = quote_ident(&c.column),
+                shadow = quote_ident(&c.shadow),
+                t = quote_literal(&table.to_string()),
+                c = quote_literal(&c.column)
+            ));
+        }
+    }
+    body.push_str("  RETURN NEW;\nEND\n");
+    let tag = dollar_tag(&body);
+    format!(
+        "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {tag}{body}{tag}",
+        qname(function)
+    )
+}
+
+/// The trigger name on every online table.
+pub const TRIGGER: &str = "_sd_online_sync";
+
+/// `CREATE TRIGGER` (dropped first when a previous run left it).
+pub fn create_trigger(table: &QualifiedName, function: &QualifiedName) -> Vec<String> {
+    vec![
+        format!(
+            "DROP TRIGGER IF EXISTS {} ON {}",
+            quote_ident(TRIGGER),
+            qname(table)
+        ),
+        format!(
+            "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
+            quote_ident(TRIGGER),
+            qname(table),
+            qname(function)
+        ),
+    ]
+}
+
+/// `DROP TRIGGER`.
+pub fn drop_trigger(table: &QualifiedName) -> String {
+    format!(
+        "DROP TRIGGER IF EXISTS {} ON {}",
+        quote_ident(TRIGGER),
+        qname(table)
+    )
+}
+
+/// The two batch statements of a backfill: the first batch (no lower bound) and the next ones
+/// (keys above the last one done). Each sets the shadow columns of up to `batch` rows in key
+/// order and records the last key and the row count in the same statement, so an interrupted
+/// backfill resumes after the last committed batch.
+pub fn backfill_batches(
+    table: &QualifiedName,
+    key: &str,
+    key_ty: &ColumnType,
+    sets: &[(String, String)],
+    batch: u32,
+) -> [String; 2] {
+    let t = qname(table);
+    let k = quote_ident(key);
+    let name = quote_literal(&table.to_string());
+    let set: Vec<String> = sets
+        .iter()
+        .map(|(shadow, conv)| format!("{} = {conv}", quote_ident(shadow)))
+        .collect();
+    let make = |bound: &str| {
+        format!(
+            "WITH b AS (SELECT {k} FROM {t}{bound} ORDER BY {k} LIMIT {batch}),\n     u AS (UPDATE {t} SET {set} WHERE {k} IN (SELECT {k} FROM b) RETURNING {k})\nUPDATE \"schemadiff\".\"online_progress\" SET \"last_key\" = COALESCE((SELECT max({k})::text FROM u), \"last_key\"), \"rows_done\" = \"rows_done\" + (SELECT count(*) FROM u), \"done\" = NOT EXISTS (SELECT 1 FROM u) WHERE \"table_name\" = {name} RETURNING (SELECT count(*) FROM u)",
+            set = set.join(", ")
+        )
+    };
+    [
+        make(""),
+        make(&format!(
+            " WHERE {k} > (SELECT \"last_key\"::{} FROM \"schemadiff\".\"online_progress\" WHERE \"table_name\" = {name})",
+            sql_type(key_ty)
+        )),
+    ]
+}
+
+/// A `DO` block that stops with the table, the column and every value still present that maps
+/// to nothing (recorded by the trigger or the backfill, checked against the table).
+pub fn unmapped_check(table: &QualifiedName, column: &str, shadow: &str, target: &str) -> String {
+    let msg = format!(
+        "schemadiff: column {table}.{column} holds values that map to no value of {target}; nothing was switched: "
+    )
+    .replace('%', "%%")
+        + "%";
+    let hint = format!(
+        "map them in the mapping file under [values.<Model>.<field>] for {table}.{column}, or update those rows, then run apply --online again"
+    )
+    .replace('%', "%%");
+    let body = format!(
+        "\nDECLARE bad text;\nBEGIN\n  SELECT string_agg(quote_literal(u.\"value\"), ', ' ORDER BY u.\"value\") INTO bad\n    FROM \"schemadiff\".\"online_unmapped\" AS u\n   WHERE u.\"table_name\" = {tl} AND u.\"column_name\" = {cl}\n     AND EXISTS (SELECT 1 FROM {t} WHERE {c}::text = u.\"value\" AND {s} IS NULL);\n  IF bad IS NOT NULL THEN\n    RAISE EXCEPTION {m}, bad USING HINT = {h};\n  END IF;\nEND\n",
+        tl = quote_literal(&table.to_string()),
+        cl = quote_literal(column),
+        t = qname(table),
+        c = quote_ident(column),
+        s = quote_ident(shadow),
+        m = quote_literal(&msg),
+        h = quote_literal(&hint)
+    );
+    let tag = dollar_tag(&body);
+    format!("DO {tag}{body}{tag}")
+}
+
+/// `ADD CONSTRAINT … CHECK (col IS NOT NULL) NOT VALID` (no scan; the lock is brief).
+pub fn add_not_null_check(table: &QualifiedName, name: &str, column: &str) -> String {
+    format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
+        qname(table),
+        quote_ident(name),
+        quote_ident(column)
+    )
+}
+
+/// `VALIDATE CONSTRAINT` (scans under `SHARE UPDATE EXCLUSIVE`: writes go on).
+pub fn validate(table: &QualifiedName, name: &str) -> String {
+    format!(
+        "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+        qname(table),
+        quote_ident(name)
+    )
+}
+
+/// `DROP CONSTRAINT IF EXISTS`.
+pub fn drop_constraint(table: &QualifiedName, name: &str) -> String {
+    format!(
+        "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+        qname(table),
+        quote_ident(name)
+    )
+}
+
+/// `CREATE INDEX` made `CREATE INDEX CONCURRENTLY IF NOT EXISTS` (the plan crate's index
+/// text; the runner drops an invalid one of that name first).
+pub fn concurrently(create_index: &str) -> String {
+    if let Some(rest) = create_index.strip_prefix("CREATE UNIQUE INDEX ") {
+        format!("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {rest}")
+    } else if let Some(rest) = create_index.strip_prefix("CREATE INDEX ") {
+        format!("CREATE INDEX CONCURRENTLY IF NOT EXISTS {rest}")
+    } else {
+        create_index.to_string()
+    }
+}
+
+/// `ALTER INDEX … RENAME TO`.
+pub fn rename_index(schema: &str, from: &str, to: &str) -> String {
+    format!(
+        "ALTER INDEX {}.{} RENAME TO {}",
+        quote_ident(schema),
+        quote_ident(from),
+        quote_ident(to)
+    )
+}
+
+/// `ALTER TABLE … RENAME COLUMN`.
+pub fn rename_column(table: &QualifiedName, from: &str, to: &str) -> String {
+    format!(
+        "ALTER TABLE {} RENAME COLUMN {} TO {}",
+        qname(table),
+        quote_ident(from),
+        quote_ident(to)
+    )
+}
+
+/// `ALTER TABLE … ALTER COLUMN …` followed by `action` (`DROP DEFAULT`, `SET NOT NULL`…).
+pub fn alter_column(table: &QualifiedName, column: &str, action: &str) -> String {
+    format!(
+        "ALTER TABLE {} ALTER COLUMN {} {action}",
+        qname(table),
+        quote_ident(column)
+    )
+}
+
+/// `LOCK TABLE … IN ACCESS EXCLUSIVE MODE` (first, so the switch waits for the lock once,
+/// bounded by `lock_timeout`).
+pub fn lock_table(table: &QualifiedName) -> String {
+    format!("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", qname(table))
+}
+
+/// `ALTER TABLE … DROP COLUMN IF EXISTS`.
+pub fn drop_column(table: &QualifiedName, column: &str) -> String {
+    format!(
+        "ALTER TABLE {} DROP COLUMN IF EXISTS {}",
+        qname(table),
+        quote_ident(column)
+    )
+}
+
+/// `DROP SCHEMA "schemadiff" CASCADE`: the state, the trigger functions and the helper.
+pub fn drop_state() -> String {
+    format!(
+        "DROP SCHEMA IF EXISTS {} CASCADE",
+        quote_ident(STATE_SCHEMA)
+    )
+}
