@@ -665,6 +665,28 @@ pub fn deliberate_lint_exceptions(sql: &str) -> Vec<&'static str> {
     out
 }
 
+/// `CREATE [UNIQUE] INDEX …` of the offline plan, as text (made concurrent by
+/// [`sql::concurrently`]).
+fn create_index(table: &QualifiedName, index: &schemadiff_model::Index) -> String {
+    CreateIndex {
+        table: table.clone(),
+        index: index.clone(),
+    }
+    .to_string()
+}
+
+/// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY …` of the offline plan, as text.
+fn add_foreign_key(table: &QualifiedName, key: &schemadiff_model::ForeignKey) -> String {
+    AlterTable::one(
+        table,
+        AlterTableClause::AddConstraint {
+            name: key.name.clone(),
+            constraint: Constraint::ForeignKey(key.clone()),
+        },
+    )
+    .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -789,26 +811,4 @@ mod tests {
         );
         assert!(all.iter().any(|s| s.contains("LIMIT 10")));
     }
-}
-
-/// `CREATE [UNIQUE] INDEX …` of the offline plan, as text (made concurrent by
-/// [`sql::concurrently`]).
-fn create_index(table: &QualifiedName, index: &schemadiff_model::Index) -> String {
-    CreateIndex {
-        table: table.clone(),
-        index: index.clone(),
-    }
-    .to_string()
-}
-
-/// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY …` of the offline plan, as text.
-fn add_foreign_key(table: &QualifiedName, key: &schemadiff_model::ForeignKey) -> String {
-    AlterTable::one(
-        table,
-        AlterTableClause::AddConstraint {
-            name: key.name.clone(),
-            constraint: Constraint::ForeignKey(key.clone()),
-        },
-    )
-    .to_string()
 }
