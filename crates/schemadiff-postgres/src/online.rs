@@ -63,6 +63,18 @@ pub struct OnlineRunOptions {
     pub stop_after_phase: Option<String>,
     /// Stop after this many backfill batches in this run (tests use it).
     pub stop_after_batches: Option<u64>,
+    /// Set from outside (a signal handler) to stop before the next transaction, step or
+    /// batch: the run returns with `stopped` set to `interrupted`. It does not cancel a
+    /// running statement; the caller sends a cancel request for that.
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl OnlineRunOptions {
+    fn stopping(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
+    }
 }
 
 impl Default for OnlineRunOptions {
@@ -74,6 +86,7 @@ impl Default for OnlineRunOptions {
             throttle: Duration::ZERO,
             stop_after_phase: None,
             stop_after_batches: None,
+            stop: None,
         }
     }
 }
@@ -134,6 +147,9 @@ pub struct OnlineReport {
     /// Wall time.
     pub elapsed: Duration,
 }
+
+/// [`OnlineReport::stopped`] when [`OnlineRunOptions::stop`] was set.
+const INTERRUPTED: &str = "interrupted";
 
 fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
@@ -342,7 +358,7 @@ async fn transaction(
             }
             Err((e, sql)) => {
                 let _ = tx.rollback().await;
-                if retryable(&e) && attempt < opts.max_attempts {
+                if retryable(&e) && attempt < opts.max_attempts && !opts.stopping() {
                     let wait = backoff(opts, attempt);
                     run.report.retries += 1;
                     (run.progress)(OnlineEvent::Retry {
@@ -425,7 +441,7 @@ async fn concurrent_index(
             .map_err(q("resetting lock_timeout"))?;
         match r {
             Ok(()) => return mark_done(client, n).await,
-            Err(e) if retryable(&e) && attempt < opts.max_attempts => {
+            Err(e) if retryable(&e) && attempt < opts.max_attempts && !opts.stopping() => {
                 let wait = backoff(opts, attempt);
                 run.report.retries += 1;
                 (run.progress)(OnlineEvent::Retry {
@@ -505,6 +521,11 @@ pub async fn online_run(
         if done.get(n).copied().unwrap_or(false) {
             run.report.steps_skipped += 1;
         } else {
+            if opts.stopping() {
+                run.report.stopped = Some(INTERRUPTED.into());
+                run.report.elapsed = started.elapsed();
+                return Ok(run.report);
+            }
             (run.progress)(OnlineEvent::Step {
                 step: n + 1,
                 total,
@@ -551,6 +572,11 @@ pub async fn online_run(
                         let rows_done: i64 = row.get(2);
                         if finished {
                             break;
+                        }
+                        if opts.stopping() {
+                            run.report.stopped = Some(INTERRUPTED.into());
+                            run.report.elapsed = started.elapsed();
+                            return Ok(run.report);
                         }
                         if opts
                             .stop_after_batches

@@ -133,9 +133,14 @@ pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
             return Ok(1);
         }
     }
+    // SIGINT / SIGTERM while it runs: the runner stops before its next transaction and a
+    // cancel request ends the running statement, whose transaction rolls back; every step and
+    // batch committed before stays, and the stored progress says where the next run continues.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let opts = OnlineRunOptions {
         lock_timeout: args.online_lock_timeout,
         throttle: args.throttle,
+        stop: Some(stop.clone()),
         ..Default::default()
     };
     let terminal = std::io::stderr().is_terminal();
@@ -185,15 +190,47 @@ pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
         }
     }
     };
-    let applied =
-        schemadiff::apply_online(&mut client, &steps, &opts, &iopts, &to.schema, &mut progress)
-            .await
-            .with_context(|| {
-                format!(
-                    "online apply to {label} stopped; what is committed stays, and running apply --online again continues from there"
-                )
-            })?;
+    let token = client.cancel_token();
+    let (applied, interrupted) = crate::interrupt::run_cancellable(
+        schemadiff::apply_online(
+            &mut client,
+            &steps,
+            &opts,
+            &iopts,
+            &to.schema,
+            &mut progress,
+        ),
+        async {
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            schemadiff_postgres::cancel_running(&conn, &token).await
+        },
+    )
+    .await;
     bar.finish_and_clear();
+    if let Some(sig) = interrupted {
+        let state = match &applied {
+            Ok(a) if a.report.stopped.is_none() && a.check.is_none() => {
+                format!("the signal came after the last step: {label} now matches {}", to.label)
+            }
+            Ok(_) => "the running transaction was rolled back (or none was running); every step and batch committed before stays".to_string(),
+            Err(e) => format!(
+                "the running transaction was rolled back ({e:#}); every step and batch committed before stays"
+            ),
+        };
+        output::print_error(
+            &mut std::io::stderr(),
+            &anyhow::anyhow!(
+                "online apply to {label} interrupted by {sig}: {state}; run the same command again to continue where it stopped"
+            ),
+        )
+        .ok();
+        return Ok(sig.exit_code());
+    }
+    let applied = applied.with_context(|| {
+        format!(
+            "online apply to {label} stopped; what is committed stays, and running apply --online again continues from there"
+        )
+    })?;
     let r = &applied.report;
     if let Some(why) = applied.check {
         bail!("{why}");

@@ -9,7 +9,8 @@
 //!   rewrite) and a trigger that keeps it in sync with the same conversion as the offline cast
 //!   (the mapping `CASE`, the JSON handling, the fill); new indexes `CONCURRENTLY`; foreign keys
 //!   `NOT VALID` then `VALIDATE`;
-//! - **backfill**: batches keyed by a single-column primary key (or unique not-null key), each
+//! - **backfill**: batches keyed by the primary key (or a unique not-null key; one column or a
+//!   row value of several), each
 //!   its own short transaction that also records its progress; then the unmapped-value check,
 //!   the `CHECK (… IS NOT NULL)` validated without an exclusive lock, and the indexes over the
 //!   shadow columns built `CONCURRENTLY`;
@@ -165,9 +166,14 @@ pub enum OnlineError {
     Plan(#[from] PlanError),
     /// No key to backfill by.
     #[error(
-        "table {0} has no single-column primary key and no unique index over one NOT NULL column: online mode backfills in key order and cannot change it online (plan it without --online, or add such a key first)"
+        "table {0} has no primary key and no unique index over NOT NULL columns: online mode backfills in key order and cannot change it online (plan it without --online, or add such a key first)"
     )]
     NoKey(QualifiedName),
+    /// A column of the composite key the backfill walks changes type.
+    #[error(
+        "column {0}.{1} is part of the key of several columns that online mode backfills by, and its type changes: that cannot be done online (plan it without --online)"
+    )]
+    KeyColumn(QualifiedName, String),
     /// A temporary name would exceed PostgreSQL's 63 bytes.
     #[error(
         "column {0}.{1}: its name is too long for online mode's temporary names (at most 55 bytes)"
@@ -214,8 +220,15 @@ pub fn plan_online(
             mid_mapping.values.remove(&(name.clone(), c.clone()));
             mid_mapping.fills.remove(&(name.clone(), c.clone()));
         }
-        if !online.is_empty() && key_of(t).is_none() {
-            return Err(OnlineError::NoKey(name.clone()));
+        if !online.is_empty() {
+            let Some(key) = key_of(t) else {
+                return Err(OnlineError::NoKey(name.clone()));
+            };
+            if key.len() > 1
+                && let Some((c, _)) = key.iter().find(|(c, _)| online.contains(c))
+            {
+                return Err(OnlineError::KeyColumn(name.clone(), c.clone()));
+            }
         }
         let touches = |cs: &[&str]| cs.iter().any(|c| online.iter().any(|o| o == c));
         let mt = mid.tables.get_mut(name).expect("table of to");
@@ -304,7 +317,7 @@ pub fn plan_online(
     let mut contract = Vec::new();
     for (n, (table, pairs)) in by_table.iter().enumerate() {
         let tdef = to.table(table).expect("table of to");
-        let (key, key_ty) = key_of(tdef).expect("checked above");
+        let key = key_of(tdef).expect("checked above");
         let function = QualifiedName::new(STATE_SCHEMA, format!("sync_{}", n + 1));
         let mut sync = Vec::new();
         let mut sets = Vec::new();
@@ -372,7 +385,9 @@ pub fn plan_online(
             locks: format!("ACCESS EXCLUSIVE on {table} for catalog changes only (ADD COLUMN without default, CREATE TRIGGER), bounded by lock_timeout"),
             statements: expand,
         });
-        let [first, next] = sql::backfill_batches(table, &key, &key_ty, &sets, online.batch_size);
+        let [first, next] = sql::backfill_batches(table, &key, &sets, online.batch_size);
+        let key_names: Vec<&str> = key.iter().map(|(k, _)| k.as_str()).collect();
+        let key = key_names.join(", ");
         backfill.push(OnlineStep {
             phase: Phase::Backfill,
             kind: OnlineStepKind::Backfill {
@@ -539,24 +554,33 @@ pub fn plan_online(
     })
 }
 
-/// The key the backfill walks: a single-column primary key, else a unique index over one NOT
-/// NULL column.
-fn key_of(t: &Table) -> Option<(String, ColumnType)> {
+/// The key the backfill walks: the primary key (one column or several), else the unique
+/// index over the fewest columns, all of them `NOT NULL` columns of the table. A key of
+/// several columns is walked with row-value comparison in its column order.
+fn key_of(t: &Table) -> Option<Vec<(String, ColumnType)>> {
     if let Some(pk) = &t.primary_key
-        && let [c] = pk.columns.as_slice()
+        && !pk.columns.is_empty()
     {
-        return t.column(c).map(|col| (c.clone(), col.ty.clone()));
+        return pk
+            .columns
+            .iter()
+            .map(|c| t.column(c).map(|col| (c.clone(), col.ty.clone())))
+            .collect();
     }
     t.indexes
         .iter()
-        .filter(|i| i.unique)
-        .find_map(|i| match i.columns.as_slice() {
-            [c] => t
-                .column(&c.name)
-                .filter(|col| !col.nullable)
-                .map(|col| (c.name.clone(), col.ty.clone())),
-            _ => None,
+        .filter(|i| i.unique && !i.columns.is_empty())
+        .filter_map(|i| {
+            i.columns
+                .iter()
+                .map(|c| {
+                    t.column(&c.name)
+                        .filter(|col| !col.nullable)
+                        .map(|col| (c.name.clone(), col.ty.clone()))
+                })
+                .collect::<Option<Vec<_>>>()
         })
+        .min_by_key(Vec::len)
 }
 
 fn is_json(t: &ColumnType) -> bool {
@@ -736,7 +760,84 @@ mod tests {
         assert!(matches!(&err, OnlineError::NoKey(t) if t.name == "T"));
         assert!(
             err.to_string()
-                .contains("table T has no single-column primary key")
+                .contains("table T has no primary key and no unique index")
+        );
+    }
+
+    /// `T (k1, k2, data)` with the primary key `(k1, k2)`; `data` (or `k2`) changes type.
+    fn composite(change_key: bool) -> (Schema, Schema) {
+        let mut t = Table::new(QualifiedName::public("T"));
+        t.columns = vec![
+            col("k1", ColumnType::Text, false),
+            col("k2", ColumnType::Integer, false),
+            col("data", ColumnType::Text, true),
+        ];
+        t.primary_key = Some(PrimaryKey {
+            name: "T_pkey".into(),
+            columns: vec!["k1".into(), "k2".into()],
+        });
+        let mut from = Schema::empty();
+        from.add_table(t.clone());
+        if change_key {
+            t.columns[1].ty = ColumnType::BigInt;
+        } else {
+            t.columns[2].ty = ColumnType::Jsonb;
+        }
+        let mut to = Schema::empty();
+        to.add_table(t);
+        (from, to)
+    }
+
+    #[test]
+    fn a_composite_key_is_walked_by_row_value_and_stored_as_a_text_array() {
+        let (from, to) = composite(false);
+        let p = plan_online(
+            &from,
+            &to,
+            &Mapping::empty(),
+            &PlanOptions::default(),
+            &OnlineOptions::default(),
+        )
+        .expect("plan");
+        let fill = p
+            .steps
+            .iter()
+            .find(|s| matches!(s.kind, OnlineStepKind::Backfill { .. }))
+            .expect("a backfill step");
+        let [first, next] = [&fill.statements[0], &fill.statements[1]];
+        assert!(
+            first.contains("ORDER BY \"k1\", \"k2\" LIMIT 100"),
+            "{first}"
+        );
+        assert!(
+            first.contains("SELECT ARRAY[\"k1\"::text, \"k2\"::text]::text FROM u ORDER BY \"k1\" DESC, \"k2\" DESC LIMIT 1"),
+            "{first}"
+        );
+        assert!(
+            next.contains("WHERE (\"k1\", \"k2\") > (SELECT (\"last_key\"::text[])[1]::TEXT, (\"last_key\"::text[])[2]::INTEGER FROM"),
+            "{next}"
+        );
+        assert!(
+            fill.description.contains("in k1, k2 order"),
+            "{}",
+            fill.description
+        );
+    }
+
+    #[test]
+    fn a_composite_key_column_that_changes_type_is_refused() {
+        let (from, to) = composite(true);
+        let err = plan_online(
+            &from,
+            &to,
+            &Mapping::empty(),
+            &PlanOptions::default(),
+            &OnlineOptions::default(),
+        )
+        .expect_err("refused");
+        assert!(
+            matches!(&err, OnlineError::KeyColumn(t, c) if t.name == "T" && c == "k2"),
+            "{err}"
         );
     }
 

@@ -132,33 +132,65 @@ pub fn drop_trigger(table: &QualifiedName) -> String {
 /// (keys above the last one done). Each sets the shadow columns of up to `batch` rows in key
 /// order and records the last key and the row count in the same statement, so an interrupted
 /// backfill resumes after the last committed batch.
+///
+/// A key of one column is stored as its text; a key of several columns as a text array of
+/// their texts (`ARRAY[a::text, b::text]::text`), walked with row-value comparison
+/// `(a, b) > (…)` and ordered by the key's columns in order.
 pub fn backfill_batches(
     table: &QualifiedName,
-    key: &str,
-    key_ty: &ColumnType,
+    key: &[(String, ColumnType)],
     sets: &[(String, String)],
     batch: u32,
 ) -> [String; 2] {
     let t = qname(table);
-    let k = quote_ident(key);
     let name = quote_literal(&table.to_string());
     let set: Vec<String> = sets
         .iter()
         .map(|(shadow, conv)| format!("{} = {conv}", quote_ident(shadow)))
         .collect();
+    let progress = |what: &str| {
+        format!(
+            "(SELECT {what} FROM \"schemadiff\".\"online_progress\" WHERE \"table_name\" = {name})"
+        )
+    };
+    let cols: Vec<String> = key.iter().map(|(c, _)| quote_ident(c)).collect();
+    // `sel` selects and orders; `cmp` compares (a column, or a row value of several).
+    let sel = cols.join(", ");
+    let (cmp, last, bound) = match key {
+        [(_, ty)] => (
+            sel.clone(),
+            format!("(SELECT max({sel})::text FROM u)"),
+            format!(
+                " WHERE {sel} > {}",
+                progress(&format!("\"last_key\"::{}", sql_type(ty)))
+            ),
+        ),
+        _ => {
+            let texts: Vec<String> = cols.iter().map(|c| format!("{c}::text")).collect();
+            let desc: Vec<String> = cols.iter().map(|c| format!("{c} DESC")).collect();
+            let parts: Vec<String> = key
+                .iter()
+                .enumerate()
+                .map(|(i, (_, ty))| format!("(\"last_key\"::text[])[{}]::{}", i + 1, sql_type(ty)))
+                .collect();
+            (
+                format!("({sel})"),
+                format!(
+                    "(SELECT ARRAY[{}]::text FROM u ORDER BY {} LIMIT 1)",
+                    texts.join(", "),
+                    desc.join(", ")
+                ),
+                format!(" WHERE ({sel}) > {}", progress(&parts.join(", "))),
+            )
+        }
+    };
     let make = |bound: &str| {
         format!(
-            "WITH b AS (SELECT {k} FROM {t}{bound} ORDER BY {k} LIMIT {batch}),\n     u AS (UPDATE {t} SET {set} WHERE {k} IN (SELECT {k} FROM b) RETURNING {k})\nUPDATE \"schemadiff\".\"online_progress\" SET \"last_key\" = COALESCE((SELECT max({k})::text FROM u), \"last_key\"), \"rows_done\" = \"rows_done\" + (SELECT count(*) FROM u), \"done\" = NOT EXISTS (SELECT 1 FROM u) WHERE \"table_name\" = {name} RETURNING (SELECT count(*) FROM u)",
+            "WITH b AS (SELECT {sel} FROM {t}{bound} ORDER BY {sel} LIMIT {batch}),\n     u AS (UPDATE {t} SET {set} WHERE {cmp} IN (SELECT {sel} FROM b) RETURNING {sel})\nUPDATE \"schemadiff\".\"online_progress\" SET \"last_key\" = COALESCE({last}, \"last_key\"), \"rows_done\" = \"rows_done\" + (SELECT count(*) FROM u), \"done\" = NOT EXISTS (SELECT 1 FROM u) WHERE \"table_name\" = {name} RETURNING (SELECT count(*) FROM u)",
             set = set.join(", ")
         )
     };
-    [
-        make(""),
-        make(&format!(
-            " WHERE {k} > (SELECT \"last_key\"::{} FROM \"schemadiff\".\"online_progress\" WHERE \"table_name\" = {name})",
-            sql_type(key_ty)
-        )),
-    ]
+    [make(""), make(&bound)]
 }
 
 /// A `DO` block that stops with the table, the column and every value still present that maps
