@@ -270,10 +270,11 @@ pub struct PlanOptions {
     /// indexes built CONCURRENTLY, keys NOT VALID then validated; no long lock (docs/online.md).
     #[arg(long)]
     pub online: bool,
-    /// With --online: rows per backfill batch (each batch is its own transaction).
-    #[arg(long, value_name = "N", default_value = "100", requires = "online",
+    /// With --online: rows per backfill batch (each batch is its own transaction). Default:
+    /// schemadiff.toml `online.batch_size`, else 100.
+    #[arg(long, value_name = "N", requires = "online",
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    pub batch_size: u32,
+    pub batch_size: Option<u32>,
     /// With --online: keep the old columns (renamed `_sd_old_<column>`) instead of dropping
     /// them in the contract phase.
     #[arg(long, requires = "online")]
@@ -379,13 +380,15 @@ pub struct ApplyArgs {
     /// Wait for another schemadiff apply to finish instead of refusing.
     #[arg(long)]
     pub wait: bool,
-    /// With --online: pause between backfill batches, e.g. `50ms` (0: none).
-    #[arg(long, default_value = "0", value_parser = parse_duration, requires = "online")]
-    pub throttle: std::time::Duration,
+    /// With --online: pause between backfill batches, e.g. `50ms` (0: none). Default:
+    /// schemadiff.toml `online.batch_pause`, else 0.
+    #[arg(long, value_parser = parse_duration, requires = "online")]
+    pub throttle: Option<std::time::Duration>,
     /// With --online: lock_timeout of each transaction, retried with backoff and jitter
-    /// when the lock is not granted in time.
-    #[arg(long, default_value = "50ms", value_parser = parse_duration, requires = "online")]
-    pub online_lock_timeout: std::time::Duration,
+    /// when the lock is not granted in time. Default: schemadiff.toml `online.lock_timeout`,
+    /// else 50ms.
+    #[arg(long, value_parser = parse_duration, requires = "online")]
+    pub online_lock_timeout: Option<std::time::Duration>,
 }
 
 /// The PostgreSQL major versions a plan can be made for.

@@ -12,6 +12,12 @@ use std::time::Duration;
 /// `apply --lock-timeout` when neither the flag nor the config sets it.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// `--online --batch-size` when neither the flag nor `online.batch_size` sets it.
+pub const DEFAULT_BATCH_SIZE: u32 = 100;
+
+/// `apply --online-lock-timeout` when neither the flag nor `online.lock_timeout` sets it.
+pub const DEFAULT_ONLINE_LOCK_TIMEOUT: Duration = Duration::from_millis(50);
+
 /// The config file: `--config FILE` when given, else the `schemadiff.toml` found from the
 /// current directory upward, else none.
 pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<Config> {
@@ -28,7 +34,6 @@ pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<Config> {
         ("statement_timeout", &config.statement_timeout),
         ("online.batch_pause", &config.online.batch_pause),
         ("online.lock_timeout", &config.online.lock_timeout),
-        ("online.max_lag", &config.online.max_lag),
     ] {
         if let Some(v) = value {
             parse_duration(v).map_err(|e| anyhow::anyhow!("{}: `{key}`: {e}", where_(&config)))?;
@@ -76,6 +81,16 @@ pub fn fill(command: &mut Command, config: &Config) -> anyhow::Result<()> {
             }
             plan_options(&mut a.options, config);
             database_url(&mut a.db, config);
+            if a.throttle.is_none()
+                && let Some(v) = &config.online.batch_pause
+            {
+                a.throttle = Some(parse_duration(v).map_err(anyhow::Error::msg)?);
+            }
+            if a.online_lock_timeout.is_none()
+                && let Some(v) = &config.online.lock_timeout
+            {
+                a.online_lock_timeout = Some(parse_duration(v).map_err(anyhow::Error::msg)?);
+            }
             if a.lock_timeout.is_none() {
                 a.lock_timeout = Some(match &config.lock_timeout {
                     Some(v) => parse_duration(v).map_err(anyhow::Error::msg)?,
@@ -142,6 +157,13 @@ fn plan_options(options: &mut PlanOptions, config: &Config) {
     }
     if options.allow_hazard.is_empty() {
         options.allow_hazard.clone_from(&config.allow_hazards);
+    }
+    if options.batch_size.is_none() {
+        // Checked at load time to be 1 or more; larger than a u32 is capped.
+        options.batch_size = config
+            .online
+            .batch_size
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
     }
 }
 

@@ -250,6 +250,27 @@ fn the_config_file_sets_defaults_and_flags_override_it() {
         )
         .expect_code(0);
     assert!(run.stdout.contains("schema/old.prisma"));
+    // `[online] batch_size` is the default of --batch-size; the flag overrides it.
+    p.write(
+        "schemadiff.toml",
+        "schema = \"schema/app.prisma\"\nmapping = \"mapping.toml\"\n\n[online]\nbatch_size = 7\n",
+    );
+    let online = ["plan", "--online", "--from", "schema/old.prisma"];
+    let run = p.run(&online, &[]).expect_code(0);
+    assert!(
+        run.stdout.contains("in batches of 7 rows"),
+        "{}",
+        run.stdout
+    );
+    let mut flagged = online.to_vec();
+    flagged.extend(["--batch-size", "3"]);
+    let run = p.run(&flagged, &[]).expect_code(0);
+    assert!(
+        run.stdout.contains("in batches of 3 rows"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("in batches of 7 rows"));
 }
 
 #[test]

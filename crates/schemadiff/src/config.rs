@@ -27,7 +27,7 @@ pub const KEYS: &[&str] = &[
 ];
 
 /// Keys of the `[online]` table.
-pub const ONLINE_KEYS: &[&str] = &["batch_size", "batch_pause", "lock_timeout", "max_lag"];
+pub const ONLINE_KEYS: &[&str] = &["batch_size", "batch_pause", "lock_timeout"];
 
 /// A parsed `schemadiff.toml`. Every field is `None` (empty) when the file does not set it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -61,8 +61,6 @@ pub struct Online {
     pub batch_pause: Option<String>,
     /// `lock_timeout`: lock timeout of each online step.
     pub lock_timeout: Option<String>,
-    /// `max_lag`: replication lag above which batches wait (`"10s"`).
-    pub max_lag: Option<String>,
 }
 
 impl Config {
@@ -164,7 +162,6 @@ fn online(value: &toml::Value) -> anyhow::Result<Online> {
             }
             "batch_pause" => o.batch_pause = Some(string(v, &path)?.to_string()),
             "lock_timeout" => o.lock_timeout = Some(string(v, &path)?.to_string()),
-            "max_lag" => o.max_lag = Some(string(v, &path)?.to_string()),
             other => bail!(
                 "unknown key `online.{other}`{}; known keys: {}",
                 did_you_mean(other, ONLINE_KEYS),
@@ -222,7 +219,6 @@ impl Online {
         for (k, v) in [
             ("batch_pause", &self.batch_pause),
             ("lock_timeout", &self.lock_timeout),
-            ("max_lag", &self.max_lag),
         ] {
             if let Some(v) = v {
                 m.insert(k, v.clone());

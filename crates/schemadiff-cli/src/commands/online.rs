@@ -13,7 +13,7 @@ use std::io::IsTerminal;
 
 fn online_options(o: &PlanOptions) -> OnlineOptions {
     OnlineOptions {
-        batch_size: o.batch_size,
+        batch_size: o.batch_size.unwrap_or(crate::settings::DEFAULT_BATCH_SIZE),
         keep_old_columns: o.keep_old_columns,
     }
 }
@@ -138,8 +138,10 @@ pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
     // batch committed before stays, and the stored progress says where the next run continues.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let opts = OnlineRunOptions {
-        lock_timeout: args.online_lock_timeout,
-        throttle: args.throttle,
+        lock_timeout: args
+            .online_lock_timeout
+            .unwrap_or(crate::settings::DEFAULT_ONLINE_LOCK_TIMEOUT),
+        throttle: args.throttle.unwrap_or_default(),
         stop: Some(stop.clone()),
         ..Default::default()
     };
