@@ -156,16 +156,50 @@ pub async fn record_started(
     migration_name: &str,
     checksum: &str,
 ) -> Result<String, Error> {
+    let migration = NewRow {
+        name: migration_name,
+        checksum,
+        finished: false,
+    };
+    insert_row(
+        client,
+        schema,
+        migration,
+        "recording a migration in _prisma_migrations",
+    )
+    .await
+}
+
+/// A row [`insert_row`] adds: the migration's name and checksum, and whether it is finished.
+struct NewRow<'a> {
+    name: &'a str,
+    checksum: &'a str,
+    finished: bool,
+}
+
+/// Inserts a row with a new UUID, `started_at` now (and `finished_at` now when `finished`),
+/// `applied_steps_count` 0. Returns the id; `context` names what failed.
+async fn insert_row(
+    client: &Client,
+    schema: &str,
+    row: NewRow<'_>,
+    context: &str,
+) -> Result<String, Error> {
+    let (column, value) = if row.finished {
+        ("finished_at, ", "now(), ")
+    } else {
+        ("", "")
+    };
     let sql = format!(
-        "INSERT INTO {} (id, checksum, started_at, migration_name, applied_steps_count) \
-         VALUES (gen_random_uuid()::text, $1, now(), $2, 0) RETURNING id::text",
+        "INSERT INTO {} (id, checksum, started_at, {column}migration_name, applied_steps_count) \
+         VALUES (gen_random_uuid()::text, $1, now(), {value}$2, 0) RETURNING id::text",
         table(schema)
     );
-    let row = client
-        .query_one(&sql, &[&checksum, &migration_name])
+    let inserted = client
+        .query_one(&sql, &[&row.checksum, &row.name])
         .await
-        .map_err(query_error("recording a migration in _prisma_migrations"))?;
-    Ok(row.get(0))
+        .map_err(query_error(context))?;
+    Ok(inserted.get(0))
 }
 
 /// The script ran: `applied_steps_count` + 1 and `finished_at` now (Prisma's successful step,
@@ -225,18 +259,13 @@ pub async fn mark_applied(
     migration_name: &str,
     checksum: &str,
 ) -> Result<String, Error> {
-    let sql = format!(
-        "INSERT INTO {} (id, checksum, started_at, finished_at, migration_name, applied_steps_count) \
-         VALUES (gen_random_uuid()::text, $1, now(), now(), $2, 0) RETURNING id::text",
-        table(schema)
-    );
-    let row = client
-        .query_one(&sql, &[&checksum, &migration_name])
-        .await
-        .map_err(query_error(
-            "recording an applied migration in _prisma_migrations",
-        ))?;
-    Ok(row.get(0))
+    let migration = NewRow {
+        name: migration_name,
+        checksum,
+        finished: true,
+    };
+    let context = "recording an applied migration in _prisma_migrations";
+    insert_row(client, schema, migration, context).await
 }
 
 #[cfg(test)]

@@ -15,6 +15,16 @@ use tokio_postgres::Row;
 
 type Tables = BTreeMap<QualifiedName, Table>;
 
+/// The name a row gives in its first two columns (schema, name) and its table, if it is one
+/// of `tables`.
+fn table_of<'t>(
+    tables: &'t mut Tables,
+    row: &Row,
+) -> Result<Option<(QualifiedName, &'t mut Table)>, Error> {
+    let key = QualifiedName::new(text(row, 0)?, text(row, 1)?);
+    Ok(tables.get_mut(&key).map(|table| (key, table)))
+}
+
 /// Adds the columns of columns.sql rows to their tables (rows of unknown tables are skipped).
 pub(crate) fn add_columns(
     tables: &mut Tables,
@@ -22,8 +32,7 @@ pub(crate) fn add_columns(
     not_managed: &mut Vec<NotManaged>,
 ) -> Result<(), Error> {
     for row in rows {
-        let key = QualifiedName::new(text(row, 0)?, text(row, 1)?);
-        let Some(table) = tables.get_mut(&key) else {
+        let Some((key, table)) = table_of(tables, row)? else {
             continue;
         };
         let (full_type, base_type, base_kind) = (text(row, 3)?, text(row, 5)?, text(row, 6)?);
@@ -276,8 +285,7 @@ pub(crate) fn add_constraints(
     not_managed: &mut Vec<NotManaged>,
 ) -> Result<(), Error> {
     for row in rows {
-        let key = QualifiedName::new(text(row, 0)?, text(row, 1)?);
-        let Some(table) = tables.get_mut(&key) else {
+        let Some((key, table)) = table_of(tables, row)? else {
             continue;
         };
         let name = text(row, 2)?;
