@@ -89,3 +89,14 @@ pub async fn connect(url: &str) -> schemadiff_postgres::Client {
         .await
         .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", opts.redacted()))
 }
+
+/// The first column of the first row `sql` returns, as text (empty for none or NULL); panics
+/// naming the statement when it fails.
+pub async fn scalar(c: &schemadiff_postgres::Client, sql: &str) -> String {
+    schemadiff_postgres::query_text(c, sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .unwrap_or_default()
+}

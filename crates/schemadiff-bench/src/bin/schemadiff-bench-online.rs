@@ -290,13 +290,7 @@ fn read_logs(dir: &Path) -> Vec<Tx> {
 }
 
 async fn scalar(c: &Client, sql: &str) -> i64 {
-    schemadiff_postgres::query_text(c, sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .first()
-        .and_then(|r| r.first().cloned().flatten())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(-1)
+    schemadiff_bench::scalar(c, sql).await.parse().unwrap_or(-1)
 }
 
 fn file(path: &str) -> Loaded {

@@ -32,7 +32,8 @@
 //!    process against `schemadiff plan`, and what its SQL does to the same legacy database.
 
 use schemadiff_bench::{
-    SEED_PLAN_ARGS, connect, median, read, seed_mapping, server_url, with_db, workspace_root,
+    SEED_PLAN_ARGS, connect, median, read, scalar, seed_mapping, server_url, with_db,
+    workspace_root,
 };
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -85,15 +86,6 @@ async fn exec(c: &Client, sql: &str) -> Result<(), String> {
             Some(d) => format!("{}: {}", d.code().code(), d.message()),
             None => e.to_string(),
         })
-}
-
-async fn scalar(c: &Client, sql: &str) -> String {
-    schemadiff_postgres::query_text(c, sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .first()
-        .and_then(|r| r.first().cloned().flatten())
-        .unwrap_or_default()
 }
 
 /// Statements of a plain SQL file: `--` lines dropped, split on `;`.
