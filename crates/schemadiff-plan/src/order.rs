@@ -30,7 +30,7 @@ pub(crate) fn finish(built: Built, options: &PlanOptions) -> Result<Plan, PlanEr
 fn topological_order(steps: &[RawStep]) -> Result<Vec<usize>, PlanError> {
     let n = steps.len();
     let total = n + VIRTUAL_NODES;
-    let edges = edges(&steps);
+    let edges = edges(steps);
     let mut g: DiGraph<usize, &'static str> = DiGraph::with_capacity(total, edges.len());
     let nodes: Vec<NodeIndex> = (0..total).map(|i| g.add_node(i)).collect();
     let mut indegree = vec![0usize; total];
