@@ -1,4 +1,5 @@
-//! Helpers shared by the benchmark binaries (`schemadiff-bench`, `schemadiff-bench-upgrade`):
+//! Helpers shared by the benchmark binaries (`schemadiff-bench`, `schemadiff-bench-upgrade`,
+//! `schemadiff-bench-online`):
 //! where the repository is, timing, and the server to run on. They report figures; they never
 //! assert speed.
 
@@ -66,4 +67,36 @@ pub fn seed_mapping(
     };
     schemadiff_plan::Mapping::parse(&read("schemas/v1.2-to-v2.0.toml"), &resolver)
         .expect("mapping file")
+}
+
+/// `url` with its database name replaced by `db` (the query string, if any, kept).
+pub fn with_db(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let cut = base
+        .rfind('/')
+        .filter(|&i| i > "postgres://".len())
+        .unwrap_or(base.len());
+    format!("{}/{db}{query}", &base[..cut])
+}
+
+/// A connection to `url`; panics (naming the server without its password) when it fails.
+pub async fn connect(url: &str) -> schemadiff_postgres::Client {
+    let opts = schemadiff_postgres::ConnectOptions::from_url(url).expect("database URL");
+    schemadiff_postgres::connect(&opts)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", opts.redacted()))
+}
+
+/// The first column of the first row `sql` returns, as text (empty for none or NULL); panics
+/// naming the statement when it fails.
+pub async fn scalar(c: &schemadiff_postgres::Client, sql: &str) -> String {
+    schemadiff_postgres::query_text(c, sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .unwrap_or_default()
 }

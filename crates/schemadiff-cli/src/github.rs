@@ -93,17 +93,9 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// 1-based line and column (in characters) of a byte offset of `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    (line, text[line_start..offset].chars().count() + 1)
-}
+/// 1-based line and column (in characters) of a byte offset of `text` (the DSL's own, so
+/// annotations and diagnostics count the same way).
+pub use schemadiff_dsl::line_col;
 
 /// Finds where models and enums are declared in the schema files of a plan's or drift's
 /// sides; each side's files are read once.

@@ -18,10 +18,12 @@
 
 mod batch;
 mod names;
+mod online;
 mod types;
 
 pub use batch::{SqlBatch, SqlStatement};
 pub use names::{MAX_IDENTIFIER_LEN, constraint_name, make_object_name};
+pub use online::OnlineStepKind;
 pub use types::{ColumnType, DefaultValue};
 
 use serde::{Deserialize, Serialize};

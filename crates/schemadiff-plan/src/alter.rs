@@ -148,17 +148,8 @@ fn add_column(ctx: &mut Ctx, table: &QualifiedName, c: &Column, acc: &mut Acc) {
             value: Fill::Expression(expr.clone()),
             all_rows: true,
         }));
-        acc.post.push(stmt(AlterTable::one(
-            table,
-            AlterTableClause::AlterColumn {
-                column: c.name.clone(),
-                action: ColumnAction::SetNotNull,
-            },
-        )));
-        acc.details.push(format!(
-            "{}: existing rows → SQL expression from [fill] in the mapping file: {expr}",
-            c.name
-        ));
+        let filled = format!("SQL expression from [fill] in the mapping file: {expr}");
+        then_alter(acc, table, c, ColumnAction::SetNotNull, &filled);
         ctx.used_fills.insert(key);
         acc.subs.push(AlterTableClause::AddColumn {
             column: ColumnDef(Column {
@@ -173,17 +164,8 @@ fn add_column(ctx: &mut Ctx, table: &QualifiedName, c: &Column, acc: &mut Acc) {
         // Existing rows take the fill value; the column ends without a default, as the target
         // says.
         ctx.used_fills.insert(key);
-        acc.post.push(stmt(AlterTable::one(
-            table,
-            AlterTableClause::AlterColumn {
-                column: c.name.clone(),
-                action: ColumnAction::DropDefault,
-            },
-        )));
-        acc.details.push(format!(
-            "{}: existing rows → fill value from [fill] in the mapping file: {v}",
-            c.name
-        ));
+        let filled = format!("fill value from [fill] in the mapping file: {v}");
+        then_alter(acc, table, c, ColumnAction::DropDefault, &filled);
     } else if needs_value {
         let message = format!(
             "required column {table}.{col} is added without a default: fails if {table} has rows; \
@@ -210,6 +192,26 @@ fn add_column(ctx: &mut Ctx, table: &QualifiedName, c: &Column, acc: &mut Acc) {
         column: ColumnDef(c.clone()),
         fill,
     });
+}
+
+/// After the column `c` is added with existing rows filled: `action` on it, and the detail
+/// line saying what existing rows got (`filled`).
+fn then_alter(
+    acc: &mut Acc,
+    table: &QualifiedName,
+    c: &Column,
+    action: ColumnAction,
+    filled: &str,
+) {
+    acc.post.push(stmt(AlterTable::one(
+        table,
+        AlterTableClause::AlterColumn {
+            column: c.name.clone(),
+            action,
+        },
+    )));
+    acc.details
+        .push(format!("{}: existing rows → {filled}", c.name));
 }
 
 /// The guard step of a cast to an enum: stops before anything changed.

@@ -2,17 +2,35 @@
 //! name and build position: the same input gives the same bytes out), batches, and the final
 //! [`Plan`] with hazards re-indexed to the ordered steps.
 
-use crate::build::Built;
+use crate::build::{Built, RawStep};
 use crate::edges::{VIRTUAL_NODES, edges};
-use crate::{Hazard, Plan, PlanError, PlanOptions};
+use crate::{Hazard, Plan, PlanError, PlanOptions, Step};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 pub(crate) fn finish(built: Built, options: &PlanOptions) -> Result<Plan, PlanError> {
-    let n = built.steps.len();
+    let order = topological_order(&built.steps)?;
+    let (steps, hazards) = ordered_steps(built.steps, order);
+    let mut mappings = built.mappings;
+    mappings.sort_by(|a, b| (&a.table, &a.column).cmp(&(&b.table, &b.column)));
+    let mut preflight = built.preflight;
+    preflight.sort_by(|a, b| a.description.cmp(&b.description));
+    Ok(Plan {
+        steps,
+        hazards,
+        warnings: built.warnings,
+        mappings,
+        preflight,
+        pg_version: options.pg_version,
+    })
+}
+
+/// The build positions of `steps` in plan order; a cycle is an error naming its steps.
+fn topological_order(steps: &[RawStep]) -> Result<Vec<usize>, PlanError> {
+    let n = steps.len();
     let total = n + VIRTUAL_NODES;
-    let edges = edges(&built.steps);
+    let edges = edges(steps);
     let mut g: DiGraph<usize, &'static str> = DiGraph::with_capacity(total, edges.len());
     let nodes: Vec<NodeIndex> = (0..total).map(|i| g.add_node(i)).collect();
     let mut indegree = vec![0usize; total];
@@ -24,7 +42,7 @@ pub(crate) fn finish(built: Built, options: &PlanOptions) -> Result<Plan, PlanEr
     // heap holds plain integers.
     let mut by_key: Vec<usize> = (0..n).collect();
     by_key.sort_unstable_by(|&a, &b| {
-        let (x, y) = (&built.steps[a].step, &built.steps[b].step);
+        let (x, y) = (&steps[a].step, &steps[b].step);
         (x.kind, &x.object, a).cmp(&(y.kind, &y.object, b))
     });
     let mut rank = vec![0usize; n];
@@ -55,15 +73,20 @@ pub(crate) fn finish(built: Built, options: &PlanOptions) -> Result<Plan, PlanEr
             .flatten()
             .filter(|&v| g[v] < n)
             .map(|v| {
-                let s = &built.steps[g[v]].step;
+                let s = &steps[g[v]].step;
                 format!("{} {}", s.kind.as_str(), s.object)
             })
             .collect();
         names.sort();
         return Err(PlanError::Cycle(names.join(", ")));
     }
-    let mut raw: Vec<Option<crate::build::RawStep>> = built.steps.into_iter().map(Some).collect();
-    let mut steps = Vec::with_capacity(n);
+    Ok(order)
+}
+
+/// The steps in `order`, each in batch 0, with their hazards numbered in that order.
+fn ordered_steps(built: Vec<RawStep>, order: Vec<usize>) -> (Vec<Step>, Vec<Hazard>) {
+    let mut raw: Vec<Option<RawStep>> = built.into_iter().map(Some).collect();
+    let mut steps = Vec::with_capacity(raw.len());
     let mut hazards = Vec::new();
     for i in order {
         let Some(r) = raw[i].take() else { continue };
@@ -83,18 +106,7 @@ pub(crate) fn finish(built: Built, options: &PlanOptions) -> Result<Plan, PlanEr
         }
         steps.push(step);
     }
-    let mut mappings = built.mappings;
-    mappings.sort_by(|a, b| (&a.table, &a.column).cmp(&(&b.table, &b.column)));
-    let mut preflight = built.preflight;
-    preflight.sort_by(|a, b| a.description.cmp(&b.description));
-    Ok(Plan {
-        steps,
-        hazards,
-        warnings: built.warnings,
-        mappings,
-        preflight,
-        pg_version: options.pg_version,
-    })
+    (steps, hazards)
 }
 
 /// Marks `v` done: its successors whose last dependency it was become ready.

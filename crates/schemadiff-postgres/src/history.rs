@@ -3,13 +3,14 @@
 //!
 //! - created, when absent, with Prisma's own DDL ([`PRISMA_MIGRATIONS_DDL`]) in the schema of
 //!   the connection string (`?schema=`, default `public`);
-//! - a migration about to run gets a row first ([`record_started`]: a fresh UUID, the SHA-256
+//! - a migration about to run gets a row first ([`insert_migration`] with [`NewRow::Started`]: a fresh UUID, the SHA-256
 //!   checksum of its `migration.sql`, `started_at`, `applied_steps_count` 0); on success
 //!   `applied_steps_count` becomes 1 and `finished_at` is set ([`record_finished`]); on failure
 //!   the error goes to `logs` and `finished_at` stays NULL ([`record_failed`]), which Prisma
 //!   and schemadiff read as a failed migration that blocks further deploys;
 //! - `migrate resolve` marks a row rolled back ([`mark_rolled_back`]) or inserts a finished row
-//!   for a migration applied by other means ([`mark_applied`]).
+//!   for a migration applied by other means ([`insert_migration`] with
+//!   [`NewRow::Applied`]).
 //!
 //! Every statement is one statement with bound parameters; the schema name is quoted.
 
@@ -148,23 +149,44 @@ pub async fn create_table(client: &Client, schema: &str) -> Result<bool, Error> 
     Ok(true)
 }
 
-/// Inserts the row of a migration about to run (Prisma's "migration started"): a new UUID,
-/// the checksum, `started_at` now, no `finished_at`, `applied_steps_count` 0. Returns the id.
-pub async fn record_started(
+/// What kind of row [`insert_migration`] adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewRow {
+    /// A migration about to run (Prisma's "migration started"): `started_at` now, no
+    /// `finished_at`.
+    Started,
+    /// A migration applied by other means (Prisma's "mark migration applied"): started and
+    /// finished now.
+    Applied,
+}
+
+/// Inserts a row for `migration_name` with a new UUID, the checksum and
+/// `applied_steps_count` 0, started (and, for [`NewRow::Applied`], finished) now. Returns the
+/// id.
+pub async fn insert_migration(
     client: &Client,
     schema: &str,
     migration_name: &str,
     checksum: &str,
+    kind: NewRow,
 ) -> Result<String, Error> {
+    let (column, value, context) = match kind {
+        NewRow::Started => ("", "", "recording a migration in _prisma_migrations"),
+        NewRow::Applied => (
+            "finished_at, ",
+            "now(), ",
+            "recording an applied migration in _prisma_migrations",
+        ),
+    };
     let sql = format!(
-        "INSERT INTO {} (id, checksum, started_at, migration_name, applied_steps_count) \
-         VALUES (gen_random_uuid()::text, $1, now(), $2, 0) RETURNING id::text",
+        "INSERT INTO {} (id, checksum, started_at, {column}migration_name, applied_steps_count) \
+         VALUES (gen_random_uuid()::text, $1, now(), {value}$2, 0) RETURNING id::text",
         table(schema)
     );
     let row = client
         .query_one(&sql, &[&checksum, &migration_name])
         .await
-        .map_err(query_error("recording a migration in _prisma_migrations"))?;
+        .map_err(query_error(context))?;
     Ok(row.get(0))
 }
 
@@ -215,28 +237,6 @@ pub async fn mark_rolled_back(
         .map_err(query_error(
             "marking a migration rolled back in _prisma_migrations",
         ))
-}
-
-/// Inserts a finished row for a migration applied by other means (Prisma's "mark migration
-/// applied": started and finished now, `applied_steps_count` 0). Returns the id.
-pub async fn mark_applied(
-    client: &Client,
-    schema: &str,
-    migration_name: &str,
-    checksum: &str,
-) -> Result<String, Error> {
-    let sql = format!(
-        "INSERT INTO {} (id, checksum, started_at, finished_at, migration_name, applied_steps_count) \
-         VALUES (gen_random_uuid()::text, $1, now(), now(), $2, 0) RETURNING id::text",
-        table(schema)
-    );
-    let row = client
-        .query_one(&sql, &[&checksum, &migration_name])
-        .await
-        .map_err(query_error(
-            "recording an applied migration in _prisma_migrations",
-        ))?;
-    Ok(row.get(0))
 }
 
 #[cfg(test)]

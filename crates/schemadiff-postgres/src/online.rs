@@ -12,28 +12,8 @@ use crate::error::{Error, ServerMessage};
 use std::time::{Duration, Instant};
 use tokio_postgres::Client;
 
-/// How a stored step runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OnlineStepRun {
-    /// One transaction.
-    Transaction,
-    /// `CREATE INDEX CONCURRENTLY` of index `schema.name`.
-    ConcurrentIndex {
-        /// Schema.
-        schema: String,
-        /// Index name.
-        name: String,
-    },
-    /// Batches of the table whose progress row is `table`.
-    Backfill {
-        /// Progress key.
-        table: String,
-        /// Schema.
-        schema: String,
-        /// Name.
-        name: String,
-    },
-}
+/// How a stored step runs: the online plan's own step kind.
+pub type OnlineStepRun = schemadiff_model::OnlineStepKind;
 
 /// One step as the database stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -64,6 +64,27 @@ impl Script {
         self.comment(Comment::new(text));
     }
 
+    /// The first line, `-- {command}: FROM -> TO`, and, when the plan is `empty`, a line saying
+    /// so. Returns `empty`.
+    fn heading(&mut self, command: &str, opts: &RenderOptions, empty: bool) -> bool {
+        self.note(&format!(
+            "{command}: {} -> {}",
+            opts.from_label, opts.to_label
+        ));
+        if empty {
+            self.note("nothing to do: the schemas are the same");
+        }
+        empty
+    }
+
+    /// A note `header`, then a note for each of `items`.
+    fn list<T>(&mut self, header: &str, items: &[T], item: impl Fn(&T) -> String) {
+        self.note(header);
+        for x in items {
+            self.note(&item(x));
+        }
+    }
+
     /// A fixed line (`BEGIN;`, `COMMIT;`, an empty line).
     fn keyword(&mut self, line: &'static str) {
         self.out.push_str(line);
@@ -106,12 +127,7 @@ pub fn render_sql(plan: &Plan, opts: &RenderOptions) -> String {
 /// The script without the list of objects not managed (the Markdown summary lists those itself).
 fn script(plan: &Plan, opts: &RenderOptions) -> String {
     let mut w = Script { out: String::new() };
-    w.note(&format!(
-        "schemadiff plan: {} -> {}",
-        opts.from_label, opts.to_label
-    ));
-    if plan.is_empty() {
-        w.note("nothing to do: the schemas are the same");
+    if w.heading("schemadiff plan", opts, plan.is_empty()) {
         return w.out;
     }
     w.note(&format!("planned for PostgreSQL {}", plan.pg_version));
@@ -121,22 +137,12 @@ fn script(plan: &Plan, opts: &RenderOptions) -> String {
         counts_line(plan)
     ));
     let losing = plan.hazards.iter().filter(|h| h.loses_data).count();
-    w.note(&format!(
-        "hazards: {} ({losing} can lose data)",
-        plan.hazards.len()
-    ));
-    for h in &plan.hazards {
-        w.note(&format!(
-            "  {} [step {}]: {}",
-            h.code,
-            h.step + 1,
-            h.message
-        ));
-    }
-    w.note(&format!("warnings: {}", plan.warnings.len()));
-    for wa in &plan.warnings {
-        w.note(&format!("  {wa}"));
-    }
+    let hazards = format!("hazards: {} ({losing} can lose data)", plan.hazards.len());
+    w.list(&hazards, &plan.hazards, |h| {
+        format!("  {} [step {}]: {}", h.code, h.step + 1, h.message)
+    });
+    let warnings = format!("warnings: {}", plan.warnings.len());
+    w.list(&warnings, &plan.warnings, |wa| format!("  {wa}"));
     let batches = plan.batches().len();
     for b in 0..batches {
         w.keyword("");
@@ -349,12 +355,7 @@ pub fn render_online_sql(
     for n in opts.notes() {
         w.note(&format!("not managed (left untouched): {n}"));
     }
-    w.note(&format!(
-        "schemadiff plan --online: {} -> {}",
-        opts.from_label, opts.to_label
-    ));
-    if plan.steps.is_empty() {
-        w.note("nothing to do: the schemas are the same");
+    if w.heading("schemadiff plan --online", opts, plan.steps.is_empty()) {
         return w.out;
     }
     w.note(&format!(
@@ -362,20 +363,20 @@ pub fn render_online_sql(
         plan.offline.pg_version,
         plan.steps.len()
     ));
-    w.note(&format!(
+    let columns = format!(
         "columns changed online ({}): each gets a shadow column kept in sync by a trigger, is backfilled, then swapped in",
         plan.columns.len()
-    ));
-    for c in &plan.columns {
-        w.note(&format!(
+    );
+    w.list(&columns, &plan.columns, |c| {
+        format!(
             "  {}.{}: {} (shadow {}, old column kept as {} until the contract phase)",
             c.table, c.column, c.change, c.shadow, c.old
-        ));
-    }
-    w.note(&format!("hazards: {}", plan.offline.hazards.len()));
-    for h in &plan.offline.hazards {
-        w.note(&format!("  {}: {}", h.code, h.message));
-    }
+        )
+    });
+    let hazards = format!("hazards: {}", plan.offline.hazards.len());
+    w.list(&hazards, &plan.offline.hazards, |h| {
+        format!("  {}: {}", h.code, h.message)
+    });
     for wa in &plan.offline.warnings {
         w.note(&format!("warning: {wa}"));
     }

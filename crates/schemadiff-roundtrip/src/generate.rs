@@ -1664,6 +1664,12 @@ fn widen(ty: &ColumnType) -> Option<ColumnType> {
 /// True for the types whose values keep their text when the column becomes `text` (JSON:
 /// strings are unwrapped).
 fn to_text(ty: &ColumnType) -> bool {
+    same_as_text(ty) || matches!(ty, ColumnType::Jsonb | ColumnType::VarChar(_))
+}
+
+/// True for the types whose values, cast to `text`, are the text the oracle expects unchanged
+/// (numbers, booleans, UUIDs, dates, enum labels).
+pub(crate) fn same_as_text(ty: &ColumnType) -> bool {
     matches!(
         ty,
         ColumnType::SmallInt
@@ -1673,8 +1679,6 @@ fn to_text(ty: &ColumnType) -> bool {
             | ColumnType::Uuid
             | ColumnType::Date
             | ColumnType::Enum(_)
-            | ColumnType::Jsonb
-            | ColumnType::VarChar(_)
     )
 }
 

@@ -19,6 +19,7 @@
 //! - any other type change is an error of the oracle (the generator must not produce what the
 //!   oracle cannot judge).
 
+use crate::generate::same_as_text;
 use schemadiff_model::{ColumnType, DefaultValue, QualifiedName, Schema, Table};
 use std::collections::BTreeMap;
 
@@ -311,16 +312,7 @@ pub fn expect(
                 }
                 (a, b) if a.is_textual() && b.is_json() => Carry::Json,
                 (ColumnType::Jsonb, b) if b.is_textual() => Carry::JsonToText,
-                (
-                    ColumnType::SmallInt
-                    | ColumnType::Integer
-                    | ColumnType::BigInt
-                    | ColumnType::Boolean
-                    | ColumnType::Uuid
-                    | ColumnType::Date
-                    | ColumnType::Enum(_),
-                    ColumnType::Text,
-                ) => Carry::Same,
+                (a, ColumnType::Text) if same_as_text(a) => Carry::Same,
                 (a, b) if widening(a, b) => Carry::Same,
                 (a, b) => {
                     return Err(format!(

@@ -469,9 +469,15 @@ pub async fn deploy(
 ) -> Result<crate::Applied, DeployError> {
     use schemadiff_postgres::history;
     let batches = script_batches(&migration.sql);
-    let id = history::record_started(client, history_schema, &migration.name, &migration.checksum)
-        .await
-        .map_err(DeployError::History)?;
+    let id = history::insert_migration(
+        client,
+        history_schema,
+        &migration.name,
+        &migration.checksum,
+        history::NewRow::Started,
+    )
+    .await
+    .map_err(DeployError::History)?;
     match crate::apply_batches(client, &batches, aopts, iopts, target, progress, verify).await {
         Ok(applied) => match history::record_finished(client, history_schema, &id).await {
             Ok(()) => Ok(applied),

@@ -34,9 +34,9 @@
 //!    present with its expected values, every row a writer updated holding its expected status.
 
 use schemadiff::{LoadOptions, Loaded};
-use schemadiff_bench::{read, server_url, workspace_root};
+use schemadiff_bench::{connect, read, server_url, with_db, workspace_root};
 use schemadiff_plan::online::OnlineOptions;
-use schemadiff_postgres::{Client, ConnectOptions, IntrospectOptions, OnlineRunOptions};
+use schemadiff_postgres::{Client, IntrospectOptions, OnlineRunOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -289,33 +289,8 @@ fn read_logs(dir: &Path) -> Vec<Tx> {
     out
 }
 
-fn with_db(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let cut = base
-        .rfind('/')
-        .filter(|&i| i > "postgres://".len())
-        .unwrap_or(base.len());
-    format!("{}/{db}{query}", &base[..cut])
-}
-
-async fn connect(url: &str) -> Client {
-    let opts = ConnectOptions::from_url(url).expect("database URL");
-    schemadiff_postgres::connect(&opts)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", opts.redacted()))
-}
-
 async fn scalar(c: &Client, sql: &str) -> i64 {
-    schemadiff_postgres::query_text(c, sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .first()
-        .and_then(|r| r.first().cloned().flatten())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(-1)
+    schemadiff_bench::scalar(c, sql).await.parse().unwrap_or(-1)
 }
 
 fn file(path: &str) -> Loaded {

@@ -31,12 +31,15 @@
 //! 4. Prisma 6.19.3's `migrate diff` (../shared/tools/prisma-diff.sh): plan latency process to
 //!    process against `schemadiff plan`, and what its SQL does to the same legacy database.
 
-use schemadiff_bench::{SEED_PLAN_ARGS, median, read, seed_mapping, server_url, workspace_root};
+use schemadiff_bench::{
+    SEED_PLAN_ARGS, connect, median, read, scalar, seed_mapping, server_url, with_db,
+    workspace_root,
+};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use schemadiff_plan::StepKind;
-use schemadiff_postgres::{Client, ConnectOptions};
+use schemadiff_postgres::Client;
 
 struct Args {
     campaigns: u64,
@@ -76,25 +79,6 @@ fn parse_args() -> Args {
     a
 }
 
-fn with_db(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let cut = base
-        .rfind('/')
-        .filter(|&i| i > "postgres://".len())
-        .unwrap_or(base.len());
-    format!("{}/{db}{query}", &base[..cut])
-}
-
-async fn connect(url: &str) -> Client {
-    let opts = ConnectOptions::from_url(url).expect("database URL");
-    schemadiff_postgres::connect(&opts)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", opts.redacted()))
-}
-
 async fn exec(c: &Client, sql: &str) -> Result<(), String> {
     c.batch_execute(sql)
         .await
@@ -102,15 +86,6 @@ async fn exec(c: &Client, sql: &str) -> Result<(), String> {
             Some(d) => format!("{}: {}", d.code().code(), d.message()),
             None => e.to_string(),
         })
-}
-
-async fn scalar(c: &Client, sql: &str) -> String {
-    schemadiff_postgres::query_text(c, sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .first()
-        .and_then(|r| r.first().cloned().flatten())
-        .unwrap_or_default()
 }
 
 /// Statements of a plain SQL file: `--` lines dropped, split on `;`.

@@ -350,7 +350,8 @@ async fn resolve(args: &MigrateResolveArgs) -> anyhow::Result<u8> {
         history::create_table(&client, &hs).await?;
         // A failed attempt is closed first, as Prisma does.
         history::mark_rolled_back(&client, &hs, name).await?;
-        history::mark_applied(&client, &hs, name, &m.checksum).await?;
+        history::insert_migration(&client, &hs, name, &m.checksum, history::NewRow::Applied)
+            .await?;
         eprintln!("migration {name} is recorded as applied in {label} (it was not run)");
         return Ok(0);
     }

@@ -2,7 +2,7 @@
 //! and the checks that need a whole model (identifier, column names, redundant indexes).
 
 use super::fields::field_list;
-use super::{DIndex, DKey, DKind, DModel, Db, string_arg};
+use super::{DIndex, DKey, DKind, DModel, Db, set_string_arg};
 use crate::ast::*;
 use crate::diagnostics::{Diagnostic, did_you_mean};
 use schemadiff_model::{IndexMethod, SortOrder};
@@ -32,16 +32,8 @@ pub fn block_attributes(b: &Block, m: &mut DModel, diags: &mut Vec<Diagnostic>) 
             continue;
         }
         match name {
-            "map" => {
-                if let Some(s) = string_arg(a, "@@", diags) {
-                    m.table.name = s;
-                }
-            }
-            "schema" => {
-                if let Some(s) = string_arg(a, "@@", diags) {
-                    m.table.schema = s;
-                }
-            }
+            "map" => set_string_arg(&mut m.table.name, a, "@@", diags),
+            "schema" => set_string_arg(&mut m.table.schema, a, "@@", diags),
             "ignore" => m.ignored = true,
             "id" => {
                 let Some((fields, map)) = fields_and_map(a, m, diags, &["fields", "name", "map"]) else { continue };

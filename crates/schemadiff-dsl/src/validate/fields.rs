@@ -1,7 +1,7 @@
 //! Fields of a model: type resolution and field attributes (`@id`, `@default`, `@db.*`…).
 
 use super::types::{self, Arity};
-use super::{DField, DIndex, DKey, DKind, DModel, Db, RelAttr, string_arg};
+use super::{DField, DIndex, DKey, DKind, DModel, Db, RelAttr, set_string_arg};
 use crate::ast::*;
 use crate::diagnostics::{Diagnostic, did_you_mean};
 use schemadiff_model::{IndexMethod, QualifiedName, ReferentialAction, SortOrder};
@@ -216,11 +216,7 @@ fn field(
                     );
                 }
             }
-            "map" if !relation => {
-                if let Some(s) = string_arg(a, "@", diags) {
-                    df.db = s;
-                }
-            }
+            "map" if !relation => set_string_arg(&mut df.db, a, "@", diags),
             "ignore" => df.ignored = true,
             "relation" if relation => df.relation = Some(relation_attr(a, diags)),
             n if n.starts_with("db.") && !relation => native(a, &mut df, diags),

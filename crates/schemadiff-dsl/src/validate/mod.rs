@@ -441,16 +441,8 @@ fn view_block(b: &Block, diags: &mut Vec<Diagnostic>) -> QualifiedName {
     for m in &b.members {
         if let Member::BlockAttribute(a, _) = m {
             match a.name.name.as_str() {
-                "map" => {
-                    if let Some(s) = string_arg(a, "@@", diags) {
-                        name.name = s;
-                    }
-                }
-                "schema" => {
-                    if let Some(s) = string_arg(a, "@@", diags) {
-                        name.schema = s;
-                    }
-                }
+                "map" => set_string_arg(&mut name.name, a, "@@", diags),
+                "schema" => set_string_arg(&mut name.schema, a, "@@", diags),
                 _ => {}
             }
         }
@@ -536,6 +528,18 @@ pub(crate) fn string_arg(
     }
 }
 
+/// Sets `target` to the string argument of `attr` (see [`string_arg`]), if it has a valid one.
+pub(crate) fn set_string_arg(
+    target: &mut String,
+    attr: &Attribute,
+    prefix: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if let Some(s) = string_arg(attr, prefix, diags) {
+        *target = s;
+    }
+}
+
 fn enum_block(b: &Block, diags: &mut Vec<Diagnostic>) -> DEnum {
     let mut values: Vec<(String, String)> = Vec::new();
     let mut db_name = b.name.name.clone();
@@ -557,11 +561,7 @@ fn enum_block(b: &Block, diags: &mut Vec<Diagnostic>) -> DEnum {
                 let mut value_db = f.name.name.clone();
                 for a in &f.attributes {
                     match a.name.name.as_str() {
-                        "map" => {
-                            if let Some(s) = string_arg(a, "@", diags) {
-                                value_db = s;
-                            }
-                        }
+                        "map" => set_string_arg(&mut value_db, a, "@", diags),
                         other => diags.push(
                             Diagnostic::error(
                                 "unknown-attribute",
@@ -572,23 +572,20 @@ fn enum_block(b: &Block, diags: &mut Vec<Diagnostic>) -> DEnum {
                         ),
                     }
                 }
-                if values.iter().any(|(n, _)| *n == f.name.name) {
-                    diags.push(Diagnostic::error(
-                        "duplicate-enum-value",
-                        f.name.span,
-                        format!(
-                            "value `{}` appears more than once in enum `{}`",
-                            f.name.name, b.name.name
-                        ),
-                    ));
+                let duplicate = if values.iter().any(|(n, _)| *n == f.name.name) {
+                    Some(format!("value `{}`", f.name.name))
                 } else if values.iter().any(|(_, d)| *d == value_db) {
+                    Some(format!("database value `{value_db}`"))
+                } else {
+                    None
+                };
+                if let Some(what) = duplicate {
+                    let message =
+                        format!("{what} appears more than once in enum `{}`", b.name.name);
                     diags.push(Diagnostic::error(
                         "duplicate-enum-value",
                         f.name.span,
-                        format!(
-                            "database value `{value_db}` appears more than once in enum `{}`",
-                            b.name.name
-                        ),
+                        message,
                     ));
                 } else {
                     if value_db == f.name.name {
@@ -608,16 +605,8 @@ fn enum_block(b: &Block, diags: &mut Vec<Diagnostic>) -> DEnum {
                     continue;
                 }
                 match a.name.name.as_str() {
-                    "map" => {
-                        if let Some(s) = string_arg(a, "@@", diags) {
-                            db_name = s;
-                        }
-                    }
-                    "schema" => {
-                        if let Some(s) = string_arg(a, "@@", diags) {
-                            schema = s;
-                        }
-                    }
+                    "map" => set_string_arg(&mut db_name, a, "@@", diags),
+                    "schema" => set_string_arg(&mut schema, a, "@@", diags),
                     other => diags.push(
                         Diagnostic::error(
                             "unknown-attribute",

@@ -15,62 +15,98 @@ use tokio_postgres::Row;
 
 type Tables = BTreeMap<QualifiedName, Table>;
 
-/// Adds the columns of columns.sql rows to their tables (rows of unknown tables are skipped).
+/// A catalog row and the table it names in its first two columns (schema, name).
+struct TableRow<'a> {
+    key: &'a QualifiedName,
+    table: &'a mut Table,
+    row: &'a Row,
+}
+
+/// Adds columns.sql rows (columns) to their tables; rows of unknown tables are skipped.
 pub(crate) fn add_columns(
     tables: &mut Tables,
     rows: &[Row],
     not_managed: &mut Vec<NotManaged>,
 ) -> Result<(), Error> {
+    add_rows(tables, rows, |at| add_column(at, not_managed))
+}
+
+/// Adds constraints.sql rows: foreign keys to their tables; CHECK and EXCLUDE constraints go to
+/// `not_managed`. Rows of unknown tables are skipped.
+pub(crate) fn add_constraints(
+    tables: &mut Tables,
+    rows: &[Row],
+    not_managed: &mut Vec<NotManaged>,
+) -> Result<(), Error> {
+    add_rows(tables, rows, |at| add_constraint(at, not_managed))
+}
+
+/// Calls `add` with each row and the table it names, skipping rows of unknown tables.
+fn add_rows(
+    tables: &mut Tables,
+    rows: &[Row],
+    mut add: impl FnMut(TableRow<'_>) -> Result<(), Error>,
+) -> Result<(), Error> {
     for row in rows {
         let key = QualifiedName::new(text(row, 0)?, text(row, 1)?);
-        let Some(table) = tables.get_mut(&key) else {
-            continue;
-        };
-        let (full_type, base_type, base_kind) = (text(row, 3)?, text(row, 5)?, text(row, 6)?);
-        let (base_schema, base_name) = (text(row, 7)?, text(row, 8)?);
-        let ty = column_type(&TypeInfo {
-            full_type: &full_type,
-            is_array: get(row, 4)?,
-            base_type: &base_type,
-            base_kind: &base_kind,
-            base_schema: &base_schema,
-            base_name: &base_name,
-        });
-        let not_null: bool = get(row, 9)?;
-        let expr: Option<String> = get(row, 10)?;
-        let identity = get::<Option<String>>(row, 11)?.unwrap_or_default();
-        let generated = get::<Option<String>>(row, 12)?.unwrap_or_default();
-        let default = column_default(
-            &DefaultInfo {
-                expr: expr.as_deref(),
-                identity: &identity,
-                generated: &generated,
-                owned_sequence: get(row, 13)?,
-            },
-            &ty,
-        );
-        let name = text(row, 2)?;
-        let mut options = Vec::new();
-        if let Some(collation) = get::<Option<String>>(row, 14)? {
-            options.push(format!("COLLATE {collation}"));
+        if let Some(table) = tables.get_mut(&key) {
+            add(TableRow {
+                key: &key,
+                table,
+                row,
+            })?;
         }
-        if let Some(storage) = get::<Option<String>>(row, 15)? {
-            options.push(format!("STORAGE {storage}"));
-        }
-        if !options.is_empty() {
-            not_managed.push(NotManaged {
-                kind: "column option".into(),
-                name: QualifiedName::new(key.schema.clone(), format!("{}.{name}", key.name)),
-                detail: format!("{} not represented in the model", options.join(", ")),
-            });
-        }
-        table.columns.push(Column {
-            name,
-            ty,
-            nullable: !not_null,
-            default,
+    }
+    Ok(())
+}
+
+/// Adds the column of a columns.sql row to its table.
+fn add_column(at: TableRow<'_>, not_managed: &mut Vec<NotManaged>) -> Result<(), Error> {
+    let TableRow { key, table, row } = at;
+    let (full_type, base_type, base_kind) = (text(row, 3)?, text(row, 5)?, text(row, 6)?);
+    let (base_schema, base_name) = (text(row, 7)?, text(row, 8)?);
+    let ty = column_type(&TypeInfo {
+        full_type: &full_type,
+        is_array: get(row, 4)?,
+        base_type: &base_type,
+        base_kind: &base_kind,
+        base_schema: &base_schema,
+        base_name: &base_name,
+    });
+    let not_null: bool = get(row, 9)?;
+    let expr: Option<String> = get(row, 10)?;
+    let identity = get::<Option<String>>(row, 11)?.unwrap_or_default();
+    let generated = get::<Option<String>>(row, 12)?.unwrap_or_default();
+    let default = column_default(
+        &DefaultInfo {
+            expr: expr.as_deref(),
+            identity: &identity,
+            generated: &generated,
+            owned_sequence: get(row, 13)?,
+        },
+        &ty,
+    );
+    let name = text(row, 2)?;
+    let mut options = Vec::new();
+    if let Some(collation) = get::<Option<String>>(row, 14)? {
+        options.push(format!("COLLATE {collation}"));
+    }
+    if let Some(storage) = get::<Option<String>>(row, 15)? {
+        options.push(format!("STORAGE {storage}"));
+    }
+    if !options.is_empty() {
+        not_managed.push(NotManaged {
+            kind: "column option".into(),
+            name: QualifiedName::new(key.schema.clone(), format!("{}.{name}", key.name)),
+            detail: format!("{} not represented in the model", options.join(", ")),
         });
     }
+    table.columns.push(Column {
+        name,
+        ty,
+        nullable: !not_null,
+        default,
+    });
     Ok(())
 }
 
@@ -269,61 +305,53 @@ fn action(code: &str) -> Result<ReferentialAction, Error> {
     })
 }
 
-/// Adds foreign keys; CHECK and EXCLUDE constraints go to `not_managed`.
-pub(crate) fn add_constraints(
-    tables: &mut Tables,
-    rows: &[Row],
-    not_managed: &mut Vec<NotManaged>,
-) -> Result<(), Error> {
-    for row in rows {
-        let key = QualifiedName::new(text(row, 0)?, text(row, 1)?);
-        let Some(table) = tables.get_mut(&key) else {
-            continue;
-        };
-        let name = text(row, 2)?;
-        let kind = text(row, 3)?;
-        let definition = text(row, 13)?;
-        let entry = |kind: &str, detail: String| NotManaged {
-            kind: kind.into(),
-            name: QualifiedName::new(key.schema.clone(), format!("{}.{}", key.name, name)),
-            detail,
-        };
-        match kind.as_str() {
-            "f" => {
-                let deferrable: bool = get(row, 10)?;
-                let validated: bool = get(row, 11)?;
-                let full_match = text(row, 12)? == "f";
-                let mut options = Vec::new();
-                if deferrable {
-                    options.push("DEFERRABLE");
-                }
-                if !validated {
-                    options.push("NOT VALID");
-                }
-                if full_match {
-                    options.push("MATCH FULL");
-                }
-                if !options.is_empty() {
-                    not_managed.push(entry(
-                        "constraint option",
-                        format!(
-                            "{} not represented in the model: {definition}",
-                            options.join(", ")
-                        ),
-                    ));
-                }
-                table.foreign_keys.push(ForeignKey {
-                    name,
-                    columns: get(row, 4)?,
-                    referenced_table: QualifiedName::new(text(row, 5)?, text(row, 6)?),
-                    referenced_columns: get(row, 7)?,
-                    on_delete: action(&text(row, 8)?)?,
-                    on_update: action(&text(row, 9)?)?,
-                });
+/// Adds a constraints.sql row: a foreign key to its table; CHECK and EXCLUDE constraints go to
+/// `not_managed`.
+fn add_constraint(at: TableRow<'_>, not_managed: &mut Vec<NotManaged>) -> Result<(), Error> {
+    let TableRow { key, table, row } = at;
+    let name = text(row, 2)?;
+    let kind = text(row, 3)?;
+    let definition = text(row, 13)?;
+    let entry = |kind: &str, detail: String| NotManaged {
+        kind: kind.into(),
+        name: QualifiedName::new(key.schema.clone(), format!("{}.{}", key.name, name)),
+        detail,
+    };
+    match kind.as_str() {
+        "f" => {
+            let deferrable: bool = get(row, 10)?;
+            let validated: bool = get(row, 11)?;
+            let full_match = text(row, 12)? == "f";
+            let mut options = Vec::new();
+            if deferrable {
+                options.push("DEFERRABLE");
             }
-            "c" => not_managed.push(entry("check constraint", definition)),
-            _ => not_managed.push(entry("exclusion constraint", definition)),
+            if !validated {
+                options.push("NOT VALID");
+            }
+            if full_match {
+                options.push("MATCH FULL");
+            }
+            if !options.is_empty() {
+                not_managed.push(entry(
+                    "constraint option",
+                    format!(
+                        "{} not represented in the model: {definition}",
+                        options.join(", ")
+                    ),
+                ));
+            }
+            table.foreign_keys.push(ForeignKey {
+                name,
+                columns: get(row, 4)?,
+                referenced_table: QualifiedName::new(text(row, 5)?, text(row, 6)?),
+                referenced_columns: get(row, 7)?,
+                on_delete: action(&text(row, 8)?)?,
+                on_update: action(&text(row, 9)?)?,
+            });
         }
+        "c" => not_managed.push(entry("check constraint", definition)),
+        _ => not_managed.push(entry("exclusion constraint", definition)),
     }
     Ok(())
 }
