@@ -4,7 +4,7 @@
 
 use crate::plan::{read_mapping, target_version};
 use crate::source::Loaded;
-use schemadiff_plan::online::{OnlineOptions, OnlinePlan, OnlineStepKind, plan_online};
+use schemadiff_plan::online::{OnlineOptions, OnlinePlan, plan_online};
 use std::path::Path;
 
 /// Reads the mapping file (if any) and plans `from` → `to` online, for the version
@@ -35,8 +35,7 @@ mod db {
     use super::*;
     use schemadiff_model::Schema;
     use schemadiff_postgres::{
-        Client, IntrospectOptions, OnlineEvent, OnlineReport, OnlineRunOptions, OnlineStepRun,
-        OnlineStepSql,
+        Client, IntrospectOptions, OnlineEvent, OnlineReport, OnlineRunOptions, OnlineStepSql,
     };
 
     /// The plan's steps as the database crate runs and stores them.
@@ -45,24 +44,8 @@ mod db {
             .iter()
             .map(|s| OnlineStepSql {
                 phase: s.phase.as_str().to_string(),
-                run: match &s.kind {
-                    OnlineStepKind::Transaction => OnlineStepRun::Transaction,
-                    OnlineStepKind::ConcurrentIndex { schema, name } => {
-                        OnlineStepRun::ConcurrentIndex {
-                            schema: schema.clone(),
-                            name: name.clone(),
-                        }
-                    }
-                    OnlineStepKind::Backfill {
-                        table,
-                        schema,
-                        name,
-                    } => OnlineStepRun::Backfill {
-                        table: table.clone(),
-                        schema: schema.clone(),
-                        name: name.clone(),
-                    },
-                },
+                // One type on both sides (the model's `OnlineStepKind`).
+                run: s.kind.clone(),
                 description: s.description.clone(),
                 statements: s.statements.clone(),
             })
