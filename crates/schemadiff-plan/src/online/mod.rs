@@ -630,6 +630,28 @@ fn conversion(
     }
 }
 
+/// Where a statement shows the text that marks a deliberate lint exception.
+enum Part {
+    Contains(&'static str),
+    EndsWith(&'static str),
+}
+
+/// The `ALTER TABLE` statements of the technique and the lint rule each breaks on purpose.
+const ALTER_TABLE_EXCEPTIONS: &[(Part, &str)] = &[
+    (Part::Contains(" RENAME COLUMN "), "renaming-column"),
+    (
+        Part::Contains(" DROP COLUMN IF EXISTS \"_sd_old_"),
+        "ban-drop-column",
+    ),
+    (
+        Part::Contains(" DROP CONSTRAINT IF EXISTS \"_sd_nn_"),
+        "ban-drop-constraint",
+    ),
+    (Part::EndsWith(" SET NOT NULL"), "adding-not-nullable-field"),
+    (Part::EndsWith(" DROP NOT NULL"), "ban-drop-not-null"),
+    (Part::EndsWith(" DROP DEFAULT"), "ban-drop-default"),
+];
+
 /// The lint rules (squawk's names) a statement of the online technique breaks on purpose, with
 /// the reason in docs/online.md: the swap renames columns and indexes, the switch moves the
 /// old column's default and NOT NULL away before renaming it, `SET NOT NULL` follows a
@@ -639,23 +661,14 @@ fn conversion(
 pub fn deliberate_lint_exceptions(sql: &str) -> Vec<&'static str> {
     let mut out = Vec::new();
     if sql.starts_with("ALTER TABLE ") {
-        if sql.contains(" RENAME COLUMN ") {
-            out.push("renaming-column");
-        }
-        if sql.contains(" DROP COLUMN IF EXISTS \"_sd_old_") {
-            out.push("ban-drop-column");
-        }
-        if sql.contains(" DROP CONSTRAINT IF EXISTS \"_sd_nn_") {
-            out.push("ban-drop-constraint");
-        }
-        if sql.ends_with(" SET NOT NULL") {
-            out.push("adding-not-nullable-field");
-        }
-        if sql.ends_with(" DROP NOT NULL") {
-            out.push("ban-drop-not-null");
-        }
-        if sql.ends_with(" DROP DEFAULT") {
-            out.push("ban-drop-default");
+        for (part, rule) in ALTER_TABLE_EXCEPTIONS {
+            let hit = match part {
+                Part::Contains(t) => sql.contains(t),
+                Part::EndsWith(t) => sql.ends_with(t),
+            };
+            if hit {
+                out.push(*rule);
+            }
         }
     } else if sql.starts_with("ALTER INDEX ") && sql.contains(" RENAME TO ") {
         out.push("renaming-object");
@@ -722,17 +735,21 @@ mod tests {
         (from, to)
     }
 
-    #[test]
-    fn a_table_without_a_key_is_refused_with_its_name() {
-        let (from, to) = pair(false);
-        let err = plan_online(
-            &from,
-            &to,
+    /// The online plan with no mapping and default options.
+    fn plan_default(from: &Schema, to: &Schema) -> Result<OnlinePlan, OnlineError> {
+        plan_online(
+            from,
+            to,
             &Mapping::empty(),
             &PlanOptions::default(),
             &OnlineOptions::default(),
         )
-        .expect_err("refused");
+    }
+
+    #[test]
+    fn a_table_without_a_key_is_refused_with_its_name() {
+        let (from, to) = pair(false);
+        let err = plan_default(&from, &to).expect_err("refused");
         assert!(matches!(&err, OnlineError::NoKey(t) if t.name == "T"));
         assert!(
             err.to_string()
@@ -767,14 +784,7 @@ mod tests {
     #[test]
     fn a_composite_key_is_walked_by_row_value_and_stored_as_a_text_array() {
         let (from, to) = composite(false);
-        let p = plan_online(
-            &from,
-            &to,
-            &Mapping::empty(),
-            &PlanOptions::default(),
-            &OnlineOptions::default(),
-        )
-        .expect("plan");
+        let p = plan_default(&from, &to).expect("plan");
         let fill = p
             .steps
             .iter()
@@ -803,14 +813,7 @@ mod tests {
     #[test]
     fn a_composite_key_column_that_changes_type_is_refused() {
         let (from, to) = composite(true);
-        let err = plan_online(
-            &from,
-            &to,
-            &Mapping::empty(),
-            &PlanOptions::default(),
-            &OnlineOptions::default(),
-        )
-        .expect_err("refused");
+        let err = plan_default(&from, &to).expect_err("refused");
         assert!(
             matches!(&err, OnlineError::KeyColumn(t, c) if t.name == "T" && c == "k2"),
             "{err}"
@@ -820,14 +823,7 @@ mod tests {
     #[test]
     fn a_type_change_runs_in_four_phases_with_a_shadow_column() {
         let (from, to) = pair(true);
-        let p = plan_online(
-            &from,
-            &to,
-            &Mapping::empty(),
-            &PlanOptions::default(),
-            &OnlineOptions::default(),
-        )
-        .expect("plan");
+        let p = plan_default(&from, &to).expect("plan");
         assert!(
             p.offline.steps.is_empty(),
             "nothing left to the offline plan"
