@@ -491,3 +491,35 @@ fn datasource_extensions_are_created_compared_and_dropped_with_a_hazard() {
     let drift = schemadiff(&["drift", "--schema", items, "--db", &other.url]).expect_code(0);
     assert!(drift.stdout.contains("no drift"), "{}", drift.stdout);
 }
+
+const NUMBERS_AS_STRINGS: &str = "crates/schemadiff-cli/tests/drift/numbers-as-strings.prisma";
+
+/// `@default("2.00")` on a Decimal (or a BigInt) is the number: neither the database Prisma
+/// builds (`DEFAULT 2.00`) nor the one schemadiff builds is drift, and the plan writes the
+/// numeric literal (a string that is not a number: fixtures/dsl/err/default_type_mismatch).
+#[test]
+fn a_number_written_as_a_string_default_is_the_number() {
+    let plan = schemadiff(&["plan", "--from", "empty", "--to", NUMBERS_AS_STRINGS]).expect_code(0);
+    assert!(
+        plan.stdout.contains("DEFAULT 2.00") && plan.stdout.contains("DEFAULT 5000000000"),
+        "{}",
+        plan.stdout
+    );
+    let ours = database_from("numbers_as_strings", NUMBERS_AS_STRINGS);
+    schemadiff(&["drift", "--schema", NUMBERS_AS_STRINGS, "--db", &ours.url]).expect_code(0);
+    // As Prisma's migrate diff writes it.
+    let prisma = schemadiff_testkit::TestDb::create("numbers_as_strings_prisma");
+    prisma.execute(
+        r#"CREATE TABLE "Env" (
+            "id" INTEGER NOT NULL,
+            "burstFactor" DECIMAL(4,2) NOT NULL DEFAULT 2.00,
+            "ratio" DECIMAL(65,30) NOT NULL DEFAULT -0.5,
+            "quota" BIGINT NOT NULL DEFAULT 5000000000,
+            CONSTRAINT "Env_pkey" PRIMARY KEY ("id"));"#,
+    );
+    let run = schemadiff(&["drift", "--schema", NUMBERS_AS_STRINGS, "--db", &prisma.url]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    // A real difference still is drift.
+    prisma.execute(r#"ALTER TABLE "Env" ALTER COLUMN "burstFactor" SET DEFAULT 2.5"#);
+    schemadiff(&["drift", "--schema", NUMBERS_AS_STRINGS, "--db", &prisma.url]).expect_code(2);
+}

@@ -87,8 +87,24 @@ fn single_default(
     };
     match e {
         Expr::String(s, _) => match scalar {
-            "String" | "Json" | "DateTime" | "Bytes" | "Decimal" | "BigInt" => {
+            "String" | "Json" | "DateTime" | "Bytes" => {
                 Some(Some(DefaultValue::String(string_value(s).into_owned())))
+            }
+            // A number written as a string (`@default("2.00")`) is the number: the column's
+            // default is the numeric literal, as the database reads it back.
+            "Decimal" | "BigInt" => {
+                let text = string_value(s);
+                let text = text.trim();
+                if is_number(text, scalar == "Decimal") {
+                    Some(Some(DefaultValue::Number(text.to_string())))
+                } else {
+                    let kind = if scalar == "Decimal" {
+                        "number"
+                    } else {
+                        "whole number"
+                    };
+                    mismatch(diags, &format!("\"{text}\", which is not a {kind},"))
+                }
             }
             "enum" => {
                 diags.push(
@@ -185,4 +201,16 @@ fn single_default(
         }
         Expr::Array(..) => mismatch(diags, "a list"),
     }
+}
+
+/// True for a plain decimal literal (`-12`, `2.00`; a fraction only when `fraction`).
+fn is_number(text: &str, fraction: bool) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) if fraction => (i, Some(f)),
+        Some(_) => return false,
+        None => (digits, None),
+    };
+    let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    all_digits(int) && frac.is_none_or(all_digits)
 }
