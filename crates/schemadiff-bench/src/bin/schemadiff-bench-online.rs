@@ -602,7 +602,7 @@ async fn bench(a: Args, server: String) {
         let bad: Vec<&(String, i64)> = checks.iter().filter(|(_, n)| *n != 0).collect();
         all_ok &= drift_ok && bad.is_empty() && f.failed == 0;
         println!(
-            "{mode}: total {:.1} s; longest writer transaction {:.1} ms from its scheduled start ({:.1} ms from its actual start), p99 {:.1} ms; longest writer lock wait seen {:.0} ms (behind: {blocker:?}); throughput {:.0}/s = {:.0}% of baseline; {} lock retries; writer transactions failed: {}; drift: {}; rows checked: {} lost/unmapped/wrong {}",
+            "{mode}: total {:.1} s; longest writer transaction {:.1} ms from its scheduled start ({:.1} ms from its actual start), p99 {:.1} ms; longest writer lock wait seen {:.0} ms (behind: {blocker:?}); throughput {:.0}/s = {:.0}% of baseline; {} lock retries; writer transactions failed: {}; drift: {}; row checks (each over every row of its table): {}, rows lost/unmapped/wrong: {}",
             f.total.as_secs_f64(),
             f.max_wait_ms,
             f.max_exec_ms,
