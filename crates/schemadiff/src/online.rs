@@ -77,7 +77,7 @@ impl OnlineOrigin {
         };
         let mut v: serde_json::Value = serde_json::from_str(text).map_err(|e| unreadable(&e))?;
         let mut schema = |key: &str| -> anyhow::Result<schemadiff_model::Schema> {
-            schema_from_json(v[key].take()).map_err(|e| unreadable(&e))
+            schema_from_json(take(&mut v, key)).map_err(|e| unreadable(&e))
         };
         let (from, to) = (schema("from")?, schema("to")?);
         let number = |key: &str| -> anyhow::Result<u32> {
@@ -126,15 +126,23 @@ fn schema_json(s: &schemadiff_model::Schema) -> serde_json::Value {
     })
 }
 
+/// `v[key]` taken out (`null` when `v` is no object or has no such key: never a panic on a
+/// stored text that was changed by hand).
+fn take(v: &mut serde_json::Value, key: &str) -> serde_json::Value {
+    v.get_mut(key)
+        .map(serde_json::Value::take)
+        .unwrap_or_default()
+}
+
 /// The schema [`schema_json`] wrote.
 fn schema_from_json(mut v: serde_json::Value) -> serde_json::Result<schemadiff_model::Schema> {
     let mut s = schemadiff_model::Schema {
-        not_managed: serde_json::from_value(v["not_managed"].take())?,
-        extensions: serde_json::from_value(v["extensions"].take())?,
+        not_managed: serde_json::from_value(take(&mut v, "not_managed"))?,
+        extensions: serde_json::from_value(take(&mut v, "extensions"))?,
         ..Default::default()
     };
-    let enums: Vec<schemadiff_model::Enum> = serde_json::from_value(v["enums"].take())?;
-    let tables: Vec<schemadiff_model::Table> = serde_json::from_value(v["tables"].take())?;
+    let enums: Vec<schemadiff_model::Enum> = serde_json::from_value(take(&mut v, "enums"))?;
+    let tables: Vec<schemadiff_model::Table> = serde_json::from_value(take(&mut v, "tables"))?;
     enums.into_iter().for_each(|e| s.add_enum(e));
     tables.into_iter().for_each(|t| s.add_table(t));
     Ok(s)
@@ -370,5 +378,36 @@ mod db {
             ))
         };
         Ok(OnlineApplied { report, check })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_origin_reads_back_as_stored() {
+        let text = std::fs::read_to_string(
+            schemadiff_testkit::workspace_root().join("schemas/v2.0.prisma"),
+        )
+        .expect("v2.0");
+        let l = schemadiff_dsl::load("v2.0.prisma", &text);
+        assert!(!l.has_errors(), "{:?}", l.diagnostics);
+        let mut from = l.schema.clone();
+        from.tables.clear();
+        let origin = OnlineOrigin {
+            from,
+            to: l.schema,
+            pg_version: 15,
+            online: OnlineOptions {
+                batch_size: 7,
+                keep_old_columns: true,
+            },
+        };
+        assert!(!origin.to.tables.is_empty() && !origin.to.enums.is_empty());
+        let back = OnlineOrigin::from_json(&origin.to_json()).expect("readable");
+        assert_eq!(back, origin);
+        let err = OnlineOrigin::from_json("{\"from\": 1}").expect_err("unreadable");
+        assert!(err.to_string().contains("unreadable"), "{err}");
     }
 }

@@ -27,16 +27,7 @@ pub async fn plan(args: &PlanArgs) -> anyhow::Result<u8> {
     if matches!(args.format, PlanFormat::Markdown) {
         bail!("--online prints a SQL script (--format sql) or JSON (--format json), not markdown");
     }
-    let lo = schemadiff::LoadOptions {
-        shadow_db: args.options.shadow_db.as_deref(),
-        ..output::load_options()
-    };
-    let (from, to) = schemadiff::load_pair(
-        crate::settings::given(args.from.as_deref(), "--from")?,
-        crate::settings::given(args.to.as_deref(), "--to")?,
-        lo,
-    )
-    .await?;
+    let (from, to) = plan_cmd::load(args).await?;
     let plan = make(&from, &to, &args.options)?;
     if plan_cmd::refuse(&plan.offline, &args.options.allow_hazard) {
         return Ok(1);

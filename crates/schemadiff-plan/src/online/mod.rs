@@ -147,9 +147,10 @@ pub enum OnlineError {
         "table {0} has no primary key and no unique index over NOT NULL columns: online mode backfills in key order and cannot change it online (plan it without --online, or add such a key first)"
     )]
     NoKey(QualifiedName),
-    /// A column of the composite key the backfill walks changes type.
+    /// A column of the key the backfill walks (the primary key, else a unique key) changes
+    /// type.
     #[error(
-        "column {0}.{1} is part of the key of several columns that online mode backfills by, and its type changes: that cannot be done online (plan it without --online)"
+        "column {0}.{1} belongs to the key that online mode backfills by (the primary key, else a unique key over NOT NULL columns), and its type changes: the backfill walks that key while both columns exist, and the swap would have to rebuild the key (and every foreign key that references it) over the new column, which online mode does not do; plan it without --online (a table rewrite under ACCESS EXCLUSIVE), or change the key's type in its own offline migration first"
     )]
     KeyColumn(QualifiedName, String),
     /// A temporary name would exceed PostgreSQL's 63 bytes.
@@ -355,10 +356,9 @@ fn online_columns(
     let Some(key) = key_of(t) else {
         return Err(OnlineError::NoKey(name.clone()));
     };
-    if key.len() > 1
-        && let Some((c, _)) = key
-            .iter()
-            .find(|(c, _)| pairs.iter().any(|(_, n)| n.name == *c))
+    if let Some((c, _)) = key
+        .iter()
+        .find(|(c, _)| pairs.iter().any(|(_, n)| n.name == *c))
     {
         return Err(OnlineError::KeyColumn(name.clone(), c.clone()));
     }
@@ -1081,6 +1081,24 @@ mod tests {
             matches!(&err, OnlineError::KeyColumn(t, c) if t.name == "T" && c == "k2"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_single_column_key_that_changes_type_is_refused_with_why_and_what_to_do() {
+        let (mut from, mut to) = pair(true);
+        for s in [&mut from, &mut to] {
+            let t = s.tables.values_mut().next().expect("T");
+            t.columns[0].ty = ColumnType::Integer;
+        }
+        to.tables.values_mut().next().expect("T").columns[0].ty = ColumnType::BigInt;
+        let err = plan_default(&from, &to).expect_err("refused");
+        assert!(
+            matches!(&err, OnlineError::KeyColumn(t, c) if t.name == "T" && c == "id"),
+            "{err}"
+        );
+        let text = err.to_string();
+        assert!(text.contains("rebuild the key"), "{text}");
+        assert!(text.contains("plan it without --online"), "{text}");
     }
 
     #[test]
