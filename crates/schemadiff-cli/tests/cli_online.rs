@@ -332,3 +332,164 @@ fn a_two_column_key_is_backfilled_online_by_row_value() {
     assert_eq!(pk, vec![vec![s("PRIMARY KEY (\"tenantId\", code)")]]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A scratch folder with the `from`/`to` schemas and a mapping file of the mapping tests.
+struct Files {
+    dir: std::path::PathBuf,
+}
+
+impl Files {
+    fn new(hint: &str) -> Files {
+        let dir = std::env::temp_dir().join(format!("sd-online-{hint}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Files { dir }
+    }
+
+    fn write(&self, name: &str, text: &str) -> String {
+        let p = self.dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    }
+}
+
+impl Drop for Files {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+const AD_FROM: &str = "model Ad {\n  id       Int    @id\n  platform String\n}\n";
+const AD_TO: &str = "enum Platform {\n  GOOGLE_ADS\n  FACEBOOK\n}\n\nmodel Ad {\n  id       Int      @id\n  platform Platform\n}\n";
+const AD_MAP: &str = "[values.Ad.platform]\n\"google\" = \"GOOGLE_ADS\"\n\"fb\" = \"FACEBOOK\"\n";
+
+/// A database at `AD_FROM` with 7 rows, one of them a value (`myspace`) `AD_MAP` does not map,
+/// and the first online apply, which stops on it before the switch.
+fn stopped_on_unmapped(f: &Files, hint: &str) -> (TestDb, String, String, Vec<String>) {
+    let from = f.write("from.prisma", AD_FROM);
+    let to = f.write("to.prisma", AD_TO);
+    let map = f.write("map.toml", AD_MAP);
+    let db = database_from(hint, &from);
+    db.execute(
+        "INSERT INTO \"Ad\" VALUES (1, 'google'), (2, 'fb'), (3, 'myspace'), (4, 'google'), \
+         (5, 'myspace'), (6, 'fb'), (7, 'google')",
+    );
+    let args: Vec<String> = [
+        "apply",
+        "--online",
+        "--db",
+        &db.url,
+        "--to",
+        &to,
+        "--map",
+        &map,
+        "--yes",
+        "--batch-size",
+        "2",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let first = schemadiff(&argv).expect_code(1);
+    assert!(
+        first
+            .stderr
+            .contains("holds values that map to no value of enum Platform"),
+        "{}",
+        first.stderr
+    );
+    assert!(first.stderr.contains("'myspace'"), "{}", first.stderr);
+    (db, to, map, args)
+}
+
+/// Everything a re-run could change: the table's rows (shadow columns included), its columns,
+/// the trigger functions, and the stored steps and progress.
+fn online_state(db: &TestDb) -> Vec<Vec<Option<String>>> {
+    db.rows(
+        "SELECT (SELECT string_agg(to_jsonb(a)::text, ';' ORDER BY a.id) FROM \"Ad\" a), \
+         (SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_name) FROM information_schema.columns WHERE table_name = 'Ad'), \
+         (SELECT string_agg(prosrc, ';' ORDER BY proname) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'schemadiff'), \
+         (SELECT string_agg(n || ' ' || done || ' ' || array_to_string(statements, '|'), ';' ORDER BY n) FROM \"schemadiff\".\"online_step\"), \
+         (SELECT string_agg(table_name || ' ' || coalesce(last_key, '-') || ' ' || rows_done || ' ' || done, ';') FROM \"schemadiff\".\"online_progress\")",
+    )
+}
+
+/// The switch stops on a value the mapping file does not map; the user adds it to the mapping
+/// file and runs the same command again: the re-run reads the mapping, replaces the trigger
+/// function and the stored statements, backfills the table again from its first row, and
+/// finishes; every row holds its mapped value and drift is clean.
+#[test]
+fn a_mapping_edited_after_an_unmapped_stop_is_picked_up_by_the_same_command() {
+    let f = Files::new("remap");
+    let (db, to, map, args) = stopped_on_unmapped(&f, "cli_online_remap");
+    f.write("map.toml", &format!("{AD_MAP}\"myspace\" = \"FACEBOOK\"\n"));
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let again = schemadiff(&argv).expect_code(0);
+    assert!(
+        again
+            .stderr
+            .contains("the mapping file changed the conversions since the first run"),
+        "{}",
+        again.stderr
+    );
+    assert!(
+        again
+            .stderr
+            .contains("the backfill of Ad starts again from its first row"),
+        "{}",
+        again.stderr
+    );
+    assert!(again.stderr.contains("now matches"), "{}", again.stderr);
+    let rows = db.rows("SELECT id::text, platform::text FROM \"Ad\" ORDER BY id");
+    let want: Vec<Vec<Option<String>>> = [
+        ("1", "GOOGLE_ADS"),
+        ("2", "FACEBOOK"),
+        ("3", "FACEBOOK"),
+        ("4", "GOOGLE_ADS"),
+        ("5", "FACEBOOK"),
+        ("6", "FACEBOOK"),
+        ("7", "GOOGLE_ADS"),
+    ]
+    .iter()
+    .map(|(i, p)| vec![Some(i.to_string()), Some(p.to_string())])
+    .collect();
+    assert_eq!(rows, want);
+    schemadiff(&["drift", "--schema", &to, "--db", &db.url]).expect_code(0);
+    let _ = map;
+}
+
+/// After the same stop, a re-run with another target (a new column) is refused, naming the
+/// difference and how to go on, and changes nothing; the first target (with the mapping
+/// fixed) then finishes.
+#[test]
+fn a_changed_target_is_refused_and_changes_nothing() {
+    let f = Files::new("retarget");
+    let (db, to, map, args) = stopped_on_unmapped(&f, "cli_online_retarget");
+    let before = online_state(&db);
+    let other = f.write(
+        "other.prisma",
+        "enum Platform {\n  GOOGLE_ADS\n  FACEBOOK\n}\n\nmodel Ad {\n  id       Int      @id\n  platform Platform\n  note     String?\n}\n",
+    );
+    f.write("map.toml", &format!("{AD_MAP}\"myspace\" = \"FACEBOOK\"\n"));
+    let refused = schemadiff(&[
+        "apply", "--online", "--db", &db.url, "--to", &other, "--map", &map, "--yes",
+    ])
+    .expect_code(1);
+    assert!(
+        refused
+            .stderr
+            .contains("is not the target the unfinished online apply started with"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("note"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("Nothing was changed"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(online_state(&db), before, "the refused run changed nothing");
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    schemadiff(&argv).expect_code(0);
+    schemadiff(&["drift", "--schema", &to, "--db", &db.url]).expect_code(0);
+}

@@ -73,8 +73,8 @@ pub use introspect::{
     IntrospectOptions, IntrospectStats, PRISMA_MIGRATIONS_TABLE, introspect, introspect_with_stats,
 };
 pub use online::{
-    OnlineEvent, OnlineReport, OnlineRunOptions, OnlineStepRun, OnlineStepSql, online_run,
-    online_saved_steps,
+    OnlineEvent, OnlineReport, OnlineRevision, OnlineRunOptions, OnlineSaved, OnlineStepRun,
+    OnlineStepSql, online_revise, online_run, online_saved, online_saved_steps,
 };
 pub use readonly::{ReadOnly, preflight_rows};
 /// The batch types the planner makes and [`apply`] runs (defined in the model crate).

@@ -47,6 +47,10 @@ pub struct OnlineRunOptions {
     /// batch: the run returns with `stopped` set to `interrupted`. It does not cancel a
     /// running statement; the caller sends a cancel request for that.
     pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// What the first run stores next to its steps, in `"schemadiff"."online_origin"` (the
+    /// engine's description of where the apply started, read back by [`online_saved`] so a
+    /// re-run can plan again from there).
+    pub origin: Option<String>,
 }
 
 impl OnlineRunOptions {
@@ -67,6 +71,7 @@ impl Default for OnlineRunOptions {
             stop_after_phase: None,
             stop_after_batches: None,
             stop: None,
+            origin: None,
         }
     }
 }
@@ -142,8 +147,24 @@ fn q(context: &str) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
     }
 }
 
+/// What an unfinished earlier run stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnlineSaved {
+    /// Its steps.
+    pub steps: Vec<OnlineStepSql>,
+    /// Which of them are done.
+    pub done: Vec<bool>,
+    /// [`OnlineRunOptions::origin`] of the first run (`None` when it stored none).
+    pub origin: Option<String>,
+}
+
 /// The steps a previous run stored, when one did not finish.
 pub async fn online_saved_steps(client: &Client) -> Result<Option<Vec<OnlineStepSql>>, Error> {
+    Ok(online_saved(client).await?.map(|s| s.steps))
+}
+
+/// What a previous run stored (steps, done marks, origin), when one did not finish.
+pub async fn online_saved(client: &Client) -> Result<Option<OnlineSaved>, Error> {
     let exists: bool = client
         .query_one(
             "SELECT to_regclass('\"schemadiff\".\"online_step\"') IS NOT NULL",
@@ -157,12 +178,13 @@ pub async fn online_saved_steps(client: &Client) -> Result<Option<Vec<OnlineStep
     }
     let rows = client
         .query(
-            "SELECT phase, kind, description, statements, a, b, c FROM \"schemadiff\".\"online_step\" ORDER BY n",
+            "SELECT phase, kind, description, statements, a, b, c, done FROM \"schemadiff\".\"online_step\" ORDER BY n",
             &[],
         )
         .await
         .map_err(q("reading online state"))?;
-    let mut out = Vec::new();
+    let mut steps = Vec::new();
+    let mut done = Vec::new();
     for r in rows {
         let kind: String = r.get(1);
         let a: Option<String> = r.get(4);
@@ -180,17 +202,111 @@ pub async fn online_saved_steps(client: &Client) -> Result<Option<Vec<OnlineStep
             },
             _ => OnlineStepRun::Transaction,
         };
-        out.push(OnlineStepSql {
+        steps.push(OnlineStepSql {
             phase: r.get(0),
             run,
             description: r.get(2),
             statements: r.get(3),
         });
+        done.push(r.get(7));
     }
-    Ok(Some(out))
+    // A state stored by a version that kept no origin has no such table.
+    let has_origin: bool = client
+        .query_one(
+            "SELECT to_regclass('\"schemadiff\".\"online_origin\"') IS NOT NULL",
+            &[],
+        )
+        .await
+        .map_err(q("looking for the online origin"))?
+        .get(0);
+    let origin = if has_origin {
+        client
+            .query_opt("SELECT origin FROM \"schemadiff\".\"online_origin\"", &[])
+            .await
+            .map_err(q("reading the online origin"))?
+            .map(|r| r.get(0))
+    } else {
+        None
+    };
+    Ok(Some(OnlineSaved {
+        steps,
+        done,
+        origin,
+    }))
 }
 
-async fn store(client: &mut Client, steps: &[OnlineStepSql]) -> Result<(), Error> {
+/// How a re-run changes the stored steps when only the conversions changed (a value mapping
+/// or a fill edited between runs).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OnlineRevision {
+    /// Steps (0-based) whose statements are replaced.
+    pub replace: Vec<(usize, Vec<String>)>,
+    /// Statements run now (the new trigger functions of a done expand step).
+    pub run: Vec<String>,
+    /// Done steps marked not done (they run again).
+    pub redo: Vec<usize>,
+    /// Tables (as stored in `online_progress`) whose backfill starts again from the first key;
+    /// the unmapped values recorded for them are forgotten (the new backfill records again
+    /// those that still map to nothing).
+    pub restart: Vec<String>,
+}
+
+impl OnlineRevision {
+    /// True when it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.replace.is_empty() && self.run.is_empty() && self.redo.is_empty()
+    }
+}
+
+/// Applies `revision` to the stored state in one transaction.
+pub async fn online_revise(client: &mut Client, revision: &OnlineRevision) -> Result<(), Error> {
+    let tx = client
+        .transaction()
+        .await
+        .map_err(q("revising online steps"))?;
+    for (n, statements) in &revision.replace {
+        tx.execute(
+            "UPDATE \"schemadiff\".\"online_step\" SET statements = $2 WHERE n = $1",
+            &[&(*n as i32), statements],
+        )
+        .await
+        .map_err(q("replacing an online step"))?;
+    }
+    for sql in &revision.run {
+        tx.batch_execute(sql)
+            .await
+            .map_err(q("replacing a trigger function"))?;
+    }
+    for n in &revision.redo {
+        tx.execute(
+            "UPDATE \"schemadiff\".\"online_step\" SET done = false WHERE n = $1",
+            &[&(*n as i32)],
+        )
+        .await
+        .map_err(q("marking an online step to run again"))?;
+    }
+    for t in &revision.restart {
+        tx.execute(
+            "UPDATE \"schemadiff\".\"online_progress\" SET last_key = NULL, rows_done = 0, done = false WHERE table_name = $1",
+            &[t],
+        )
+        .await
+        .map_err(q("restarting a backfill"))?;
+        tx.execute(
+            "DELETE FROM \"schemadiff\".\"online_unmapped\" WHERE table_name = $1",
+            &[t],
+        )
+        .await
+        .map_err(q("restarting a backfill"))?;
+    }
+    tx.commit().await.map_err(q("revising online steps"))
+}
+
+async fn store(
+    client: &mut Client,
+    steps: &[OnlineStepSql],
+    origin: Option<&str>,
+) -> Result<(), Error> {
     let tx = client
         .transaction()
         .await
@@ -215,6 +331,17 @@ async fn store(client: &mut Client, steps: &[OnlineStepSql]) -> Result<(), Error
     tx.batch_execute("CREATE TABLE \"schemadiff\".\"online_step\" (n INT PRIMARY KEY, phase TEXT NOT NULL, kind TEXT NOT NULL, description TEXT NOT NULL, statements TEXT[] NOT NULL, a TEXT, b TEXT, c TEXT, done BOOLEAN NOT NULL DEFAULT false)")
         .await
         .map_err(q("creating the online step table"))?;
+    tx.batch_execute("CREATE TABLE \"schemadiff\".\"online_origin\" (origin TEXT NOT NULL)")
+        .await
+        .map_err(q("creating the online origin table"))?;
+    if let Some(origin) = origin {
+        tx.execute(
+            "INSERT INTO \"schemadiff\".\"online_origin\" (origin) VALUES ($1)",
+            &[&origin],
+        )
+        .await
+        .map_err(q("storing the online origin"))?;
+    }
     for (n, s) in steps.iter().enumerate() {
         let (kind, a, b, c) = match &s.run {
             OnlineStepRun::Transaction => ("transaction", None, None, None),
@@ -473,7 +600,7 @@ pub async fn online_run(
             });
         }
         None => {
-            store(client, steps).await?;
+            store(client, steps, opts.origin.as_deref()).await?;
             steps.to_vec()
         }
     };

@@ -105,9 +105,11 @@ pub mod source;
 
 #[cfg(feature = "db")]
 pub use apply::{Applied, ApplyError, apply_batches, batches, hold_lock, one_transaction};
-pub use online::make_online_plan;
 #[cfg(feature = "db")]
-pub use online::{OnlineApplied, apply_online, online_in_progress, online_steps};
+pub use online::{
+    OnlineApplied, apply_online, online_in_progress, online_resume, online_revision, online_steps,
+};
+pub use online::{OnlineOrigin, make_online_plan};
 pub use plan::{
     change_summaries, make_plan, parse_mapping, read_mapping, same_schema, target_version,
 };

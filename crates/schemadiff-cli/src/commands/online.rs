@@ -27,16 +27,7 @@ pub async fn plan(args: &PlanArgs) -> anyhow::Result<u8> {
     if matches!(args.format, PlanFormat::Markdown) {
         bail!("--online prints a SQL script (--format sql) or JSON (--format json), not markdown");
     }
-    let lo = schemadiff::LoadOptions {
-        shadow_db: args.options.shadow_db.as_deref(),
-        ..output::load_options()
-    };
-    let (from, to) = schemadiff::load_pair(
-        crate::settings::given(args.from.as_deref(), "--from")?,
-        crate::settings::given(args.to.as_deref(), "--to")?,
-        lo,
-    )
-    .await?;
+    let (from, to) = plan_cmd::load(args).await?;
     let plan = make(&from, &to, &args.options)?;
     if plan_cmd::refuse(&plan.offline, &args.options.allow_hazard) {
         return Ok(1);
@@ -61,6 +52,23 @@ pub async fn plan(args: &PlanArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// What a re-run says when the mapping file changed the conversions since the first run.
+fn revision_note(r: &schemadiff_postgres::OnlineRevision) -> String {
+    let mut note = String::from(
+        "the mapping file changed the conversions since the first run: the stored steps take the new ones",
+    );
+    if !r.run.is_empty() {
+        note.push_str(", the sync trigger function(s) are replaced");
+    }
+    if !r.restart.is_empty() {
+        note.push_str(&format!(
+            ", and the backfill of {} starts again from its first row (every row gets the new conversion)",
+            r.restart.join(", ")
+        ));
+    }
+    note
+}
+
 /// `apply --online`.
 pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
@@ -79,14 +87,22 @@ pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
     let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
     let in_progress = schemadiff::online_in_progress(ro.client()).await?;
     ro.finish().await?;
+    let (mut origin, mut revised) = (None, None);
     let steps = if in_progress {
         eprintln!(
             "{label} holds an unfinished online apply (schema \"schemadiff\"): continuing it where it stopped"
         );
+        let revision = schemadiff::online_resume(&client, &mut to, args.options.map.as_deref())
+            .await
+            .with_context(|| format!("cannot continue the online apply to {label}"))?;
+        if let Some(r) = &revision {
+            eprintln!("{}", revision_note(r));
+        }
         if args.dry_run {
             eprintln!("dry run: nothing was changed");
             return Ok(0);
         }
+        revised = revision;
         Vec::new()
     } else {
         let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
@@ -117,6 +133,13 @@ pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
             eprintln!("dry run: nothing was changed");
             return Ok(0);
         }
+        let o = schemadiff::OnlineOrigin::new(
+            &from,
+            &to,
+            args.options.pg_version,
+            &online_options(&args.options),
+        )?;
+        origin = Some(o.to_json());
         schemadiff::online_steps(&plan)
     };
     if !args.yes {
@@ -133,6 +156,9 @@ pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
             return Ok(1);
         }
     }
+    if let Some(r) = &revised {
+        schemadiff_postgres::online_revise(&mut client, r).await?;
+    }
     // SIGINT / SIGTERM while it runs: the runner stops before its next transaction and a
     // cancel request ends the running statement, whose transaction rolls back; every step and
     // batch committed before stays, and the stored progress says where the next run continues.
@@ -143,6 +169,7 @@ pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
             .unwrap_or(crate::settings::DEFAULT_ONLINE_LOCK_TIMEOUT),
         throttle: args.throttle.unwrap_or_default(),
         stop: Some(stop.clone()),
+        origin,
         ..Default::default()
     };
     let terminal = std::io::stderr().is_terminal();

@@ -14,13 +14,7 @@ pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
     if args.options.online {
         return crate::commands::online::plan(args).await;
     }
-    let lo = schemadiff::LoadOptions {
-        shadow_db: args.options.shadow_db.as_deref(),
-        ..output::load_options()
-    };
-    let from_source = settings::given(args.from.as_deref(), "--from")?;
-    let to_source = settings::given(args.to.as_deref(), "--to")?;
-    let (from, to) = schemadiff::load_pair(from_source, to_source, lo).await?;
+    let (from, to) = load(args).await?;
     let plan = make_plan(&from, &to, &args.options)?;
     let mut notes: Vec<String> = Vec::new();
     for n in from.notes.iter().chain(&to.notes) {
@@ -61,6 +55,17 @@ pub async fn run(args: &PlanArgs) -> anyhow::Result<u8> {
         output::warn(w);
     }
     Ok(0)
+}
+
+/// Loads `--from` and `--to` (the offline and the online plan share it).
+pub async fn load(args: &PlanArgs) -> anyhow::Result<(Loaded, Loaded)> {
+    let lo = schemadiff::LoadOptions {
+        shadow_db: args.options.shadow_db.as_deref(),
+        ..output::load_options()
+    };
+    let from_source = settings::given(args.from.as_deref(), "--from")?;
+    let to_source = settings::given(args.to.as_deref(), "--to")?;
+    schemadiff::load_pair(from_source, to_source, lo).await
 }
 
 /// The plan as workflow annotations: one per hazard (an error when it is not allowed, else a

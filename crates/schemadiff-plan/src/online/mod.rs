@@ -30,7 +30,9 @@ use crate::cast::{EnumCast, JSON_HELPER_NAME, json_helper, lenient_jsonb_sql, pl
 use crate::ddl::{AlterTable, AlterTableClause, Constraint, CreateIndex};
 use crate::sqltext::{qname, quote_ident, quote_literal, sql_type};
 use crate::{Mapping, Plan, PlanError, PlanOptions, plan_with};
-use schemadiff_model::{Column, ColumnType, DefaultValue, Index, QualifiedName, Schema, Table};
+use schemadiff_model::{
+    Column, ColumnType, DefaultValue, ForeignKey, Index, QualifiedName, Schema, Table,
+};
 use serde::Serialize;
 
 /// The phase a step belongs to.
@@ -145,9 +147,10 @@ pub enum OnlineError {
         "table {0} has no primary key and no unique index over NOT NULL columns: online mode backfills in key order and cannot change it online (plan it without --online, or add such a key first)"
     )]
     NoKey(QualifiedName),
-    /// A column of the composite key the backfill walks changes type.
+    /// A column of the key the backfill walks (the primary key, else a unique key) changes
+    /// type.
     #[error(
-        "column {0}.{1} is part of the key of several columns that online mode backfills by, and its type changes: that cannot be done online (plan it without --online)"
+        "column {0}.{1} belongs to the key that online mode backfills by (the primary key, else a unique key over NOT NULL columns), and its type changes: the backfill walks that key while both columns exist, and the swap would have to rebuild the key (and every foreign key that references it) over the new column, which online mode does not do; plan it without --online (a table rewrite under ACCESS EXCLUSIVE), or change the key's type in its own offline migration first"
     )]
     KeyColumn(QualifiedName, String),
     /// A temporary name would exceed PostgreSQL's 63 bytes.
@@ -168,359 +171,37 @@ pub fn plan_online(
     online: &OnlineOptions,
 ) -> Result<OnlinePlan, OnlineError> {
     let full = plan_with(from, to, mapping, options)?;
-    let renamed = schemadiff_diff::renamed(from, to, &mapping.renames);
-    let mut mid = to.clone();
-    let mut mid_mapping = mapping.clone();
-    let mut cols: Vec<(QualifiedName, Column, Column)> = Vec::new();
-    let mut late_indexes: Vec<(QualifiedName, Index, Option<String>)> = Vec::new();
-    let mut new_indexes: Vec<(QualifiedName, Index)> = Vec::new();
-    let mut new_keys: Vec<(QualifiedName, schemadiff_model::ForeignKey)> = Vec::new();
-    for (name, t) in &to.tables {
-        let Some(old) = renamed.tables.get(name) else {
-            continue;
-        };
-        let online: Vec<String> = t
-            .columns
-            .iter()
-            .filter(|c| old.column(&c.name).is_some_and(|o| o.ty != c.ty))
-            .map(|c| c.name.clone())
-            .collect();
-        for c in &online {
-            if c.len() > MAX_NAME {
-                return Err(OnlineError::NameTooLong(name.clone(), c.clone()));
-            }
-            let (Some(oc), Some(tc)) = (old.column(c), t.column(c)) else {
-                continue;
-            };
-            cols.push((name.clone(), oc.clone(), tc.clone()));
-            mid_mapping.values.remove(&(name.clone(), c.clone()));
-            mid_mapping.fills.remove(&(name.clone(), c.clone()));
-        }
-        if !online.is_empty() {
-            let Some(key) = key_of(t) else {
-                return Err(OnlineError::NoKey(name.clone()));
-            };
-            if key.len() > 1
-                && let Some((c, _)) = key.iter().find(|(c, _)| online.contains(c))
-            {
-                return Err(OnlineError::KeyColumn(name.clone(), c.clone()));
-            }
-        }
-        let touches = |cs: &[&str]| cs.iter().any(|c| online.iter().any(|o| o == c));
-        let mt = mid.tables.get_mut(name).expect("table of to");
-        for c in mt.columns.iter_mut() {
-            if online.contains(&c.name)
-                && let Some(oc) = old.column(&c.name)
-            {
-                *c = oc.clone();
-            }
-        }
-        let mut indexes = Vec::new();
-        for i in &t.indexes {
-            let same = old.index(&i.name) == Some(i);
-            if touches(&i.column_names()) {
-                late_indexes.push((
-                    name.clone(),
-                    i.clone(),
-                    old.index(&i.name).map(|x| x.name.clone()),
-                ));
-            } else if same {
-                indexes.push(i.clone());
-            } else {
-                new_indexes.push((name.clone(), i.clone()));
-            }
-        }
-        for i in &old.indexes {
-            if touches(&i.column_names()) && t.index(&i.name).is_some() {
-                indexes.push(i.clone());
-            }
-        }
-        mt.indexes = indexes;
-        let mut keys = Vec::new();
-        for k in &t.foreign_keys {
-            if old.foreign_key(&k.name) == Some(k) {
-                keys.push(k.clone());
-            } else {
-                new_keys.push((name.clone(), k.clone()));
-            }
-        }
-        mt.foreign_keys = keys;
-    }
-    let offline = plan_with(from, &mid, &mid_mapping, options)?;
-    let mut steps = Vec::new();
-    for (i, b) in offline.batches().into_iter().enumerate() {
-        steps.push(OnlineStep {
-            phase: Phase::Expand,
-            kind: OnlineStepKind::Transaction,
-            object: format!("offline batch {}", i + 1),
-            description: "the changes that need no long lock, as the offline plan makes them"
-                .into(),
-            locks: "each statement's own lock (ACCESS EXCLUSIVE for ALTER TABLE), held only for catalog changes: no rewrite, no scan of existing rows".into(),
-            statements: b.statements.into_iter().map(|s| s.sql).collect(),
-        });
-    }
+    let c = collect(from, to, mapping)?;
+    let offline = plan_with(from, &c.mid, &c.mid_mapping, options)?;
+    let mut steps = offline_steps(&offline);
+    steps.extend(state_step(&c.tables, options));
+    let ctx = TableContext {
+        to,
+        full: &full,
+        mapping,
+        options,
+        online,
+        late_indexes: &c.late_indexes,
+    };
+    let mut later = Later::default();
     let mut columns = Vec::new();
-    let mut by_table: Vec<(QualifiedName, Vec<(Column, Column)>)> = Vec::new();
-    for (t, o, n) in cols {
-        match by_table.iter_mut().find(|(x, _)| *x == t) {
-            Some((_, v)) => v.push((o, n)),
-            None => by_table.push((t, vec![(o, n)])),
-        }
+    for (n, (table, pairs)) in c.tables.iter().enumerate() {
+        steps.push(ctx.table_steps(n, table, pairs, &mut columns, &mut later));
     }
-    if !by_table.is_empty() {
-        let mut st = sql::create_state();
-        if by_table
-            .iter()
-            .any(|(_, v)| v.iter().any(|(o, n)| needs_helper(o, n, options)))
-        {
-            st.push(sql::json_helper(
-                &json_helper().to_string(),
-                JSON_HELPER_NAME,
-            ));
-        }
-        steps.push(OnlineStep {
-            phase: Phase::Expand,
-            kind: OnlineStepKind::Transaction,
-            object: STATE_SCHEMA.into(),
-            description: "the state of online mode: backfill progress and unmapped values (dropped in the contract phase)".into(),
-            locks: "none on your tables".into(),
-            statements: st,
-        });
-    }
-    let mut backfill = Vec::new();
-    let mut prepare = Vec::new();
-    let mut switch = Vec::new();
-    let mut contract = Vec::new();
-    for (n, (table, pairs)) in by_table.iter().enumerate() {
-        let tdef = to.table(table).expect("table of to");
-        let key = key_of(tdef).expect("checked above");
-        let function = QualifiedName::new(STATE_SCHEMA, format!("sync_{}", n + 1));
-        let mut sync = Vec::new();
-        let mut sets = Vec::new();
-        let mut expand = vec![sql::init_progress(table)];
-        for (o, c) in pairs {
-            let shadow = format!("_sd_new_{}", c.name);
-            let oldname = format!("_sd_old_{}", c.name);
-            let (conversion, can_be_unmapped, target) =
-                conversion(table, o, c, &full, mapping, options);
-            expand.push(sql::add_shadow(table, &shadow, &c.ty));
-            sets.push((shadow.clone(), conversion.clone()));
-            sync.push(sql::SyncColumn {
-                column: c.name.clone(),
-                shadow: shadow.clone(),
-                conversion,
-                can_be_unmapped,
-            });
-            columns.push(OnlineColumn {
-                table: table.clone(),
-                column: c.name.clone(),
-                shadow: shadow.clone(),
-                old: oldname.clone(),
-                change: format!("{} → {}", o.ty, c.ty),
-            });
-            if can_be_unmapped {
-                prepare.push(OnlineStep {
-                    phase: Phase::Backfill,
-                    kind: OnlineStepKind::Transaction,
-                    object: format!("{table}.{}", c.name),
-                    description: format!("stop when a value of {table}.{} maps to no value of {target}, before anything is switched", c.name),
-                    locks: "none (reads)".into(),
-                    statements: vec![sql::unmapped_check(table, &c.name, &shadow, &target)],
-                });
-            }
-            if !c.nullable {
-                let check = format!("_sd_nn_{}", c.name);
-                prepare.push(OnlineStep {
-                    phase: Phase::Backfill,
-                    kind: OnlineStepKind::Transaction,
-                    object: format!("{table}.{}", c.name),
-                    description: format!("{table}.{} will be NOT NULL: a CHECK added NOT VALID (no scan)", c.name),
-                    locks: format!("ACCESS EXCLUSIVE on {table} for a catalog change only, bounded by lock_timeout"),
-                    statements: vec![sql::drop_constraint(table, &check), sql::add_not_null_check(table, &check, &shadow)],
-                });
-                prepare.push(OnlineStep {
-                    phase: Phase::Backfill,
-                    kind: OnlineStepKind::Transaction,
-                    object: format!("{table}.{}", c.name),
-                    description: format!(
-                        "validate the NOT NULL check of {table}.{} (a scan that blocks no writer)",
-                        c.name
-                    ),
-                    locks: format!("SHARE UPDATE EXCLUSIVE on {table}: reads and writes go on"),
-                    statements: vec![sql::validate(table, &check)],
-                });
-            }
-        }
-        expand.push(sql::sync_function(&function, table, &sync));
-        expand.extend(sql::create_trigger(table, &function));
-        steps.push(OnlineStep {
-            phase: Phase::Expand,
-            kind: OnlineStepKind::Transaction,
-            object: table.to_string(),
-            description: format!("shadow column(s) on {table} and a trigger that fills them on every insert and update"),
-            locks: format!("ACCESS EXCLUSIVE on {table} for catalog changes only (ADD COLUMN without default, CREATE TRIGGER), bounded by lock_timeout"),
-            statements: expand,
-        });
-        let [first, next] = sql::backfill_batches(table, &key, &sets, online.batch_size);
-        let key_names: Vec<&str> = key.iter().map(|(k, _)| k.as_str()).collect();
-        let key = key_names.join(", ");
-        backfill.push(OnlineStep {
-            phase: Phase::Backfill,
-            kind: OnlineStepKind::Backfill {
-                table: table.to_string(),
-                schema: table.schema.clone(),
-                name: table.name.clone(),
-            },
-            object: table.to_string(),
-            description: format!("fill the shadow column(s) of {table} in batches of {} rows in {} order, each batch its own transaction", online.batch_size, key),
-            locks: format!("ROW EXCLUSIVE on {table} and the row locks of one batch"),
-            statements: vec![first, next],
-        });
-        // The switch.
-        let mut sw = vec![sql::lock_table(table)];
-        for s in &prepare {
-            if s.object.starts_with(&format!("{table}.")) && s.statements[0].starts_with("DO ") {
-                sw.push(s.statements[0].clone());
-            }
-        }
-        sw.push(sql::drop_trigger(table));
-        for (o, c) in pairs {
-            let shadow = format!("_sd_new_{}", c.name);
-            let oldname = format!("_sd_old_{}", c.name);
-            if o.default.is_some() {
-                sw.push(sql::alter_column(table, &c.name, "DROP DEFAULT"));
-            }
-            if !o.nullable {
-                sw.push(sql::alter_column(table, &c.name, "DROP NOT NULL"));
-            }
-            sw.push(sql::rename_column(table, &c.name, &oldname));
-            sw.push(sql::rename_column(table, &shadow, &c.name));
-            if let Some(d) = c
-                .default
-                .as_ref()
-                .and_then(|d| crate::sqltext::default_sql(d, &c.ty))
-            {
-                sw.push(sql::alter_column(
-                    table,
-                    &c.name,
-                    &format!("SET DEFAULT {d}"),
-                ));
-            }
-            if !c.nullable {
-                sw.push(sql::alter_column(table, &c.name, "SET NOT NULL"));
-                sw.push(sql::drop_constraint(table, &format!("_sd_nn_{}", c.name)));
-            }
-        }
-        for (k, (t, i, old)) in late_indexes
-            .iter()
-            .enumerate()
-            .filter(|(_, (t, _, _))| t == table)
-            .map(|(k, x)| (k, (&x.0, &x.1, &x.2)))
-        {
-            let tmp = format!("_sd_new_idx_{}", k + 1);
-            if let Some(old) = old {
-                sw.push(sql::rename_index(
-                    &t.schema,
-                    old,
-                    &format!("_sd_old_idx_{}", k + 1),
-                ));
-            }
-            sw.push(sql::rename_index(&t.schema, &tmp, &i.name));
-            let mut shadow_index = i.clone();
-            shadow_index.name = tmp.clone();
-            for c in shadow_index.columns.iter_mut() {
-                if pairs.iter().any(|(_, p)| p.name == c.name) {
-                    c.name = format!("_sd_new_{}", c.name);
-                }
-            }
-            prepare.push(OnlineStep {
-                phase: Phase::Backfill,
-                kind: OnlineStepKind::ConcurrentIndex { schema: t.schema.clone(), name: tmp.clone() },
-                object: format!("{t} {}", i.name),
-                description: format!("index {} built CONCURRENTLY over the new column(s) under a temporary name (renamed at the switch)", i.name),
-                locks: format!("SHARE UPDATE EXCLUSIVE on {t}: reads and writes go on"),
-                statements: vec![sql::concurrently(&create_index(t, &shadow_index))],
-            });
-        }
-        switch.push(OnlineStep {
-            phase: Phase::Switch,
-            kind: OnlineStepKind::Transaction,
-            object: table.to_string(),
-            description: format!("swap the column(s) of {table} in one short transaction"),
-            locks: format!("ACCESS EXCLUSIVE on {table} for catalog changes only (no scan: NOT NULL comes from the validated check), bounded by lock_timeout"),
-            statements: sw,
-        });
-        if !online.keep_old_columns {
-            let mut c = Vec::new();
-            for (_, col) in pairs {
-                c.push(sql::drop_column(table, &format!("_sd_old_{}", col.name)));
-            }
-            contract.push(OnlineStep {
-                phase: Phase::Contract,
-                kind: OnlineStepKind::Transaction,
-                object: table.to_string(),
-                description: format!(
-                    "drop the old column(s) of {table} (their indexes go with them)"
-                ),
-                locks: format!(
-                    "ACCESS EXCLUSIVE on {table} for a catalog change only, bounded by lock_timeout"
-                ),
-                statements: c,
-            });
-        }
-    }
-    for (t, i) in &new_indexes {
-        steps.push(OnlineStep {
-            phase: Phase::Expand,
-            kind: OnlineStepKind::ConcurrentIndex {
-                schema: t.schema.clone(),
-                name: i.name.clone(),
-            },
-            object: format!("{t} {}", i.name),
-            description: format!("new index {} on {t}, built CONCURRENTLY", i.name),
-            locks: format!("SHARE UPDATE EXCLUSIVE on {t}: reads and writes go on"),
-            statements: vec![sql::concurrently(&create_index(t, i))],
-        });
-    }
-    for (t, k) in &new_keys {
-        let add = format!("{} NOT VALID", add_foreign_key(t, k));
-        steps.push(OnlineStep {
-            phase: Phase::Expand,
-            kind: OnlineStepKind::Transaction,
-            object: format!("{t} {}", k.name),
-            description: format!("foreign key {} on {t} added NOT VALID (no scan)", k.name),
-            locks: format!("SHARE ROW EXCLUSIVE on {t} and {} for a catalog change only, bounded by lock_timeout", k.referenced_table),
-            statements: vec![sql::drop_constraint(t, &k.name), add],
-        });
-        steps.push(OnlineStep {
-            phase: Phase::Expand,
-            kind: OnlineStepKind::Transaction,
-            object: format!("{t} {}", k.name),
-            description: format!(
-                "validate foreign key {} (a scan that blocks no writer)",
-                k.name
-            ),
-            locks: format!(
-                "SHARE UPDATE EXCLUSIVE on {t}, ROW SHARE on {}",
-                k.referenced_table
-            ),
-            statements: vec![sql::validate(t, &k.name)],
-        });
-    }
-    steps.extend(backfill);
-    steps.extend(prepare);
-    steps.extend(switch);
-    steps.extend(contract);
+    steps.extend(new_index_steps(&c.new_indexes));
+    steps.extend(new_key_steps(&c.new_keys));
+    steps.extend(later.backfill);
+    steps.extend(later.prepare);
+    steps.extend(later.switch);
+    steps.extend(later.contract);
     if !steps.is_empty() {
-        steps.push(OnlineStep {
-            phase: Phase::Contract,
-            kind: OnlineStepKind::Transaction,
-            object: STATE_SCHEMA.into(),
-            description: "drop online mode's state schema (progress, trigger functions, helper)"
-                .into(),
-            locks: "none on your tables".into(),
-            statements: vec![sql::drop_state()],
-        });
+        steps.push(OnlineStep::transaction(
+            Phase::Contract,
+            STATE_SCHEMA,
+            "drop online mode's state schema (progress, trigger functions, helper)",
+            "none on your tables",
+            vec![sql::drop_state()],
+        ));
     }
     Ok(OnlinePlan {
         offline,
@@ -528,6 +209,588 @@ pub fn plan_online(
         steps,
         batch_size: online.batch_size,
     })
+}
+
+impl OnlineStep {
+    /// A step that runs its statements in one transaction.
+    pub fn transaction(
+        phase: Phase,
+        object: impl Into<String>,
+        description: impl Into<String>,
+        locks: impl Into<String>,
+        statements: Vec<String>,
+    ) -> Self {
+        OnlineStep {
+            phase,
+            kind: OnlineStepKind::Transaction,
+            object: object.into(),
+            description: description.into(),
+            locks: locks.into(),
+            statements,
+        }
+    }
+
+    /// A `CREATE INDEX CONCURRENTLY` of `index` (the name it is built under) on `table`.
+    pub fn concurrent_index(
+        phase: Phase,
+        table: &QualifiedName,
+        index: &str,
+        object: impl Into<String>,
+        description: impl Into<String>,
+        create: String,
+    ) -> Self {
+        OnlineStep {
+            phase,
+            kind: OnlineStepKind::ConcurrentIndex {
+                schema: table.schema.clone(),
+                name: index.to_string(),
+            },
+            object: object.into(),
+            description: description.into(),
+            locks: format!("SHARE UPDATE EXCLUSIVE on {table}: reads and writes go on"),
+            statements: vec![create],
+        }
+    }
+
+    /// The batches of `table`'s backfill: the first one and the next ones
+    /// ([`sql::backfill_batches`]).
+    pub fn backfill(
+        table: &QualifiedName,
+        description: impl Into<String>,
+        batches: [String; 2],
+    ) -> Self {
+        OnlineStep {
+            phase: Phase::Backfill,
+            kind: OnlineStepKind::Backfill {
+                table: table.to_string(),
+                schema: table.schema.clone(),
+                name: table.name.clone(),
+            },
+            object: table.to_string(),
+            description: description.into(),
+            locks: format!("ROW EXCLUSIVE on {table} and the row locks of one batch"),
+            statements: batches.into(),
+        }
+    }
+}
+
+/// An index over an online column: the table, the index in `to`, and the name of the old
+/// index it replaces (if any).
+type LateIndex = (QualifiedName, Index, Option<String>);
+
+/// What the online planner takes out of the offline plan.
+struct Collected {
+    /// The intermediate schema: `to` with the online columns of their old type and without the
+    /// indexes and keys below.
+    mid: Schema,
+    /// The mapping without the values and fills of the online columns.
+    mid_mapping: Mapping,
+    /// Per table (in `to`'s order), its online columns: (old, new).
+    tables: Vec<(QualifiedName, Vec<(Column, Column)>)>,
+    /// Indexes over online columns, built over the shadows and renamed at the switch.
+    late_indexes: Vec<LateIndex>,
+    /// New or changed indexes over other columns, built concurrently in the expand phase.
+    new_indexes: Vec<(QualifiedName, Index)>,
+    /// New foreign keys, added `NOT VALID` then validated.
+    new_keys: Vec<(QualifiedName, ForeignKey)>,
+}
+
+/// Takes the online changes out of `to`, table by table (see [`Collected`]).
+fn collect(from: &Schema, to: &Schema, mapping: &Mapping) -> Result<Collected, OnlineError> {
+    let renamed = schemadiff_diff::renamed(from, to, &mapping.renames);
+    let mut c = Collected {
+        mid: to.clone(),
+        mid_mapping: mapping.clone(),
+        tables: Vec::new(),
+        late_indexes: Vec::new(),
+        new_indexes: Vec::new(),
+        new_keys: Vec::new(),
+    };
+    for (name, t) in &to.tables {
+        let Some(old) = renamed.tables.get(name) else {
+            continue;
+        };
+        let pairs = online_columns(name, t, old)?;
+        let online: Vec<String> = pairs.iter().map(|(_, n)| n.name.clone()).collect();
+        for col in &online {
+            c.mid_mapping.values.remove(&(name.clone(), col.clone()));
+            c.mid_mapping.fills.remove(&(name.clone(), col.clone()));
+        }
+        let indexes = split_indexes(name, t, old, &online, &mut c);
+        let keys = split_keys(name, t, old, &mut c.new_keys);
+        let mt = c.mid.tables.get_mut(name).expect("table of to");
+        for col in mt.columns.iter_mut() {
+            if let Some((o, _)) = pairs.iter().find(|(_, n)| n.name == col.name) {
+                *col = o.clone();
+            }
+        }
+        mt.indexes = indexes;
+        mt.foreign_keys = keys;
+        if !pairs.is_empty() {
+            c.tables.push((name.clone(), pairs));
+        }
+    }
+    Ok(c)
+}
+
+/// The columns of `t` whose type changes (old, new), checked: short enough names, and a key
+/// to backfill by that none of them belongs to when it has several columns.
+fn online_columns(
+    name: &QualifiedName,
+    t: &Table,
+    old: &Table,
+) -> Result<Vec<(Column, Column)>, OnlineError> {
+    let mut pairs = Vec::new();
+    for c in &t.columns {
+        let Some(o) = old.column(&c.name).filter(|o| o.ty != c.ty) else {
+            continue;
+        };
+        if c.name.len() > MAX_NAME {
+            return Err(OnlineError::NameTooLong(name.clone(), c.name.clone()));
+        }
+        pairs.push((o.clone(), c.clone()));
+    }
+    if pairs.is_empty() {
+        return Ok(pairs);
+    }
+    let Some(key) = key_of(t) else {
+        return Err(OnlineError::NoKey(name.clone()));
+    };
+    if let Some((c, _)) = key
+        .iter()
+        .find(|(c, _)| pairs.iter().any(|(_, n)| n.name == *c))
+    {
+        return Err(OnlineError::KeyColumn(name.clone(), c.clone()));
+    }
+    Ok(pairs)
+}
+
+/// The indexes the intermediate table keeps; the others go to `c.late_indexes` (over an online
+/// column) or `c.new_indexes` (new or changed).
+fn split_indexes(
+    name: &QualifiedName,
+    t: &Table,
+    old: &Table,
+    online: &[String],
+    c: &mut Collected,
+) -> Vec<Index> {
+    let touches = |cs: &[&str]| cs.iter().any(|c| online.iter().any(|o| o == c));
+    let mut indexes = Vec::new();
+    for i in &t.indexes {
+        if touches(&i.column_names()) {
+            let replaced = old.index(&i.name).map(|x| x.name.clone());
+            c.late_indexes.push((name.clone(), i.clone(), replaced));
+        } else if old.index(&i.name) == Some(i) {
+            indexes.push(i.clone());
+        } else {
+            c.new_indexes.push((name.clone(), i.clone()));
+        }
+    }
+    for i in &old.indexes {
+        if touches(&i.column_names()) && t.index(&i.name).is_some() {
+            indexes.push(i.clone());
+        }
+    }
+    indexes
+}
+
+/// The foreign keys the intermediate table keeps; new or changed ones go to `new_keys`.
+fn split_keys(
+    name: &QualifiedName,
+    t: &Table,
+    old: &Table,
+    new_keys: &mut Vec<(QualifiedName, ForeignKey)>,
+) -> Vec<ForeignKey> {
+    let mut keys = Vec::new();
+    for k in &t.foreign_keys {
+        if old.foreign_key(&k.name) == Some(k) {
+            keys.push(k.clone());
+        } else {
+            new_keys.push((name.clone(), k.clone()));
+        }
+    }
+    keys
+}
+
+/// The offline plan's batches as expand steps.
+fn offline_steps(offline: &Plan) -> Vec<OnlineStep> {
+    offline
+        .batches()
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            OnlineStep::transaction(
+                Phase::Expand,
+                format!("offline batch {}", i + 1),
+                "the changes that need no long lock, as the offline plan makes them",
+                "each statement's own lock (ACCESS EXCLUSIVE for ALTER TABLE), held only for catalog changes: no rewrite, no scan of existing rows",
+                b.statements.into_iter().map(|s| s.sql).collect(),
+            )
+        })
+        .collect()
+}
+
+/// The state schema (and the JSON helper when a conversion needs it), when a column changes.
+fn state_step(
+    tables: &[(QualifiedName, Vec<(Column, Column)>)],
+    options: &PlanOptions,
+) -> Option<OnlineStep> {
+    if tables.is_empty() {
+        return None;
+    }
+    let mut st = sql::create_state();
+    if tables
+        .iter()
+        .any(|(_, v)| v.iter().any(|(o, n)| needs_helper(o, n, options)))
+    {
+        st.push(sql::json_helper(
+            &json_helper().to_string(),
+            JSON_HELPER_NAME,
+        ));
+    }
+    Some(OnlineStep::transaction(
+        Phase::Expand,
+        STATE_SCHEMA,
+        "the state of online mode: backfill progress and unmapped values (dropped in the contract phase)",
+        "none on your tables",
+        st,
+    ))
+}
+
+/// `CREATE INDEX CONCURRENTLY` of each new index on an existing table.
+fn new_index_steps(new_indexes: &[(QualifiedName, Index)]) -> Vec<OnlineStep> {
+    new_indexes
+        .iter()
+        .map(|(t, i)| {
+            OnlineStep::concurrent_index(
+                Phase::Expand,
+                t,
+                &i.name,
+                format!("{t} {}", i.name),
+                format!("new index {} on {t}, built CONCURRENTLY", i.name),
+                sql::concurrently(&create_index(t, i)),
+            )
+        })
+        .collect()
+}
+
+/// Each new foreign key added `NOT VALID`, then validated.
+fn new_key_steps(new_keys: &[(QualifiedName, ForeignKey)]) -> Vec<OnlineStep> {
+    let mut steps = Vec::new();
+    for (t, k) in new_keys {
+        let object = format!("{t} {}", k.name);
+        steps.push(OnlineStep::transaction(
+            Phase::Expand,
+            object.clone(),
+            format!("foreign key {} on {t} added NOT VALID (no scan)", k.name),
+            format!(
+                "SHARE ROW EXCLUSIVE on {t} and {} for a catalog change only, bounded by lock_timeout",
+                k.referenced_table
+            ),
+            vec![
+                sql::drop_constraint(t, &k.name),
+                format!("{} NOT VALID", add_foreign_key(t, k)),
+            ],
+        ));
+        steps.push(OnlineStep::transaction(
+            Phase::Expand,
+            object,
+            format!(
+                "validate foreign key {} (a scan that blocks no writer)",
+                k.name
+            ),
+            format!(
+                "SHARE UPDATE EXCLUSIVE on {t}, ROW SHARE on {}",
+                k.referenced_table
+            ),
+            vec![sql::validate(t, &k.name)],
+        ));
+    }
+    steps
+}
+
+/// The steps of the later phases, gathered table by table.
+#[derive(Default)]
+struct Later {
+    backfill: Vec<OnlineStep>,
+    prepare: Vec<OnlineStep>,
+    switch: Vec<OnlineStep>,
+    contract: Vec<OnlineStep>,
+}
+
+/// What every table's steps are made from.
+struct TableContext<'a> {
+    to: &'a Schema,
+    full: &'a Plan,
+    mapping: &'a Mapping,
+    options: &'a PlanOptions,
+    online: &'a OnlineOptions,
+    late_indexes: &'a [LateIndex],
+}
+
+/// One online column's conversion, as the trigger, the backfill and the checks use it.
+struct Converted {
+    sync: sql::SyncColumn,
+    target: String,
+}
+
+impl TableContext<'_> {
+    /// The expand step of table number `n` (shadow columns, trigger); its later steps go to
+    /// `later`, its columns to `columns`.
+    fn table_steps(
+        &self,
+        n: usize,
+        table: &QualifiedName,
+        pairs: &[(Column, Column)],
+        columns: &mut Vec<OnlineColumn>,
+        later: &mut Later,
+    ) -> OnlineStep {
+        let function = QualifiedName::new(STATE_SCHEMA, format!("sync_{}", n + 1));
+        let mut expand = vec![sql::init_progress(table)];
+        let mut converted = Vec::new();
+        for (o, c) in pairs {
+            let (conversion, can_be_unmapped, target) =
+                conversion(table, o, c, self.full, self.mapping, self.options);
+            let shadow = shadow_name(&c.name);
+            expand.push(sql::add_shadow(table, &shadow, &c.ty));
+            columns.push(OnlineColumn {
+                table: table.clone(),
+                column: c.name.clone(),
+                shadow: shadow.clone(),
+                old: old_name(&c.name),
+                change: format!("{} → {}", o.ty, c.ty),
+            });
+            let sync = sql::SyncColumn {
+                column: c.name.clone(),
+                shadow,
+                conversion,
+                can_be_unmapped,
+            };
+            later.prepare.extend(check_steps(table, c, &sync, &target));
+            converted.push(Converted { sync, target });
+        }
+        let sync: Vec<sql::SyncColumn> = converted.iter().map(|c| c.sync.clone()).collect();
+        expand.push(sql::sync_function(&function, table, &sync));
+        expand.extend(sql::create_trigger(table, &function));
+        later.backfill.push(self.backfill_step(table, &converted));
+        let mut sw = switch_statements(table, pairs, &converted);
+        for (k, (t, i, old)) in self.late_indexes.iter().enumerate() {
+            if t == table {
+                sw.extend(late_index_renames(t, k, old.as_deref(), &i.name));
+                later.prepare.push(late_index_step(t, k, i, pairs));
+            }
+        }
+        later.switch.push(OnlineStep::transaction(
+            Phase::Switch,
+            table.to_string(),
+            format!("swap the column(s) of {table} in one short transaction"),
+            format!("ACCESS EXCLUSIVE on {table} for catalog changes only (no scan: NOT NULL comes from the validated check), bounded by lock_timeout"),
+            sw,
+        ));
+        if !self.online.keep_old_columns {
+            later.contract.push(OnlineStep::transaction(
+                Phase::Contract,
+                table.to_string(),
+                format!("drop the old column(s) of {table} (their indexes go with them)"),
+                format!(
+                    "ACCESS EXCLUSIVE on {table} for a catalog change only, bounded by lock_timeout"
+                ),
+                pairs
+                    .iter()
+                    .map(|(_, c)| sql::drop_column(table, &old_name(&c.name)))
+                    .collect(),
+            ));
+        }
+        OnlineStep::transaction(
+            Phase::Expand,
+            table.to_string(),
+            format!(
+                "shadow column(s) on {table} and a trigger that fills them on every insert and update"
+            ),
+            format!(
+                "ACCESS EXCLUSIVE on {table} for catalog changes only (ADD COLUMN without default, CREATE TRIGGER), bounded by lock_timeout"
+            ),
+            expand,
+        )
+    }
+
+    /// The batches that set the shadow columns of `table` in key order.
+    fn backfill_step(&self, table: &QualifiedName, converted: &[Converted]) -> OnlineStep {
+        let tdef = self.to.table(table).expect("table of to");
+        let key = key_of(tdef).expect("checked by online_columns");
+        let sets: Vec<(String, String)> = converted
+            .iter()
+            .map(|c| (c.sync.shadow.clone(), c.sync.conversion.clone()))
+            .collect();
+        let batches = sql::backfill_batches(table, &key, &sets, self.online.batch_size);
+        let key_names: Vec<&str> = key.iter().map(|(k, _)| k.as_str()).collect();
+        OnlineStep::backfill(
+            table,
+            format!(
+                "fill the shadow column(s) of {table} in batches of {} rows in {} order, each batch its own transaction",
+                self.online.batch_size,
+                key_names.join(", ")
+            ),
+            batches,
+        )
+    }
+}
+
+/// The temporary name of a column's shadow (its new type, before the switch).
+fn shadow_name(column: &str) -> String {
+    format!("_sd_new_{column}")
+}
+
+/// The temporary name of a column's old version after the switch.
+fn old_name(column: &str) -> String {
+    format!("_sd_old_{column}")
+}
+
+/// The temporary `CHECK (… IS NOT NULL)` of a column that ends `NOT NULL`.
+fn not_null_check_name(column: &str) -> String {
+    format!("_sd_nn_{column}")
+}
+
+/// The backfill-phase checks of one online column: the unmapped-value check (when a value can
+/// map to nothing), and the `NOT NULL` check added `NOT VALID` then validated.
+fn check_steps(
+    table: &QualifiedName,
+    c: &Column,
+    sync: &sql::SyncColumn,
+    target: &str,
+) -> Vec<OnlineStep> {
+    let object = format!("{table}.{}", c.name);
+    let mut steps = Vec::new();
+    if sync.can_be_unmapped {
+        steps.push(OnlineStep::transaction(
+            Phase::Backfill,
+            object.clone(),
+            format!("stop when a value of {table}.{} maps to no value of {target}, before anything is switched", c.name),
+            "none (reads)",
+            vec![sql::unmapped_check(table, &c.name, &sync.shadow, target)],
+        ));
+    }
+    if !c.nullable {
+        let check = not_null_check_name(&c.name);
+        steps.push(OnlineStep::transaction(
+            Phase::Backfill,
+            object.clone(),
+            format!(
+                "{table}.{} will be NOT NULL: a CHECK added NOT VALID (no scan)",
+                c.name
+            ),
+            format!(
+                "ACCESS EXCLUSIVE on {table} for a catalog change only, bounded by lock_timeout"
+            ),
+            vec![
+                sql::drop_constraint(table, &check),
+                sql::add_not_null_check(table, &check, &sync.shadow),
+            ],
+        ));
+        steps.push(OnlineStep::transaction(
+            Phase::Backfill,
+            object,
+            format!(
+                "validate the NOT NULL check of {table}.{} (a scan that blocks no writer)",
+                c.name
+            ),
+            format!("SHARE UPDATE EXCLUSIVE on {table}: reads and writes go on"),
+            vec![sql::validate(table, &check)],
+        ));
+    }
+    steps
+}
+
+/// The switch of one table up to its index renames: lock, unmapped checks again, trigger
+/// dropped, and per column the old one moved away and the shadow renamed into place.
+fn switch_statements(
+    table: &QualifiedName,
+    pairs: &[(Column, Column)],
+    converted: &[Converted],
+) -> Vec<String> {
+    let mut sw = vec![sql::lock_table(table)];
+    for c in converted.iter().filter(|c| c.sync.can_be_unmapped) {
+        sw.push(sql::unmapped_check(
+            table,
+            &c.sync.column,
+            &c.sync.shadow,
+            &c.target,
+        ));
+    }
+    sw.push(sql::drop_trigger(table));
+    for (o, c) in pairs {
+        if o.default.is_some() {
+            sw.push(sql::alter_column(table, &c.name, "DROP DEFAULT"));
+        }
+        if !o.nullable {
+            sw.push(sql::alter_column(table, &c.name, "DROP NOT NULL"));
+        }
+        sw.push(sql::rename_column(table, &c.name, &old_name(&c.name)));
+        sw.push(sql::rename_column(table, &shadow_name(&c.name), &c.name));
+        if let Some(d) = c
+            .default
+            .as_ref()
+            .and_then(|d| crate::sqltext::default_sql(d, &c.ty))
+        {
+            sw.push(sql::alter_column(
+                table,
+                &c.name,
+                &format!("SET DEFAULT {d}"),
+            ));
+        }
+        if !c.nullable {
+            sw.push(sql::alter_column(table, &c.name, "SET NOT NULL"));
+            sw.push(sql::drop_constraint(table, &not_null_check_name(&c.name)));
+        }
+    }
+    sw
+}
+
+/// The temporary name of late index number `k` (0-based), built over the shadows.
+fn late_index_name(k: usize) -> String {
+    format!("_sd_new_idx_{}", k + 1)
+}
+
+/// The switch's renames of late index number `k`: the old index away, the new one in place.
+fn late_index_renames(t: &QualifiedName, k: usize, old: Option<&str>, name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(old) = old {
+        out.push(sql::rename_index(
+            &t.schema,
+            old,
+            &format!("_sd_old_idx_{}", k + 1),
+        ));
+    }
+    out.push(sql::rename_index(&t.schema, &late_index_name(k), name));
+    out
+}
+
+/// The concurrent build of late index number `k` over the shadow columns.
+fn late_index_step(
+    t: &QualifiedName,
+    k: usize,
+    i: &Index,
+    pairs: &[(Column, Column)],
+) -> OnlineStep {
+    let tmp = late_index_name(k);
+    let mut shadow_index = i.clone();
+    shadow_index.name = tmp.clone();
+    for c in shadow_index.columns.iter_mut() {
+        if pairs.iter().any(|(_, p)| p.name == c.name) {
+            c.name = shadow_name(&c.name);
+        }
+    }
+    OnlineStep::concurrent_index(
+        Phase::Backfill,
+        t,
+        &tmp,
+        format!("{t} {}", i.name),
+        format!(
+            "index {} built CONCURRENTLY over the new column(s) under a temporary name (renamed at the switch)",
+            i.name
+        ),
+        sql::concurrently(&create_index(t, &shadow_index)),
+    )
 }
 
 /// The key the backfill walks: the primary key (one column or several), else the unique
@@ -818,6 +1081,24 @@ mod tests {
             matches!(&err, OnlineError::KeyColumn(t, c) if t.name == "T" && c == "k2"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_single_column_key_that_changes_type_is_refused_with_why_and_what_to_do() {
+        let (mut from, mut to) = pair(true);
+        for s in [&mut from, &mut to] {
+            let t = s.tables.values_mut().next().expect("T");
+            t.columns[0].ty = ColumnType::Integer;
+        }
+        to.tables.values_mut().next().expect("T").columns[0].ty = ColumnType::BigInt;
+        let err = plan_default(&from, &to).expect_err("refused");
+        assert!(
+            matches!(&err, OnlineError::KeyColumn(t, c) if t.name == "T" && c == "id"),
+            "{err}"
+        );
+        let text = err.to_string();
+        assert!(text.contains("rebuild the key"), "{text}");
+        assert!(text.contains("plan it without --online"), "{text}");
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub fn add_shadow(table: &QualifiedName, shadow: &str, ty: &ColumnType) -> Strin
 
 /// One column the trigger keeps in sync: shadow, source column, conversion over the source
 /// column's quoted name, and whether an unmapped value is recorded.
+#[derive(Debug, Clone)]
 pub struct SyncColumn {
     /// Source column.
     pub column: String,
