@@ -153,6 +153,12 @@ pub enum OnlineError {
         "column {0}.{1} belongs to the key that online mode backfills by (the primary key, else a unique key over NOT NULL columns), and its type changes: the backfill walks that key while both columns exist, and the swap would have to rebuild the key (and every foreign key that references it) over the new column, which online mode does not do; plan it without --online (a table rewrite under ACCESS EXCLUSIVE), or change the key's type in its own offline migration first"
     )]
     KeyColumn(QualifiedName, String),
+    /// A `[fill]` SQL expression for a column that changes type online: the sync trigger
+    /// converts one column at a time and cannot evaluate an expression over the row.
+    #[error(
+        "column {0}.{1} changes type online and its [fill] is a SQL expression ({2}): online mode fills NULLs with a value only; give the fill as a value, or plan it without --online"
+    )]
+    FillExpression(QualifiedName, String, String),
     /// A temporary name would exceed PostgreSQL's 63 bytes.
     #[error(
         "column {0}.{1}: its name is too long for online mode's temporary names (at most 55 bytes)"
@@ -313,6 +319,18 @@ fn collect(from: &Schema, to: &Schema, mapping: &Mapping) -> Result<Collected, O
         let pairs = online_columns(name, t, old)?;
         let online: Vec<String> = pairs.iter().map(|(_, n)| n.name.clone()).collect();
         for col in &online {
+            let key = (name.clone(), col.clone());
+            if let Some(expr) = mapping
+                .fills
+                .get(&key)
+                .filter(|_| mapping.fill_exprs.contains(&key))
+            {
+                return Err(OnlineError::FillExpression(
+                    name.clone(),
+                    col.clone(),
+                    expr.clone(),
+                ));
+            }
             c.mid_mapping.values.remove(&(name.clone(), col.clone()));
             c.mid_mapping.fills.remove(&(name.clone(), col.clone()));
         }
@@ -412,22 +430,55 @@ fn split_keys(
     keys
 }
 
-/// The offline plan's batches as expand steps.
+/// The offline plan's batches as expand steps. A batch that holds a step scanning or rewriting
+/// existing rows under its lock (a `SET NOT NULL` on a column that keeps its type, a fill over
+/// every row, a rewrite) says so in its lock line, naming those steps.
 fn offline_steps(offline: &Plan) -> Vec<OnlineStep> {
     offline
         .batches()
         .into_iter()
         .enumerate()
         .map(|(i, b)| {
+            let scans: Vec<&str> = offline
+                .steps
+                .iter()
+                .filter(|st| st.batch == i && scans_rows(offline, st))
+                .map(|st| st.description.as_str())
+                .collect();
+            let locks = if scans.is_empty() {
+                "each statement's own lock (ACCESS EXCLUSIVE for ALTER TABLE), held only for catalog changes: no rewrite, no scan of existing rows".to_string()
+            } else {
+                format!(
+                    "each statement's own lock (ACCESS EXCLUSIVE for ALTER TABLE); NOT online: {} scan(s) or rewrite(s) existing rows under that lock, for as long as the table takes (docs/online.md, Limits)",
+                    scans.join("; ")
+                )
+            };
             OnlineStep::transaction(
                 Phase::Expand,
                 format!("offline batch {}", i + 1),
                 "the changes that need no long lock, as the offline plan makes them",
-                "each statement's own lock (ACCESS EXCLUSIVE for ALTER TABLE), held only for catalog changes: no rewrite, no scan of existing rows",
+                locks,
                 b.statements.into_iter().map(|s| s.sql).collect(),
             )
         })
         .collect()
+}
+
+/// True when `step` reads or rewrites the existing rows of its table under its lock.
+fn scans_rows(plan: &Plan, step: &crate::Step) -> bool {
+    const SCANNING: [&str; 4] = [
+        "table-rewrite",
+        "set-not-null-on-existing-data",
+        "add-unique-on-existing-data",
+        "narrowing-cast",
+    ];
+    step.hazards
+        .iter()
+        .any(|&h| SCANNING.contains(&plan.hazards[h].code))
+        || step
+            .statements
+            .iter()
+            .any(|s| s.sql.starts_with("UPDATE ") || s.sql.contains(" SET NOT NULL"))
 }
 
 /// The state schema (and the JSON helper when a conversion needs it), when a column changes.
@@ -1070,6 +1121,69 @@ mod tests {
             fill.description.contains("in k1, k2 order"),
             "{}",
             fill.description
+        );
+    }
+
+    #[test]
+    fn a_fill_expression_for_a_column_changed_online_is_refused_not_quoted() {
+        let (from, mut to) = composite(false);
+        let t = to.tables.get_mut(&QualifiedName::public("T")).expect("T");
+        t.columns[2].nullable = false;
+        let key = (QualifiedName::public("T"), "data".to_string());
+        let mut mapping = Mapping::empty();
+        mapping.fills.insert(key.clone(), "to_jsonb(k1)".into());
+        mapping.fill_exprs.insert(key);
+        plan_with(&from, &to, &mapping, &PlanOptions::default()).expect("offline accepts it");
+        let err = plan_online(
+            &from,
+            &to,
+            &mapping,
+            &PlanOptions::default(),
+            &OnlineOptions::default(),
+        )
+        .expect_err("refused");
+        assert!(
+            matches!(&err, OnlineError::FillExpression(t, c, e) if t.name == "T" && c == "data" && e == "to_jsonb(k1)"),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("plan it without --online"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_offline_step_that_scans_rows_says_so_in_its_lock_line() {
+        let (from, _) = composite(false);
+        let mut to = from.clone();
+        let t = to.tables.get_mut(&QualifiedName::public("T")).expect("T");
+        t.columns[2].nullable = false;
+        let p = plan_default(&from, &to).expect("plan");
+        let batch = p
+            .steps
+            .iter()
+            .find(|s| s.object == "offline batch 1")
+            .expect("the offline part");
+        assert!(batch.locks.contains("NOT online"), "{}", batch.locks);
+        assert!(!batch.locks.contains("no scan"), "{}", batch.locks);
+        // A plan whose offline part only changes the catalog keeps the plain line.
+        let (from, to) = composite(false);
+        let mut to = to;
+        to.tables
+            .get_mut(&QualifiedName::public("T"))
+            .expect("T")
+            .columns
+            .push(col("extra", ColumnType::Text, true));
+        let p = plan_default(&from, &to).expect("plan");
+        let batch = p
+            .steps
+            .iter()
+            .find(|s| s.object == "offline batch 1")
+            .expect("the offline part");
+        assert!(
+            batch.locks.contains("no scan of existing rows"),
+            "{}",
+            batch.locks
         );
     }
 
