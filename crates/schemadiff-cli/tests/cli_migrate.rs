@@ -10,7 +10,7 @@
 //! `applied_steps_count`, `logs`.
 
 mod common;
-use common::{Run, schemadiff};
+use common::{Run, advisory_lock_holders, interrupt, running_statement, schemadiff};
 use schemadiff_testkit::TestDb;
 use std::path::{Path, PathBuf};
 
@@ -570,10 +570,17 @@ fn a_failed_migration_blocks_deploy_until_resolved_and_changes_nothing() {
     assert!(!failed.2 && !failed.3, "neither finished nor rolled back");
     assert_eq!(failed.4, "0");
     let logs = failed.5.clone().expect("logs of the failure");
+    // The layout of Prisma's P3018 message, its opening sentence included.
     assert!(
-        logs.contains("23503") && logs.contains("Post_authorId_fkey"),
+        logs.starts_with(
+            "A migration failed to apply. New migrations cannot be applied before the error is \
+             recovered from. Read more about how to resolve migration issues in a production \
+             database: https://pris.ly/d/migrate-resolve\n\nMigration name: 29990101000000_broken\n\n\
+             Database error code: 23503\n\nDatabase error:\n"
+        ),
         "{logs}"
     );
+    assert!(logs.contains("Post_authorId_fkey"), "{logs}");
     // Status shows it with its logs; deploy stays blocked.
     let st = p.on_db("status", &db, &[]).expect_code(3);
     assert!(
@@ -682,4 +689,96 @@ fn usage_errors_of_migrate_exit_1() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("has no letter or digit"), "{}", r.stderr);
     assert!(!p.migrations().exists(), "nothing written");
+}
+
+/// SIGINT (then SIGTERM) while a migration runs (`pg_sleep`, as long as the database's
+/// `sdtest.sleep` setting says): the cancel request rolls its transaction back, its history row
+/// is removed rather than left failed, the message names it and says that nothing of it was
+/// applied, the exit code is 130 (143), the lock is released; `migrate deploy` run again
+/// applies it and the one after it.
+#[test]
+fn an_interrupted_deploy_rolls_the_migration_back_and_a_rerun_finishes() {
+    let p = Project::new("interrupt");
+    std::fs::create_dir_all(p.migrations()).unwrap();
+    let folder = |name: &str, sql: &str| {
+        std::fs::create_dir_all(p.migrations().join(name)).unwrap();
+        p.write(&format!("prisma/migrations/{name}/migration.sql"), sql);
+    };
+    folder(
+        "20260101000000_first",
+        "CREATE TABLE \"A\" (id integer PRIMARY KEY);\n",
+    );
+    folder(
+        "20260101000001_slow",
+        "CREATE TABLE \"B\" (id integer PRIMARY KEY);\n\
+         SELECT pg_sleep(coalesce(nullif(current_setting('sdtest.sleep', true), ''), '0')::float8);\n",
+    );
+    folder(
+        "20260101000002_last",
+        "CREATE TABLE \"C\" (id integer PRIMARY KEY);\n",
+    );
+    let m = p.migrations_arg();
+    for signal in ["INT", "TERM"] {
+        let db = TestDb::create(&format!("migrate_interrupt_{}", signal.to_lowercase()));
+        db.execute(&format!(
+            "ALTER DATABASE \"{}\" SET sdtest.sleep = '60'",
+            db.name
+        ));
+        let run = interrupt(
+            &["migrate", "deploy", "--db", &db.url, "--migrations", &m],
+            signal,
+            || running_statement(&db, "pg_sleep"),
+        );
+        assert!(
+            run.stderr
+                .contains("migration 20260101000001_slow was interrupted"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("nothing of it was applied"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("1 of 3 migration(s) applied"),
+            "{}",
+            run.stderr
+        );
+        // Only the first is recorded (applied); the interrupted one left no row, failed or not.
+        let rows = history(&db);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].0, "20260101000000_first");
+        assert!(rows[0].2 && !rows[0].3, "{rows:?}");
+        assert_eq!(
+            db.rows("SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relname IN ('A', 'B', 'C')"),
+            vec![vec![Some("A".to_string())]]
+        );
+        assert_eq!(advisory_lock_holders(&db), "0");
+        let st = p.on_db("status", &db, &[]).expect_code(3);
+        assert!(
+            st.stdout.contains("pending   20260101000001_slow"),
+            "{}",
+            st.stdout
+        );
+        assert!(!st.stdout.contains("failed"), "{}", st.stdout);
+        // Run again (no sleep now): it applies the interrupted migration and the last one.
+        db.execute(&format!(
+            "ALTER DATABASE \"{}\" RESET sdtest.sleep",
+            db.name
+        ));
+        let again = p.on_db("deploy", &db, &[]).expect_code(0);
+        assert!(
+            again.stderr.contains("2 migration(s) applied"),
+            "{}",
+            again.stderr
+        );
+        let rows = history(&db);
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        assert!(
+            rows.iter().all(|r| r.2 && !r.3 && r.5.is_none()),
+            "{rows:?}"
+        );
+        p.on_db("status", &db, &[]).expect_code(0);
+    }
 }

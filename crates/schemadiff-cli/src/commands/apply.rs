@@ -27,7 +27,6 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         return crate::commands::online::apply(args).await;
     }
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
-    let label = conn.redacted();
     let mut client = schemadiff_postgres::connect(&conn).await?;
     let pause = TestPause::from_env(&client).await?;
     let lo = schemadiff::LoadOptions {
@@ -35,16 +34,31 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         ..output::load_options()
     };
     let to_source = settings::given(args.to.as_deref(), "--to")?;
-    let mut to = schemadiff::load(to_source, &[], lo)
+    let to = schemadiff::load(to_source, &[], lo)
         .await
         .context("cannot read --to")?;
     // Hold the advisory lock from the first read to the last check, so that a concurrent
-    // apply cannot change the database between introspection, pre-flight and apply.
+    // apply cannot change the database between introspection, pre-flight and apply; it is
+    // released before the command returns, whatever the way out.
     // Session advisory locks nest: the apply below takes it once more and releases it once.
-    schemadiff::hold_lock(&client, args.wait).await?;
-    let iopts = schemadiff::introspect_options(&conn, &schemadiff::namespaces(&to.schema));
+    schemadiff::with_lock(&mut client, args.wait, async |client| {
+        apply_locked(args, &conn, client, &pause, to).await
+    })
+    .await
+}
+
+/// The apply with the advisory lock held: read, pre-flight, print, confirm, apply, verify.
+async fn apply_locked(
+    args: &ApplyArgs,
+    conn: &ConnectOptions,
+    client: &mut schemadiff_postgres::Client,
+    pause: &TestPause,
+    mut to: Loaded,
+) -> anyhow::Result<u8> {
+    let label = conn.redacted();
+    let iopts = schemadiff::introspect_options(conn, &schemadiff::namespaces(&to.schema));
     // Everything up to the confirmation only reads: one READ ONLY transaction.
-    let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
+    let ro = schemadiff_postgres::ReadOnly::begin(client).await?;
     if schemadiff::online_in_progress(ro.client()).await? {
         ro.finish().await?;
         bail!(
@@ -120,7 +134,7 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     // On a terminal: a spinner with the elapsed time, a bar where PostgreSQL reports progress
     // (watched on a second connection; without one, the spinner alone).
     let live = crate::progress::Live::start(if std::io::stderr().is_terminal() {
-        watch_connection(&conn, &client).await
+        watch_connection(conn, client).await
     } else {
         None
     });
@@ -164,7 +178,7 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     let token = client.cancel_token();
     let (applied, interrupted) = crate::interrupt::run_cancellable(
         schemadiff::apply_batches(
-            &mut client,
+            client,
             &batches,
             &aopts,
             &iopts,
@@ -172,7 +186,7 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
             &mut progress,
             verify,
         ),
-        schemadiff_postgres::cancel_running(&conn, &token),
+        schemadiff_postgres::cancel_running(conn, &token),
     )
     .await;
     live.finish();
