@@ -6,6 +6,13 @@ use schemadiff_testkit::{TestDb, workspace_root};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// The datasource block that opens the schema files the tests write.
+pub const DATASOURCE: &str =
+    "datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n\n";
+
+/// The `Role` enum of the migration tests' schemas.
+pub const ROLE_ENUM: &str = "enum Role {\n  MEMBER\n  ADMIN\n  OWNER\n}\n";
+
 /// The outcome of one run of the binary.
 pub struct Run {
     pub code: i32,
@@ -35,6 +42,22 @@ pub fn schemadiff_env(args: &[&str], env: &[(&str, &str)]) -> Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// `schemadiff migrate dev --name NAME --schema SCHEMA --migrations DIR`, then `extra`.
+pub fn migrate_dev(name: &str, schema: &str, migrations: &str, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "migrate",
+        "dev",
+        "--name",
+        name,
+        "--schema",
+        schema,
+        "--migrations",
+        migrations,
+    ];
+    args.extend_from_slice(extra);
+    schemadiff(&args)
 }
 
 impl Run {
