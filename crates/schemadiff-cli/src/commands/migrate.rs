@@ -446,23 +446,21 @@ async fn deploy_locked(
     let total = pending.len();
     if let Some(sig) = signal {
         let state = match (result, running) {
-            (Ok(()), _) if applied == total => {
-                "the signal came after the last migration: it is up to date".to_string()
-            }
+            (Ok(()), _) if applied == total => format!(
+                "the signal came after the last migration: {total} of {total} applied, up to date"
+            ),
             (Ok(()), _) => format!(
-                "{} and the migrations after it were not started",
+                "{} and the migrations after it were not started; {applied} of {total} migration(s) applied; run `schemadiff migrate deploy` again to finish",
                 pending[applied]
             ),
             (Err(e), name) => format!(
-                "migration {} was interrupted: {e:#}",
+                "migration {} was interrupted: {e:#}; {applied} of {total} migration(s) applied; run `schemadiff migrate deploy` again to finish",
                 name.unwrap_or_default()
             ),
         };
         output::print_error(
             &mut std::io::stderr(),
-            &anyhow::anyhow!(
-                "migrate deploy on {label} interrupted by {sig}: {state}; {applied} of {total} migration(s) applied; run `schemadiff migrate deploy` again to finish"
-            ),
+            &anyhow::anyhow!("migrate deploy on {label} interrupted by {sig}: {state}"),
         )
         .ok();
         return Ok(sig.exit_code());
