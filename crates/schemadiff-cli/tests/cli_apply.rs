@@ -3,7 +3,9 @@
 //! and concurrent applies.
 
 mod common;
-use common::{database_from, schemadiff, snapshot};
+use common::{
+    advisory_lock_holders, advisory_lock_holders_sql, database_from, schemadiff, snapshot,
+};
 use schemadiff_testkit::{TestDb, workspace_root};
 
 const V12: &str = "schemas/v1.2.prisma";
@@ -399,4 +401,43 @@ fn a_column_becoming_required_needs_no_fill_without_nulls() {
         run.stderr
     );
     assert_eq!(nulls.schema_dump(), before);
+}
+
+/// Every apply releases the advisory lock itself before it exits, whether it was a dry run, it
+/// failed or it succeeded: right after it, no session holds it, and the next apply, without
+/// `--wait`, gets it at once.
+#[test]
+fn apply_releases_the_advisory_lock_before_it_exits_on_every_path() {
+    let from = "crates/schemadiff-cli/tests/apply/late-failure-from.prisma";
+    let to = "crates/schemadiff-cli/tests/apply/late-failure-to.prisma";
+    let db = database_from("apply_lock_released", from);
+    let holders = || advisory_lock_holders(&db);
+    // The count sees the lock while a session holds it (that session then releases it).
+    let key = schemadiff_postgres::ADVISORY_LOCK_KEY;
+    let while_held = db.rows(&format!(
+        "SELECT pg_advisory_lock({key}); {}; SELECT pg_advisory_unlock({key})",
+        advisory_lock_holders_sql()
+    ));
+    assert_eq!(while_held[1], vec![Some("1".to_string())], "{while_held:?}");
+    assert_eq!(holders(), "0");
+    // The foreign key the plan adds fails on this row.
+    db.execute(r#"INSERT INTO "Item" (id, "parentId") VALUES (1, 42)"#);
+    let apply = |extra: &str| schemadiff(&["apply", "--db", &db.url, "--to", to, extra]);
+    let dry = apply("--dry-run").expect_code(0);
+    assert!(dry.stderr.contains("dry run"), "{}", dry.stderr);
+    assert_eq!(holders(), "0");
+    let failed = apply("--yes").expect_code(1);
+    assert!(
+        failed.stderr.contains("nothing was changed"),
+        "{}",
+        failed.stderr
+    );
+    assert_eq!(holders(), "0");
+    db.execute(r#"INSERT INTO "Parent" (id) VALUES (42)"#);
+    let applied = apply("--yes").expect_code(0);
+    assert!(applied.stderr.contains("now matches"), "{}", applied.stderr);
+    assert_eq!(holders(), "0");
+    let again = apply("--yes").expect_code(0);
+    assert!(again.stderr.contains("nothing to do"), "{}", again.stderr);
+    assert_eq!(holders(), "0");
 }

@@ -10,118 +10,46 @@
 //! `applied_steps_count`, `logs`.
 
 mod common;
-use common::{Run, schemadiff};
+use common::{
+    DATASOURCE, ROLE_ENUM, Run, advisory_lock_holders, interrupt, migrate_dev, running_statement,
+    schemadiff,
+};
 use schemadiff_testkit::TestDb;
 use std::path::{Path, PathBuf};
 
-const DATASOURCE: &str =
-    "datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n\n";
-
-/// Version 0: what the existing database holds.
-const S0: &str = r#"
-model User {
-  id    Int    @id @default(autoincrement())
-  email String @unique
-  role  String @default("member")
-  posts Post[]
+/// The project's schema at version `v`: 0, what the existing database holds; 1, a new table
+/// (`Comment`); 2, `User.role` String → enum, legacy spellings mapped by the mapping file; 3,
+/// an index (its reverse loses nothing).
+fn version(v: u8) -> String {
+    let role = if v >= 2 {
+        "  role  Role   @default(MEMBER)"
+    } else {
+        "  role  String @default(\"member\")"
+    };
+    let mut s = String::new();
+    if v >= 2 {
+        s.push_str(ROLE_ENUM);
+    }
+    s.push_str(&format!(
+        "\nmodel User {{\n  id    Int    @id @default(autoincrement())\n  email String @unique\n{role}\n  posts Post[]\n}}\n"
+    ));
+    s.push_str(
+        "\nmodel Post {\n  id       Int       @id @default(autoincrement())\n  title    String\n  authorId Int\n  author   User      @relation(fields: [authorId], references: [id])\n",
+    );
+    if v >= 1 {
+        s.push_str("  comments Comment[]\n");
+    }
+    if v >= 3 {
+        s.push_str("\n  @@index([title])\n");
+    }
+    s.push_str("}\n");
+    if v >= 1 {
+        s.push_str(
+            "\nmodel Comment {\n  id     Int    @id @default(autoincrement())\n  body   String\n  postId Int\n  post   Post   @relation(fields: [postId], references: [id])\n}\n",
+        );
+    }
+    s
 }
-
-model Post {
-  id       Int    @id @default(autoincrement())
-  title    String
-  authorId Int
-  author   User   @relation(fields: [authorId], references: [id])
-}
-"#;
-
-/// Version 1: a new table.
-const S1: &str = r#"
-model User {
-  id    Int    @id @default(autoincrement())
-  email String @unique
-  role  String @default("member")
-  posts Post[]
-}
-
-model Post {
-  id       Int       @id @default(autoincrement())
-  title    String
-  authorId Int
-  author   User      @relation(fields: [authorId], references: [id])
-  comments Comment[]
-}
-
-model Comment {
-  id     Int    @id @default(autoincrement())
-  body   String
-  postId Int
-  post   Post   @relation(fields: [postId], references: [id])
-}
-"#;
-
-/// Version 2: `User.role` String → enum, legacy spellings mapped by the mapping file.
-const S2: &str = r#"
-enum Role {
-  MEMBER
-  ADMIN
-  OWNER
-}
-
-model User {
-  id    Int    @id @default(autoincrement())
-  email String @unique
-  role  Role   @default(MEMBER)
-  posts Post[]
-}
-
-model Post {
-  id       Int       @id @default(autoincrement())
-  title    String
-  authorId Int
-  author   User      @relation(fields: [authorId], references: [id])
-  comments Comment[]
-}
-
-model Comment {
-  id     Int    @id @default(autoincrement())
-  body   String
-  postId Int
-  post   Post   @relation(fields: [postId], references: [id])
-}
-"#;
-
-/// Version 3: an index (its reverse loses nothing).
-const S3: &str = r#"
-enum Role {
-  MEMBER
-  ADMIN
-  OWNER
-}
-
-model User {
-  id    Int    @id @default(autoincrement())
-  email String @unique
-  role  Role   @default(MEMBER)
-  posts Post[]
-}
-
-model Post {
-  id       Int       @id @default(autoincrement())
-  title    String
-  authorId Int
-  author   User      @relation(fields: [authorId], references: [id])
-  comments Comment[]
-
-  @@index([title])
-}
-
-model Comment {
-  id     Int    @id @default(autoincrement())
-  body   String
-  postId Int
-  post   Post   @relation(fields: [postId], references: [id])
-}
-"#;
 
 const MAPPING: &str = "[values.User.role]\n\"super user\" = \"OWNER\"\n\"boss\" = \"OWNER\"\n";
 
@@ -183,19 +111,7 @@ impl Project {
     }
 
     fn dev(&self, name: &str, schema: &str, extra: &[&str]) -> Run {
-        let m = self.migrations_arg();
-        let mut args = vec![
-            "migrate",
-            "dev",
-            "--name",
-            name,
-            "--schema",
-            schema,
-            "--migrations",
-            &m,
-        ];
-        args.extend_from_slice(extra);
-        schemadiff(&args)
+        migrate_dev(name, schema, &self.migrations_arg(), extra)
     }
 
     fn on_db(&self, sub: &str, db: &TestDb, extra: &[&str]) -> Run {
@@ -265,7 +181,7 @@ fn a_projects_whole_life_baseline_dev_deploy_status_rollback() {
     let p = Project::new("life");
     // An existing database, made without any migration history, holding legacy rows.
     let existing = TestDb::create("migrate_life_existing");
-    let s0 = p.schema(S0);
+    let s0 = p.schema(&version(0));
     let create = schemadiff(&["plan", "--from", "empty", "--to", &s0]).expect_code(0);
     existing.execute(&create.stdout);
     existing.execute(LEGACY_ROWS);
@@ -380,13 +296,13 @@ fn a_projects_whole_life_baseline_dev_deploy_status_rollback() {
     assert_eq!(pk, vec![vec![Some("id".to_string())]]);
 
     // Three changes through `migrate dev`.
-    let s1 = p.schema(S1);
+    let s1 = p.schema(&version(1));
     let dev1 = p.dev("add comments", &s1, &[]).expect_code(0);
     assert!(dev1.stderr.contains("wrote"), "{}", dev1.stderr);
-    let s2 = p.schema(S2);
+    let s2 = p.schema(&version(2));
     let map = p.write("role.toml", MAPPING);
     p.dev("role enum", &s2, &["--map", &map]).expect_code(0);
-    let s3 = p.schema(S3);
+    let s3 = p.schema(&version(3));
     p.dev("title index", &s3, &[]).expect_code(0);
     // Nothing left to do: no folder, exit 0.
     let none = p.dev("nothing", &s3, &[]).expect_code(0);
@@ -482,7 +398,7 @@ fn a_projects_whole_life_baseline_dev_deploy_status_rollback() {
 
     // Roll the last one back through its down.sql, then record it: pending again.
     existing.execute(&p.read(title_index, "down.sql"));
-    let s2_file = p.write("v2.prisma", &format!("{DATASOURCE}{S2}"));
+    let s2_file = p.write("v2.prisma", &format!("{DATASOURCE}{}", version(2)));
     schemadiff(&["drift", "--schema", &s2_file, "--db", &existing.url]).expect_code(0);
     p.on_db("resolve", &existing, &["--rolled-back", title_index])
         .expect_code(0);
@@ -509,7 +425,7 @@ fn a_projects_whole_life_baseline_dev_deploy_status_rollback() {
 fn a_failed_migration_blocks_deploy_until_resolved_and_changes_nothing() {
     let p = Project::new("failed");
     let db = TestDb::create("migrate_failed");
-    let s1 = p.schema(S1);
+    let s1 = p.schema(&version(1));
     p.dev("init", &s1, &[]).expect_code(0);
     p.on_db("deploy", &db, &[]).expect_code(0);
     db.execute(LEGACY_ROWS);
@@ -570,10 +486,17 @@ fn a_failed_migration_blocks_deploy_until_resolved_and_changes_nothing() {
     assert!(!failed.2 && !failed.3, "neither finished nor rolled back");
     assert_eq!(failed.4, "0");
     let logs = failed.5.clone().expect("logs of the failure");
+    // The layout of Prisma's P3018 message, its opening sentence included.
     assert!(
-        logs.contains("23503") && logs.contains("Post_authorId_fkey"),
+        logs.starts_with(
+            "A migration failed to apply. New migrations cannot be applied before the error is \
+             recovered from. Read more about how to resolve migration issues in a production \
+             database: https://pris.ly/d/migrate-resolve\n\nMigration name: 29990101000000_broken\n\n\
+             Database error code: 23503\n\nDatabase error:\n"
+        ),
         "{logs}"
     );
+    assert!(logs.contains("Post_authorId_fkey"), "{logs}");
     // Status shows it with its logs; deploy stays blocked.
     let st = p.on_db("status", &db, &[]).expect_code(3);
     assert!(
@@ -615,7 +538,7 @@ fn a_failed_migration_blocks_deploy_until_resolved_and_changes_nothing() {
 fn a_modified_migration_is_reported_never_rerun_and_a_lossy_down_stops_first() {
     let p = Project::new("modified");
     let db = TestDb::create("migrate_modified");
-    let s1 = p.schema(S1);
+    let s1 = p.schema(&version(1));
     p.dev("init", &s1, &[]).expect_code(0);
     p.on_db("deploy", &db, &[]).expect_code(0);
     db.execute(LEGACY_ROWS);
@@ -677,9 +600,101 @@ fn usage_errors_of_migrate_exit_1() {
     assert_eq!(schemadiff(&["migrate", "dev"]).code, 1);
     // A name without a letter or digit is refused before anything is written.
     let p = Project::new("usage");
-    let s1 = p.schema(S1);
+    let s1 = p.schema(&version(1));
     let r = p.dev(" -- ", &s1, &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("has no letter or digit"), "{}", r.stderr);
     assert!(!p.migrations().exists(), "nothing written");
+}
+
+/// SIGINT (then SIGTERM) while a migration runs (`pg_sleep`, as long as the database's
+/// `sdtest.sleep` setting says): the cancel request rolls its transaction back, its history row
+/// is removed rather than left failed, the message names it and says that nothing of it was
+/// applied, the exit code is 130 (143), the lock is released; `migrate deploy` run again
+/// applies it and the one after it.
+#[test]
+fn an_interrupted_deploy_rolls_the_migration_back_and_a_rerun_finishes() {
+    let p = Project::new("interrupt");
+    std::fs::create_dir_all(p.migrations()).unwrap();
+    let folder = |name: &str, sql: &str| {
+        std::fs::create_dir_all(p.migrations().join(name)).unwrap();
+        p.write(&format!("prisma/migrations/{name}/migration.sql"), sql);
+    };
+    folder(
+        "20260101000000_first",
+        "CREATE TABLE \"A\" (id integer PRIMARY KEY);\n",
+    );
+    folder(
+        "20260101000001_slow",
+        "CREATE TABLE \"B\" (id integer PRIMARY KEY);\n\
+         SELECT pg_sleep(coalesce(nullif(current_setting('sdtest.sleep', true), ''), '0')::float8);\n",
+    );
+    folder(
+        "20260101000002_last",
+        "CREATE TABLE \"C\" (id integer PRIMARY KEY);\n",
+    );
+    let m = p.migrations_arg();
+    for signal in ["INT", "TERM"] {
+        let db = TestDb::create(&format!("migrate_interrupt_{}", signal.to_lowercase()));
+        db.execute(&format!(
+            "ALTER DATABASE \"{}\" SET sdtest.sleep = '60'",
+            db.name
+        ));
+        let run = interrupt(
+            &["migrate", "deploy", "--db", &db.url, "--migrations", &m],
+            signal,
+            || running_statement(&db, "pg_sleep"),
+        );
+        assert!(
+            run.stderr
+                .contains("migration 20260101000001_slow was interrupted"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("nothing of it was applied"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("1 of 3 migration(s) applied"),
+            "{}",
+            run.stderr
+        );
+        // Only the first is recorded (applied); the interrupted one left no row, failed or not.
+        let rows = history(&db);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].0, "20260101000000_first");
+        assert!(rows[0].2 && !rows[0].3, "{rows:?}");
+        assert_eq!(
+            db.rows("SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relname IN ('A', 'B', 'C')"),
+            vec![vec![Some("A".to_string())]]
+        );
+        assert_eq!(advisory_lock_holders(&db), "0");
+        let st = p.on_db("status", &db, &[]).expect_code(3);
+        assert!(
+            st.stdout.contains("pending   20260101000001_slow"),
+            "{}",
+            st.stdout
+        );
+        assert!(!st.stdout.contains("failed"), "{}", st.stdout);
+        // Run again (no sleep now): it applies the interrupted migration and the last one.
+        db.execute(&format!(
+            "ALTER DATABASE \"{}\" RESET sdtest.sleep",
+            db.name
+        ));
+        let again = p.on_db("deploy", &db, &[]).expect_code(0);
+        assert!(
+            again.stderr.contains("2 migration(s) applied"),
+            "{}",
+            again.stderr
+        );
+        let rows = history(&db);
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        assert!(
+            rows.iter().all(|r| r.2 && !r.3 && r.5.is_none()),
+            "{rows:?}"
+        );
+        p.on_db("status", &db, &[]).expect_code(0);
+    }
 }

@@ -3,10 +3,10 @@
 //! offline apply, and a re-run that finds nothing to do.
 
 mod common;
-use common::{database_from, schemadiff, snapshot};
+use common::{
+    advisory_lock_holders, assert_no_backend_left, database_from, interrupt, schemadiff, snapshot,
+};
 use schemadiff_testkit::{TestDb, workspace_root};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 const V12: &str = "schemas/v1.2.prisma";
 const V20: &str = "schemas/v2.0.prisma";
@@ -59,53 +59,28 @@ fn plan_online_prints_the_phases_with_their_locks() {
     schemadiff(&["plan", "--from", V12, "--to", V20, "--batch-size", "10"]).expect_code(1);
 }
 
+/// `apply --db DB --to v2.0 --map MAP --yes`, then `extra`.
+fn apply_args<'a>(db: &'a TestDb, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["apply", "--db", &db.url, "--to", V20, "--map", MAP, "--yes"];
+    args.extend_from_slice(extra);
+    args
+}
+
 #[test]
 fn apply_online_gives_the_offline_database_then_nothing_to_do() {
     let online = legacy_database("cli_online");
     let offline = legacy_database("cli_offline");
-    let run = schemadiff(&[
-        "apply",
-        "--online",
-        "--db",
-        &online.url,
-        "--to",
-        V20,
-        "--map",
-        MAP,
-        "--yes",
-        "--batch-size",
-        "3",
-        "--throttle",
-        "1ms",
-    ])
+    let run = schemadiff(&apply_args(
+        &online,
+        &["--online", "--batch-size", "3", "--throttle", "1ms"],
+    ))
     .expect_code(0);
     assert!(run.stderr.contains("applied online"), "{}", run.stderr);
     assert!(run.stderr.contains("now matches"), "{}", run.stderr);
     schemadiff(&["drift", "--schema", V20, "--db", &online.url]).expect_code(0);
-    schemadiff(&[
-        "apply",
-        "--db",
-        &offline.url,
-        "--to",
-        V20,
-        "--map",
-        MAP,
-        "--yes",
-    ])
-    .expect_code(0);
+    schemadiff(&apply_args(&offline, &[])).expect_code(0);
     assert_eq!(strip(snapshot(&online)), strip(snapshot(&offline)));
-    let again = schemadiff(&[
-        "apply",
-        "--online",
-        "--db",
-        &online.url,
-        "--to",
-        V20,
-        "--map",
-        MAP,
-        "--yes",
-    ])
-    .expect_code(0);
+    let again = schemadiff(&apply_args(&online, &["--online"])).expect_code(0);
     assert!(again.stderr.contains("nothing to do"), "{}", again.stderr);
 }
 
@@ -116,89 +91,31 @@ fn apply_online_gives_the_offline_database_then_nothing_to_do() {
 #[test]
 fn an_interrupted_online_apply_exits_130_and_the_same_command_finishes() {
     let offline = legacy_database("cli_online_sig_offline");
-    schemadiff(&[
-        "apply",
-        "--db",
-        &offline.url,
-        "--to",
-        V20,
-        "--map",
-        MAP,
-        "--yes",
-    ])
-    .expect_code(0);
-    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+    schemadiff(&apply_args(&offline, &[])).expect_code(0);
+    for signal in ["INT", "TERM"] {
         let db = legacy_database(&format!("cli_online_sig_{}", signal.to_lowercase()));
-        let args = [
-            "apply",
-            "--online",
-            "--db",
-            &db.url,
-            "--to",
-            V20,
-            "--map",
-            MAP,
-            "--yes",
-            "--batch-size",
-            "1",
-            "--throttle",
-            "300ms",
-        ];
-        let child = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
-            .current_dir(workspace_root())
-            .args(args)
-            .env("NO_COLOR", "1")
-            .env_remove("DATABASE_URL")
-            .stdin(Stdio::null())
-            // The script is longer than a pipe's buffer: not read, it would block the run.
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Wait until a backfill has committed a batch and is not finished.
-        let mut child = child;
-        let started = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                let mut err = String::new();
-                std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-                panic!("the apply ended before the signal ({status}): {err}");
-            }
+        let args = apply_args(
+            &db,
+            &["--online", "--batch-size", "1", "--throttle", "300ms"],
+        );
+        // Signalled once a backfill has committed a batch and is not finished.
+        let backfilling = || {
             let mid = db.rows(
                 "SELECT (to_regclass('\"schemadiff\".\"online_progress\"') IS NOT NULL)::text",
             );
-            if mid[0][0].as_deref() == Some("true") {
-                let rows = db.rows(
+            mid[0][0].as_deref() == Some("true")
+                && db.rows(
                     "SELECT count(*)::text FROM \"schemadiff\".\"online_progress\" WHERE rows_done > 0 AND NOT done",
-                );
-                if rows[0][0].as_deref() != Some("0") {
-                    break;
-                }
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "the backfill never started"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let sent = Instant::now();
-        Command::new("kill")
-            .args([&format!("-{signal}"), &child.id().to_string()])
-            .status()
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+                )[0][0]
+                    .as_deref()
+                    != Some("0")
+        };
+        let run = interrupt(&args, signal, backfilling);
         assert!(
-            sent.elapsed() < Duration::from_secs(20),
-            "the run did not stop"
+            run.stderr.contains("run the same command again"),
+            "{}",
+            run.stderr
         );
-        assert_eq!(out.status.code(), Some(code), "{stderr}");
-        assert!(
-            stderr.contains(&format!("interrupted by SIG{signal}")),
-            "{stderr}"
-        );
-        assert!(stderr.contains("run the same command again"), "{stderr}");
-        assert!(!stderr.contains("panicked"), "{stderr}");
         // The stored state says where to continue: some steps done, some not, and a backfill
         // that has rows done but is not finished.
         let state = db.rows(
@@ -208,23 +125,11 @@ fn an_interrupted_online_apply_exits_130_and_the_same_command_finishes() {
         );
         let n = |i: usize| -> u64 { state[0][i].as_deref().unwrap().parse().unwrap() };
         assert!(n(0) > 0 && n(1) > 0 && n(2) > 0, "{state:?}");
-        // The backend is gone (its transaction ended with it).
-        let started = Instant::now();
-        loop {
-            let left = db.rows(&format!(
-                "SELECT count(*)::text FROM pg_stat_activity WHERE datname = '{}' AND application_name = 'schemadiff'",
-                db.name
-            ));
-            if left[0][0].as_deref() == Some("0") {
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "a backend was left behind"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let again = schemadiff(&args[..9]).expect_code(0);
+        // The advisory lock was released before the exit; the backend is gone (its
+        // transaction ended with it).
+        assert_eq!(advisory_lock_holders(&db), "0");
+        assert_no_backend_left(&db);
+        let again = schemadiff(&apply_args(&db, &["--online"])).expect_code(0);
         assert!(
             again.stderr.contains("continuing it where it stopped"),
             "{}",

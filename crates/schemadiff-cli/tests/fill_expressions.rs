@@ -3,14 +3,10 @@
 //! database; expressions that are not one expression are refused before anything runs.
 
 mod common;
-use common::schemadiff;
+use common::{DATASOURCE, Run, database_from, schemadiff};
 use schemadiff_testkit::TestDb;
 
-const BEFORE: &str = r#"datasource db {
-  provider = "postgresql"
-  url      = env("DATABASE_URL")
-}
-
+const BEFORE: &str = r#"
 model Person {
   id       Int     @id
   email    String
@@ -19,11 +15,7 @@ model Person {
 }
 "#;
 
-const AFTER: &str = r#"datasource db {
-  provider = "postgresql"
-  url      = env("DATABASE_URL")
-}
-
+const AFTER: &str = r#"
 model Person {
   id          Int    @id
   email       String
@@ -39,13 +31,23 @@ impl Files {
     fn new(name: &str, mapping: &str) -> Files {
         let dir = std::env::temp_dir().join(format!("sd-fill-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("before.prisma"), BEFORE).unwrap();
-        std::fs::write(dir.join("after.prisma"), AFTER).unwrap();
+        std::fs::write(dir.join("before.prisma"), format!("{DATASOURCE}{BEFORE}")).unwrap();
+        std::fs::write(dir.join("after.prisma"), format!("{DATASOURCE}{AFTER}")).unwrap();
         std::fs::write(dir.join("map.toml"), mapping).unwrap();
         Files(dir)
     }
     fn path(&self, name: &str) -> String {
         self.0.join(name).display().to_string()
+    }
+
+    /// `schemadiff SUB FROM… --to after.prisma --map map.toml`, then `extra`: `head` is the
+    /// subcommand and what comes before `--to`.
+    fn to_after(&self, head: &[&str], extra: &[&str]) -> Run {
+        let (to, map) = (self.path("after.prisma"), self.path("map.toml"));
+        let mut args = head.to_vec();
+        args.extend_from_slice(&["--to", &to, "--map", &map]);
+        args.extend_from_slice(extra);
+        schemadiff(&args)
     }
 }
 
@@ -55,42 +57,33 @@ impl Drop for Files {
     }
 }
 
-fn seeded(hint: &str, f: &Files) -> TestDb {
-    let db = TestDb::create(hint);
-    let sql = schemadiff(&["plan", "--from", "empty", "--to", &f.path("before.prisma")])
-        .expect_code(0)
-        .stdout;
-    db.execute(&sql);
+/// The files with `mapping`, and a database at `before.prisma` holding two people.
+fn seeded(hint: &str, mapping: &str) -> (Files, TestDb) {
+    let f = Files::new(hint, mapping);
+    let db = database_from(hint, &f.path("before.prisma"));
     db.execute(
         r#"INSERT INTO "Person" VALUES (1, 'Ann@Example.com', NULL, '7'), (2, 'bob@test.org', 'bobby', NULL)"#,
     );
-    db
+    (f, db)
 }
 
 #[test]
 fn expressions_fill_new_and_newly_required_columns_from_the_row() {
-    let f = Files::new(
-        "ok",
+    let (f, db) = seeded(
+        "fill_expr",
         r#"[fill.Person]
 nickname = { sql = "split_part(lower(email), '@', 1)" }
 score = { sql = "length(email)" }
 emailDomain = { sql = "split_part(email, '@', 2)" }
 "#,
     );
-    let db = seeded("fill_expr", &f);
-    let plan = schemadiff(&[
-        "plan",
-        "--from",
-        &db.url,
-        "--to",
-        &f.path("after.prisma"),
-        "--map",
-        &f.path("map.toml"),
-        "--allow-hazard",
-        "not-castable",
-    ])
-    .expect_code(0)
-    .stdout;
+    let plan = f
+        .to_after(
+            &["plan", "--from", &db.url],
+            &["--allow-hazard", "not-castable"],
+        )
+        .expect_code(0)
+        .stdout;
     assert!(
         plan.contains(r#"UPDATE "public"."Person" SET "nickname" = (split_part(lower(email), '@', 1)) WHERE "nickname" IS NULL"#),
         "{plan}"
@@ -138,28 +131,19 @@ emailDomain = { sql = "split_part(email, '@', 2)" }
 
 #[test]
 fn an_expression_that_yields_null_stops_the_script_and_changes_nothing() {
-    let f = Files::new(
-        "null",
+    let (f, db) = seeded(
+        "fill_expr_null",
         r#"[fill.Person]
 nickname = { sql = "nullif(email, email)" }
 score = { sql = "0" }
 emailDomain = { sql = "'x'" }
 "#,
     );
-    let db = seeded("fill_expr_null", &f);
     let before = db.schema_dump();
-    let run = schemadiff(&[
-        "apply",
-        "--db",
-        &db.url,
-        "--to",
-        &f.path("after.prisma"),
-        "--map",
-        &f.path("map.toml"),
-        "--allow-hazard",
-        "not-castable",
-        "--yes",
-    ]);
+    let run = f.to_after(
+        &["apply", "--db", &db.url],
+        &["--allow-hazard", "not-castable", "--yes"],
+    );
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(
         run.stderr.contains("nickname") && run.stderr.contains("null"),
@@ -187,16 +171,9 @@ fn text_that_is_not_one_expression_is_refused_before_anything_runs() {
                 "[fill.Person]\nnickname = {{ sql = \"{expr}\" }}\nscore = \"0\"\nemailDomain = \"x\"\n"
             ),
         );
-        let run = schemadiff(&[
-            "plan",
-            "--from",
-            &f.path("before.prisma"),
-            "--to",
-            &f.path("after.prisma"),
-            "--map",
-            &f.path("map.toml"),
-        ])
-        .expect_code(1);
+        let run = f
+            .to_after(&["plan", "--from", &f.path("before.prisma")], &[])
+            .expect_code(1);
         assert!(
             run.stderr.contains("fill.Person.nickname.sql") && run.stderr.contains(why),
             "{expr}: {}",

@@ -12,50 +12,28 @@
 //! failure.
 
 mod common;
-use common::schemadiff;
+use common::{DATASOURCE, ROLE_ENUM, migrate_dev, schemadiff};
 use schemadiff_testkit::{TestDb, workspace_root};
 use std::path::PathBuf;
 use std::process::Command;
 
-const DATASOURCE: &str =
-    "datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n\n";
-
-const V1: &str = r#"
-model User {
-  id    Int    @id @default(autoincrement())
-  email String @unique
-  role  String @default("member")
+/// The schema at version `v`: 1, `User.role` a String; 2, an enum (legacy spellings mapped by
+/// a mapping file); 3, a new optional column.
+fn version(v: u8) -> String {
+    let user = match v {
+        1 => {
+            "  id    Int    @id @default(autoincrement())\n  email String @unique\n  role  String @default(\"member\")\n"
+        }
+        2 => {
+            "  id    Int    @id @default(autoincrement())\n  email String @unique\n  role  Role   @default(MEMBER)\n"
+        }
+        _ => {
+            "  id    Int     @id @default(autoincrement())\n  email String  @unique\n  role  Role    @default(MEMBER)\n  name  String?\n"
+        }
+    };
+    let role = if v >= 2 { ROLE_ENUM } else { "" };
+    format!("{role}\nmodel User {{\n{user}}}\n")
 }
-"#;
-
-const V2: &str = r#"
-enum Role {
-  MEMBER
-  ADMIN
-  OWNER
-}
-
-model User {
-  id    Int    @id @default(autoincrement())
-  email String @unique
-  role  Role   @default(MEMBER)
-}
-"#;
-
-const V3: &str = r#"
-enum Role {
-  MEMBER
-  ADMIN
-  OWNER
-}
-
-model User {
-  id    Int     @id @default(autoincrement())
-  email String  @unique
-  role  Role    @default(MEMBER)
-  name  String?
-}
-"#;
 
 fn workdir() -> PathBuf {
     match std::env::var_os("SCHEMADIFF_PRISMA_WORKDIR") {
@@ -112,26 +90,18 @@ fn prisma_accepts_schemadiff_folders_and_agrees_about_the_history() {
     let m = dir.display().to_string();
     let schema = root.join("schema.prisma");
     let s = schema.display().to_string();
-    let dev = |name: &str, body: &str, extra: &[&str]| {
-        std::fs::write(&schema, format!("{DATASOURCE}{body}")).unwrap();
-        let mut args = vec![
-            "migrate",
-            "dev",
-            "--name",
-            name,
-            "--schema",
-            &s,
-            "--migrations",
-            &m,
-        ];
-        args.extend_from_slice(extra);
-        schemadiff(&args).expect_code(0);
+    let dev = |name: &str, v: u8, extra: &[&str]| {
+        std::fs::write(&schema, format!("{DATASOURCE}{}", version(v))).unwrap();
+        migrate_dev(name, &s, &m, extra).expect_code(0);
     };
+    // `schemadiff migrate SUB --db DB --migrations DIR`.
+    let ours =
+        |sub: &str, db: &TestDb| schemadiff(&["migrate", sub, "--db", &db.url, "--migrations", &m]);
     let map = root.join("role.toml");
     std::fs::write(&map, "[values.User.role]\n\"super user\" = \"OWNER\"\n").unwrap();
     let map = map.display().to_string();
-    dev("init", V1, &[]);
-    dev("role enum", V2, &["--map", &map]);
+    dev("init", 1, &[]);
+    dev("role enum", 2, &["--map", &map]);
 
     // 1. Prisma deploys schemadiff's folders on a database with legacy rows.
     let by_prisma = TestDb::create("prisma_compat_deploy");
@@ -167,33 +137,17 @@ fn prisma_accepts_schemadiff_folders_and_agrees_about_the_history() {
             vec![Some("MEMBER".to_string())]
         ]
     );
-    let st = schemadiff(&[
-        "migrate",
-        "status",
-        "--db",
-        &by_prisma.url,
-        "--migrations",
-        &m,
-    ])
-    .expect_code(0);
+    let st = ours("status", &by_prisma).expect_code(0);
     assert_eq!(st.stdout.matches("applied   ").count(), 2, "{}", st.stdout);
     schemadiff(&["drift", "--schema", &s, "--db", &by_prisma.url]).expect_code(0);
 
     // 2. schemadiff deploys; Prisma's status agrees, then sees a new pending one.
     let by_schemadiff = TestDb::create("prisma_compat_status");
-    schemadiff(&[
-        "migrate",
-        "deploy",
-        "--db",
-        &by_schemadiff.url,
-        "--migrations",
-        &m,
-    ])
-    .expect_code(0);
+    ours("deploy", &by_schemadiff).expect_code(0);
     let (code, out) = prisma("status", &dir, &by_schemadiff);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Database schema is up to date"), "{out}");
-    dev("add name", V3, &[]);
+    dev("add name", 3, &[]);
     let (code, out) = prisma("status", &dir, &by_schemadiff);
     assert_eq!(code, 1, "{out}");
     assert!(
@@ -203,15 +157,7 @@ fn prisma_accepts_schemadiff_folders_and_agrees_about_the_history() {
     // Prisma applies the third one on top of schemadiff's history; schemadiff agrees.
     let (code, out) = prisma("deploy", &dir, &by_schemadiff);
     assert_eq!(code, 0, "{out}");
-    schemadiff(&[
-        "migrate",
-        "status",
-        "--db",
-        &by_schemadiff.url,
-        "--migrations",
-        &m,
-    ])
-    .expect_code(0);
+    ours("status", &by_schemadiff).expect_code(0);
     schemadiff(&["drift", "--schema", &s, "--db", &by_schemadiff.url]).expect_code(0);
 
     // 3. A failure schemadiff recorded blocks Prisma's deploy too, and Prisma reports it.
@@ -222,14 +168,7 @@ fn prisma_accepts_schemadiff_folders_and_agrees_about_the_history() {
         "INSERT INTO \"User\" (email) VALUES (NULL);\n",
     )
     .unwrap();
-    let run = schemadiff(&[
-        "migrate",
-        "deploy",
-        "--db",
-        &by_schemadiff.url,
-        "--migrations",
-        &m,
-    ]);
+    let run = ours("deploy", &by_schemadiff);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let (code, out) = prisma("status", &dir, &by_schemadiff);
     assert_eq!(code, 1, "{out}");

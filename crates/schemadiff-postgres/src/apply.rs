@@ -273,13 +273,7 @@ pub async fn advisory_lock(client: &Client, wait: bool) -> Result<bool, Error> {
             "taking the schemadiff advisory lock",
         )
     };
-    let rows = query_text(client, &sql).await.map_err(|e| match e {
-        Error::Query { server, .. } => Error::Query {
-            context: what.to_string(),
-            server,
-        },
-        other => other,
-    })?;
+    let rows = query_text(client, &sql).await.map_err(in_context(what))?;
     Ok(wait
         || rows
             .first()
@@ -288,6 +282,55 @@ pub async fn advisory_lock(client: &Client, wait: bool) -> Result<bool, Error> {
             .flatten()
             .as_deref()
             == Some("t"))
+}
+
+/// A query error said to have happened while doing `what`.
+fn in_context(what: &str) -> impl FnOnce(Error) -> Error + '_ {
+    move |e| match e {
+        Error::Query { server, .. } => Error::Query {
+            context: what.to_string(),
+            server,
+        },
+        other => other,
+    }
+}
+
+/// The `pg_locks` condition that selects the schemadiff advisory lock: PostgreSQL shows a
+/// 64-bit key as `classid` (high 32 bits) and `objid` (low 32 bits), with `objsubid` 1.
+fn advisory_lock_rows() -> String {
+    let key = ADVISORY_LOCK_KEY as u64;
+    format!(
+        "locktype = 'advisory' AND classid = {} AND objid = {} AND objsubid = 1",
+        key >> 32,
+        key & 0xffff_ffff
+    )
+}
+
+/// Releases every hold this session has on the schemadiff advisory lock ([`advisory_lock`]
+/// nests, so a caller that returned early may hold it more than once). A transaction an early
+/// return left open (a read-only one, or one a failure aborted) is rolled back first: it could
+/// only be rolled back when the session ends, and an aborted one refuses every statement.
+/// Unlocking only what `pg_locks` shows this session holding, it never unlocks what it does
+/// not hold. Returns how many holds it released.
+pub async fn advisory_unlock(client: &Client) -> Result<usize, Error> {
+    crate::readonly::execute(client, "ROLLBACK", "ending an open transaction").await?;
+    let sql = format!(
+        "SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY})::text FROM pg_locks \
+         WHERE pid = pg_backend_pid() AND granted AND {}",
+        advisory_lock_rows()
+    );
+    let mut released = 0;
+    // A session holds the lock once per `advisory_lock` call; a few at the most.
+    while released < 64 {
+        let rows = query_text(client, &sql)
+            .await
+            .map_err(in_context("releasing the schemadiff advisory lock"))?;
+        if rows.is_empty() {
+            break;
+        }
+        released += 1;
+    }
+    Ok(released)
 }
 
 /// A client holding the advisory lock with the apply's timeouts set.
@@ -320,13 +363,7 @@ impl<'a> Session<'a> {
     }
 
     async fn simple(&self, sql: &str, what: &str) -> Result<Vec<Vec<Option<String>>>, Error> {
-        query_text(self.client, sql).await.map_err(|e| match e {
-            Error::Query { server, .. } => Error::Query {
-                context: what.to_string(),
-                server,
-            },
-            other => other,
-        })
+        query_text(self.client, sql).await.map_err(in_context(what))
     }
 
     async fn rollback(&self) {

@@ -220,6 +220,17 @@ pub async fn record_failed(
     Ok(())
 }
 
+/// Deletes the row `id`: its migration was stopped and rolled back whole before anything of
+/// it stayed, so the history is as if it never started (the migration is pending again, and
+/// both tools simply apply it on the next deploy).
+pub async fn remove_migration(client: &Client, schema: &str, id: &str) -> Result<(), Error> {
+    let sql = format!("DELETE FROM {} WHERE id = $1", table(schema));
+    client.execute(&sql, &[&id]).await.map_err(query_error(
+        "removing an interrupted migration from _prisma_migrations",
+    ))?;
+    Ok(())
+}
+
 /// Sets `rolled_back_at` on every row of `migration_name` that is not rolled back yet. Returns
 /// how many rows changed.
 pub async fn mark_rolled_back(

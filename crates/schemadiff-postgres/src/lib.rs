@@ -63,8 +63,9 @@ mod shadow;
 mod url;
 
 pub use apply::{
-    ADVISORY_LOCK_KEY, ApplyOptions, ApplyReport, Phase, Progress, advisory_lock, apply,
-    apply_and_verify, apply_and_verify_target, query_text, server_version, server_version_num,
+    ADVISORY_LOCK_KEY, ApplyOptions, ApplyReport, Phase, Progress, advisory_lock, advisory_unlock,
+    apply, apply_and_verify, apply_and_verify_target, query_text, server_version,
+    server_version_num,
 };
 pub use canonical::canonicalize_expressions;
 pub use connect::{cancel_running, connect};

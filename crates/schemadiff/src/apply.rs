@@ -21,8 +21,10 @@ pub fn one_transaction(batches: &[SqlBatch]) -> bool {
 }
 
 /// Takes the schemadiff advisory lock for this session (waiting when `wait`, refusing
-/// otherwise). It is released when the connection closes. Session advisory locks nest, so
-/// [`apply_batches`] can take it once more and release it once.
+/// otherwise). Session advisory locks nest, so [`apply_batches`] can take it once more and
+/// release it once. Release it with [`release_lock`] (or hold it with [`with_lock`], which
+/// does both): a lock left to the end of the session is held until the server has noticed
+/// that end, after the process is gone, and a command started right after would find it held.
 pub async fn hold_lock(client: &Client, wait: bool) -> anyhow::Result<()> {
     if !schemadiff_postgres::advisory_lock(client, wait).await? {
         anyhow::bail!(
@@ -30,6 +32,27 @@ pub async fn hold_lock(client: &Client, wait: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Releases the schemadiff advisory lock this session holds (every hold of it), after rolling
+/// back a transaction an early return left open. Best effort: when the connection is broken
+/// the server releases the lock with the session, so there is nothing to report.
+pub async fn release_lock(client: &Client) {
+    let _ = schemadiff_postgres::advisory_unlock(client).await;
+}
+
+/// Runs `body` holding the schemadiff advisory lock ([`hold_lock`]), and releases it
+/// ([`release_lock`]) before returning, whatever `body` returned: success, error or early
+/// return. When the lock cannot be had, `body` does not run.
+pub async fn with_lock<T>(
+    client: &mut Client,
+    wait: bool,
+    body: impl AsyncFnOnce(&mut Client) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    hold_lock(client, wait).await?;
+    let result = body(client).await;
+    release_lock(client).await;
+    result
 }
 
 /// What [`apply_batches`] did.

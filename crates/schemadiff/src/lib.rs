@@ -12,8 +12,8 @@
 //!   version [`target_version`] chooses; [`same_schema`], the check `drift` and `apply` make;
 //! - [`batches`] and [`apply_batches`]: the plan's transactions, applied in one transaction
 //!   verified before `COMMIT` when PostgreSQL allows it, else batch by batch and checked after,
-//!   under the session advisory lock ([`hold_lock`]); the result is read back with its
-//!   `dbgenerated` text aligned with the target's.
+//!   under the session advisory lock ([`with_lock`]: [`hold_lock`], then [`release_lock`] on
+//!   every path); the result is read back with its `dbgenerated` text aligned with the target's.
 //!
 //! - [`migrations`]: migration folders in Prisma's layout, their checksums and status against
 //!   `_prisma_migrations`, and [`migrations::deploy`] (one folder through [`apply_batches`] with
@@ -69,24 +69,28 @@
 //!
 //! let conn = ConnectOptions::resolve(Some("postgres://postgres@127.0.0.1:5432/app"))?;
 //! let mut client = connect(&conn).await?;
-//! schemadiff::hold_lock(&client, false).await?;
 //! let plan = schemadiff::make_plan(&from, &to, None, None)?;
 //! let iopts = schemadiff::introspect_options(&conn, &schemadiff::namespaces(&to.schema));
-//! let applied = schemadiff::apply_batches(
-//!     &mut client,
-//!     &schemadiff::batches(&plan),
-//!     &ApplyOptions::default(),
-//!     &iopts,
-//!     &to.schema,
-//!     &mut |_progress| {},
-//!     |after| {
-//!         if schemadiff::same_schema(after, &to.schema) {
-//!             Ok(())
-//!         } else {
-//!             Err("the database differs from the target".into())
-//!         }
-//!     },
-//! )
+//! // The lock is held while the closure runs and released whatever it returns.
+//! let applied = schemadiff::with_lock(&mut client, false, async |client| {
+//!     let applied = schemadiff::apply_batches(
+//!         client,
+//!         &schemadiff::batches(&plan),
+//!         &ApplyOptions::default(),
+//!         &iopts,
+//!         &to.schema,
+//!         &mut |_progress| {},
+//!         |after| {
+//!             if schemadiff::same_schema(after, &to.schema) {
+//!                 Ok(())
+//!             } else {
+//!                 Err("the database differs from the target".into())
+//!             }
+//!         },
+//!     )
+//!     .await?;
+//!     Ok(applied)
+//! })
 //! .await?;
 //! println!("{} statement(s)", applied.report.statements);
 //! # Ok(())
@@ -104,7 +108,10 @@ pub mod schema_folder;
 pub mod source;
 
 #[cfg(feature = "db")]
-pub use apply::{Applied, ApplyError, apply_batches, batches, hold_lock, one_transaction};
+pub use apply::{
+    Applied, ApplyError, apply_batches, batches, hold_lock, one_transaction, release_lock,
+    with_lock,
+};
 #[cfg(feature = "db")]
 pub use online::{
     OnlineApplied, apply_online, online_in_progress, online_resume, online_revision, online_steps,

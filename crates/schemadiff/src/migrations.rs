@@ -410,6 +410,15 @@ pub enum DeployError {
     },
     /// The script ran and was checked, but `finished_at` could not be written.
     Finish(crate::Applied, schemadiff_postgres::Error),
+    /// The caller interrupted the migration ([`DeployOptions::interrupted`]) and nothing of it
+    /// stayed (its transaction, or every transaction of it, rolled back): its row is removed
+    /// (when that worked: `removed`), so that it is pending again, not failed.
+    Interrupted {
+        /// The engine's apply error (the cancelled statement).
+        error: crate::ApplyError,
+        /// Whether the row was removed.
+        removed: Result<(), schemadiff_postgres::Error>,
+    },
 }
 
 #[cfg(all(feature = "db", feature = "sqlfile"))]
@@ -417,7 +426,9 @@ impl std::fmt::Display for DeployError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DeployError::History(e) => write!(f, "{e}"),
-            DeployError::Failed { error, .. } => write!(f, "{error}"),
+            DeployError::Failed { error, .. } | DeployError::Interrupted { error, .. } => {
+                write!(f, "{error}")
+            }
             DeployError::Finish(_, e) => write!(
                 f,
                 "the migration was applied, but recording it as finished failed: {e}"
@@ -429,9 +440,13 @@ impl std::fmt::Display for DeployError {
 #[cfg(all(feature = "db", feature = "sqlfile"))]
 impl std::error::Error for DeployError {}
 
+/// The opening sentence of the text Prisma writes to `logs` for a failed migration (its error
+/// P3018), kept word for word so that both tools show the same logs.
+pub const FAILURE_LOGS_OPENING: &str = "A migration failed to apply. New migrations cannot be applied before the error is recovered from. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve";
+
 #[cfg(all(feature = "db", feature = "sqlfile"))]
-/// The text Prisma writes to `logs` for a failed migration: the database error code and
-/// message (and here the statement that failed).
+/// The text Prisma writes to `logs` for a failed migration: [`FAILURE_LOGS_OPENING`], the
+/// migration's name, the database error code and message (and here the statement that failed).
 pub fn failure_logs(migration: &str, e: &crate::ApplyError) -> String {
     use crate::ApplyError;
     let pg = match e {
@@ -441,7 +456,7 @@ pub fn failure_logs(migration: &str, e: &crate::ApplyError) -> String {
         ApplyError::Differs(..) => None,
     };
     let code = pg.and_then(|e| e.sqlstate()).unwrap_or("");
-    let mut out = format!("Migration name: {migration}\n\n");
+    let mut out = format!("{FAILURE_LOGS_OPENING}\n\nMigration name: {migration}\n\n");
     if !code.is_empty() {
         out.push_str(&format!("Database error code: {code}\n\n"));
     }
@@ -450,45 +465,104 @@ pub fn failure_logs(migration: &str, e: &crate::ApplyError) -> String {
 }
 
 #[cfg(all(feature = "db", feature = "sqlfile"))]
-/// Applies one migration folder as Prisma records it: a `_prisma_migrations` row first
-/// (`history_schema`: the table's schema, which must exist), then the script through
-/// [`crate::apply_batches`] (one transaction verified before `COMMIT` when the script allows it,
-/// else batch by batch and checked after) against `target`, the schema the folders produce up
-/// to this one; then `finished_at` and `applied_steps_count` 1, or on failure the error in
-/// `logs` (the row then blocks later deploys until `migrate resolve`).
-#[allow(clippy::too_many_arguments)]
+/// How [`deploy`] runs a folder.
+pub struct DeployOptions<'a> {
+    /// The schema of `_prisma_migrations` (the table must exist).
+    pub history_schema: &'a str,
+    /// Timeouts of the apply.
+    pub apply: &'a schemadiff_postgres::ApplyOptions,
+    /// How to read the result back.
+    pub introspect: &'a schemadiff_postgres::IntrospectOptions,
+    /// Set by the caller when the user interrupts the deploy (a signal, with a cancel request
+    /// for the running statement): a failure that left nothing of the migration then removes
+    /// its row instead of recording it as failed.
+    pub interrupted: Option<&'a std::sync::atomic::AtomicBool>,
+}
+
+#[cfg(all(feature = "db", feature = "sqlfile"))]
+/// Applies one migration folder as Prisma records it: a `_prisma_migrations` row first, then
+/// the script through [`crate::apply_batches`] (one transaction verified before `COMMIT` when
+/// the script allows it, else batch by batch and checked after) against `target`, the schema
+/// the folders produce up to this one; then `finished_at` and `applied_steps_count` 1, or on
+/// failure the error in `logs` (the row then blocks later deploys until `migrate resolve`).
+/// Interrupted ([`DeployOptions::interrupted`]) with nothing of it kept, the row is removed
+/// instead ([`DeployError::Interrupted`]): the next deploy simply applies it.
 pub async fn deploy(
     client: &mut schemadiff_postgres::Client,
-    history_schema: &str,
     migration: &Migration,
-    aopts: &schemadiff_postgres::ApplyOptions,
-    iopts: &schemadiff_postgres::IntrospectOptions,
+    opts: &DeployOptions<'_>,
     target: &schemadiff_model::Schema,
     progress: &mut dyn FnMut(schemadiff_postgres::Progress),
     verify: impl Fn(&schemadiff_model::Schema) -> Result<(), String>,
 ) -> Result<crate::Applied, DeployError> {
     use schemadiff_postgres::history;
+    let hs = opts.history_schema;
     let batches = script_batches(&migration.sql);
     let id = history::insert_migration(
         client,
-        history_schema,
+        hs,
         &migration.name,
         &migration.checksum,
         history::NewRow::Started,
     )
     .await
     .map_err(DeployError::History)?;
-    match crate::apply_batches(client, &batches, aopts, iopts, target, progress, verify).await {
-        Ok(applied) => match history::record_finished(client, history_schema, &id).await {
+    let outside = steps_outside_transactions(&batches);
+    let mut kept = false;
+    let mut watch = |p: schemadiff_postgres::Progress| {
+        use schemadiff_postgres::Phase;
+        kept |= p.phase == Phase::Committed
+            || (p.phase == Phase::Finished && outside.contains(&p.step));
+        progress(p);
+    };
+    let applied = crate::apply_batches(
+        client,
+        &batches,
+        opts.apply,
+        opts.introspect,
+        target,
+        &mut watch,
+        verify,
+    )
+    .await;
+    match applied {
+        Ok(applied) => match history::record_finished(client, hs, &id).await {
             Ok(()) => Ok(applied),
             Err(e) => Err(DeployError::Finish(applied, e)),
         },
         Err(error) => {
+            let nothing_kept = match &error {
+                crate::ApplyError::OneTransaction(_) => true,
+                crate::ApplyError::Batch(_) => !kept,
+                crate::ApplyError::ReadBack(..) | crate::ApplyError::Differs(..) => false,
+            };
+            let interrupted = opts
+                .interrupted
+                .is_some_and(|i| i.load(std::sync::atomic::Ordering::SeqCst));
+            if interrupted && nothing_kept {
+                let removed = history::remove_migration(client, hs, &id).await;
+                return Err(DeployError::Interrupted { error, removed });
+            }
             let logs = failure_logs(&migration.name, &error);
-            let recorded = history::record_failed(client, history_schema, &id, &logs).await;
+            let recorded = history::record_failed(client, hs, &id, &logs).await;
             Err(DeployError::Failed { error, recorded })
         }
     }
+}
+
+#[cfg(all(feature = "db", feature = "sqlfile"))]
+/// The 1-based positions of the statements that run outside a transaction (each one is in
+/// for good once it has run).
+fn steps_outside_transactions(batches: &[schemadiff_postgres::SqlBatch]) -> Vec<usize> {
+    let mut steps = Vec::new();
+    let mut offset = 0;
+    for b in batches {
+        if !b.transactional {
+            steps.extend(offset + 1..=offset + b.statements.len());
+        }
+        offset += b.statements.len();
+    }
+    steps
 }
 
 #[cfg(test)]

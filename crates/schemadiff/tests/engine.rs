@@ -3,7 +3,7 @@
 
 use schemadiff::{
     Applied, ApplyError, LoadOptions, Loaded, Resolver, apply_batches, batches, hold_lock,
-    load_pair, make_plan, one_transaction, same_schema, target_version,
+    load_pair, make_plan, one_transaction, release_lock, same_schema, target_version, with_lock,
 };
 use schemadiff_model::Schema;
 use schemadiff_plan::NameResolver;
@@ -315,6 +315,53 @@ fn the_advisory_lock_refuses_while_another_session_holds_it() {
             .await
             .expect("the lock is released with its session")
             .expect("lock");
+    });
+}
+
+/// `with_lock` releases the lock before it returns, whatever the body did: an error left in
+/// an aborted transaction, an early return holding the lock twice (nested) or a success. A
+/// second session, still connected alongside, then takes it at once, without waiting.
+#[test]
+fn with_lock_releases_the_lock_on_every_path() {
+    let db = TestDb::create("engine_with_lock");
+    runtime().block_on(async {
+        let mut holder = connect(&db).await;
+        let other = connect(&db).await;
+        let failed: anyhow::Result<()> = with_lock(&mut holder, false, async |c| {
+            // An error inside a transaction: the session is left in an aborted transaction.
+            c.batch_execute("BEGIN").await?;
+            c.batch_execute("SELECT 1/0").await?;
+            Ok(())
+        })
+        .await;
+        assert!(failed.is_err());
+        hold_lock(&other, false).await.expect("free after an error");
+        release_lock(&other).await;
+        let nested = with_lock(&mut holder, false, async |c| {
+            hold_lock(c, false).await?;
+            Ok(7)
+        })
+        .await
+        .expect("nested hold");
+        assert_eq!(nested, 7);
+        hold_lock(&other, false)
+            .await
+            .expect("free after a nested hold");
+        // Held by the other session: with_lock refuses, and its body never runs.
+        let mut ran = false;
+        let refused = with_lock(&mut holder, false, async |_| {
+            ran = true;
+            Ok(())
+        })
+        .await;
+        assert!(refused.is_err() && !ran);
+        release_lock(&other).await;
+        with_lock(&mut holder, false, async |_| Ok(()))
+            .await
+            .expect("free again");
+        hold_lock(&other, false)
+            .await
+            .expect("free after a success");
     });
 }
 

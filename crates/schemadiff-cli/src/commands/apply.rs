@@ -27,7 +27,6 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         return crate::commands::online::apply(args).await;
     }
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
-    let label = conn.redacted();
     let mut client = schemadiff_postgres::connect(&conn).await?;
     let pause = TestPause::from_env(&client).await?;
     let lo = schemadiff::LoadOptions {
@@ -35,72 +34,33 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
         ..output::load_options()
     };
     let to_source = settings::given(args.to.as_deref(), "--to")?;
-    let mut to = schemadiff::load(to_source, &[], lo)
+    let to = schemadiff::load(to_source, &[], lo)
         .await
         .context("cannot read --to")?;
     // Hold the advisory lock from the first read to the last check, so that a concurrent
-    // apply cannot change the database between introspection, pre-flight and apply.
+    // apply cannot change the database between introspection, pre-flight and apply; it is
+    // released before the command returns, whatever the way out.
     // Session advisory locks nest: the apply below takes it once more and releases it once.
-    schemadiff::hold_lock(&client, args.wait).await?;
-    let iopts = schemadiff::introspect_options(&conn, &schemadiff::namespaces(&to.schema));
-    // Everything up to the confirmation only reads: one READ ONLY transaction.
-    let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
-    if schemadiff::online_in_progress(ro.client()).await? {
-        ro.finish().await?;
-        bail!(
-            "{label} holds an unfinished online apply (schema \"schemadiff\"); run apply --online to finish it (docs/online.md)"
-        );
-    }
-    let from: Loaded = schemadiff::read_database(&ro, &label, &iopts, Some(&mut to.schema)).await?;
-    for n in &from.notes {
-        output::warn(n);
-    }
-    if same_schema(&from.schema, &to.schema) {
-        ro.finish().await?;
-        eprintln!("{label} already matches {}: nothing to do", to.label);
-        return Ok(0);
-    }
-    let mut plan = plan_cmd::make_plan(&from, &to, &args.options)?;
+    schemadiff::with_lock(&mut client, args.wait, async |client| {
+        apply_locked(args, &conn, client, &pause, to).await
+    })
+    .await
+}
 
-    eprintln!("== pre-flight on {label}");
-    let (blockers, cleared) = preflight(&ro, &plan).await?;
-    let rewritten = crate::progress::rewritten_tables(&plan);
-    if !rewritten.is_empty() {
-        let sizes = schemadiff_postgres::progress::table_sizes(ro.client(), &rewritten).await?;
-        for s in &sizes {
-            eprintln!("-- {}", crate::progress::size_line(s));
-        }
-    }
-    ro.finish().await?;
-    // A required column with nothing to fill (no rows, no NULLs) cannot fail on the data: its
-    // hazard needs no --allow-hazard. The count and the apply share the advisory lock.
-    for (message, why) in &cleared {
-        plan.clear_hazard(message, why);
-    }
-    let opts = RenderOptions {
-        from_label: label.clone(),
-        to_label: to.label.clone(),
-        not_managed: None,
+/// The apply with the advisory lock held: read, pre-flight, print, confirm, apply, verify.
+async fn apply_locked(
+    args: &ApplyArgs,
+    conn: &ConnectOptions,
+    client: &mut schemadiff_postgres::Client,
+    pause: &TestPause,
+    mut to: Loaded,
+) -> anyhow::Result<u8> {
+    let label = conn.redacted();
+    let iopts = schemadiff::introspect_options(conn, &schemadiff::namespaces(&to.schema));
+    let plan = match checked_plan(args, client, &label, &iopts, &mut to).await? {
+        Ok(plan) => plan,
+        Err(code) => return Ok(code),
     };
-    println!("{}", schemadiff_render::render_sql(&plan, &opts));
-    for w in &plan.warnings {
-        output::warn(w);
-    }
-    if blockers > 0 {
-        bail!("pre-flight found {blockers} blocker(s); nothing was changed");
-    }
-    if plan_cmd::refuse(&plan, &args.options.allow_hazard) {
-        return Ok(1);
-    }
-    if args.dry_run {
-        eprintln!("dry run: nothing was changed");
-        return Ok(0);
-    }
-    if !args.yes && !confirm(&label)? {
-        eprintln!("aborted: nothing was changed");
-        return Ok(1);
-    }
-
     let batches = schemadiff::batches(&plan);
     let aopts = ApplyOptions {
         lock_timeout: args.lock_timeout.unwrap_or(settings::DEFAULT_LOCK_TIMEOUT),
@@ -120,7 +80,7 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     // On a terminal: a spinner with the elapsed time, a bar where PostgreSQL reports progress
     // (watched on a second connection; without one, the spinner alone).
     let live = crate::progress::Live::start(if std::io::stderr().is_terminal() {
-        watch_connection(&conn, &client).await
+        watch_connection(conn, client).await
     } else {
         None
     });
@@ -164,7 +124,7 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
     let token = client.cancel_token();
     let (applied, interrupted) = crate::interrupt::run_cancellable(
         schemadiff::apply_batches(
-            &mut client,
+            client,
             &batches,
             &aopts,
             &iopts,
@@ -172,10 +132,122 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
             &mut progress,
             verify,
         ),
-        schemadiff_postgres::cancel_running(&conn, &token),
+        schemadiff_postgres::cancel_running(conn, &token),
     )
     .await;
     live.finish();
+    let ran = Ran {
+        label: &label,
+        to_label: &to.label,
+        one,
+        committed,
+        transactions,
+        all_transactional,
+    };
+    report(applied, interrupted, &ran)
+}
+
+/// Reads the database, plans, runs the pre-flight, prints the plan and asks for confirmation:
+/// the plan to apply, or the exit code when the command ends here (nothing to do, a refused
+/// hazard, a dry run, no confirmation).
+async fn checked_plan(
+    args: &ApplyArgs,
+    client: &schemadiff_postgres::Client,
+    label: &str,
+    iopts: &schemadiff_postgres::IntrospectOptions,
+    to: &mut Loaded,
+) -> anyhow::Result<Result<schemadiff_plan::Plan, u8>> {
+    // Everything up to the confirmation only reads: one READ ONLY transaction.
+    let ro = schemadiff_postgres::ReadOnly::begin(client).await?;
+    if schemadiff::online_in_progress(ro.client()).await? {
+        ro.finish().await?;
+        bail!(
+            "{label} holds an unfinished online apply (schema \"schemadiff\"); run apply --online to finish it (docs/online.md)"
+        );
+    }
+    let from: Loaded = schemadiff::read_database(&ro, label, iopts, Some(&mut to.schema)).await?;
+    for n in &from.notes {
+        output::warn(n);
+    }
+    if same_schema(&from.schema, &to.schema) {
+        ro.finish().await?;
+        eprintln!("{label} already matches {}: nothing to do", to.label);
+        return Ok(Err(0));
+    }
+    let mut plan = plan_cmd::make_plan(&from, to, &args.options)?;
+
+    eprintln!("== pre-flight on {label}");
+    let (blockers, cleared) = preflight(&ro, &plan).await?;
+    let rewritten = crate::progress::rewritten_tables(&plan);
+    if !rewritten.is_empty() {
+        let sizes = schemadiff_postgres::progress::table_sizes(ro.client(), &rewritten).await?;
+        for s in &sizes {
+            eprintln!("-- {}", crate::progress::size_line(s));
+        }
+    }
+    ro.finish().await?;
+    // A required column with nothing to fill (no rows, no NULLs) cannot fail on the data: its
+    // hazard needs no --allow-hazard. The count and the apply share the advisory lock.
+    for (message, why) in &cleared {
+        plan.clear_hazard(message, why);
+    }
+    let opts = RenderOptions {
+        from_label: label.to_string(),
+        to_label: to.label.clone(),
+        not_managed: None,
+    };
+    println!("{}", schemadiff_render::render_sql(&plan, &opts));
+    for w in &plan.warnings {
+        output::warn(w);
+    }
+    if blockers > 0 {
+        bail!("pre-flight found {blockers} blocker(s); nothing was changed");
+    }
+    if plan_cmd::refuse(&plan, &args.options.allow_hazard) {
+        return Ok(Err(1));
+    }
+    if args.dry_run {
+        eprintln!("dry run: nothing was changed");
+        return Ok(Err(0));
+    }
+    if !args.yes && !confirm(label)? {
+        eprintln!("aborted: nothing was changed");
+        return Ok(Err(1));
+    }
+
+    Ok(Ok(plan))
+}
+
+/// What an apply ran, for [`report`].
+#[derive(Clone, Copy)]
+struct Ran<'a> {
+    label: &'a str,
+    to_label: &'a str,
+    /// One transaction, verified before its `COMMIT`.
+    one: bool,
+    /// Transactions committed.
+    committed: usize,
+    /// Transactions in the plan.
+    transactions: usize,
+    /// Every batch is a transaction (none ran statements on their own).
+    all_transactional: bool,
+}
+
+/// Says what the apply did: interrupted (the state it left, exit 130 / 143), failed (the
+/// error, with what was committed) or applied.
+fn report(
+    applied: Result<schemadiff::Applied, ApplyError>,
+    interrupted: Option<crate::interrupt::Interrupt>,
+    ran: &Ran<'_>,
+) -> anyhow::Result<u8> {
+    let Ran {
+        label,
+        to_label,
+        one,
+        committed,
+        transactions,
+        all_transactional,
+    } = *ran;
     if let Some(sig) = interrupted {
         let state = match &applied {
             Ok(_) if one => format!(
@@ -237,12 +309,12 @@ pub async fn run(args: &ApplyArgs) -> anyhow::Result<u8> {
             "applied {} statement(s) in one transaction in {:.1} ms: {label} now matches {}",
             report.statements,
             report.elapsed.as_secs_f64() * 1000.0,
-            to.label
+            to_label
         );
     } else {
         eprintln!(
             "applied {} statement(s) in {} transaction(s): {label} now matches {}",
-            report.statements, report.transactions, to.label
+            report.statements, report.transactions, to_label
         );
     }
     Ok(0)

@@ -23,6 +23,7 @@ use schemadiff_postgres::history;
 use schemadiff_postgres::{ApplyOptions, ConnectOptions};
 use schemadiff_render::RenderOptions;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Exit code of `migrate status` when the database is not up to date with the folders.
 pub const NOT_UP_TO_DATE: u8 = 3;
@@ -327,11 +328,23 @@ async fn status(args: &MigrateStatusArgs) -> anyhow::Result<u8> {
 async fn resolve(args: &MigrateResolveArgs) -> anyhow::Result<u8> {
     let local = migrations::list(args.dir.path())?;
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
+    let mut client = schemadiff_postgres::connect(&conn).await?;
+    schemadiff::with_lock(&mut client, false, async |client| {
+        resolve_locked(args, &conn, client, &local).await
+    })
+    .await
+}
+
+/// `migrate resolve` with the advisory lock held.
+async fn resolve_locked(
+    args: &MigrateResolveArgs,
+    conn: &ConnectOptions,
+    client: &schemadiff_postgres::Client,
+    local: &[Migration],
+) -> anyhow::Result<u8> {
     let label = conn.redacted();
-    let client = schemadiff_postgres::connect(&conn).await?;
-    schemadiff::hold_lock(&client, false).await?;
-    let hs = history_schema(&conn);
-    let rows = history::read_history(&client, &hs)
+    let hs = history_schema(conn);
+    let rows = history::read_history(client, &hs)
         .await?
         .unwrap_or_default();
     if let Some(name) = &args.applied {
@@ -347,11 +360,10 @@ async fn resolve(args: &MigrateResolveArgs) -> anyhow::Result<u8> {
         {
             bail!("migration `{name}` is already recorded as applied in {label}");
         }
-        history::create_table(&client, &hs).await?;
+        history::create_table(client, &hs).await?;
         // A failed attempt is closed first, as Prisma does.
-        history::mark_rolled_back(&client, &hs, name).await?;
-        history::insert_migration(&client, &hs, name, &m.checksum, history::NewRow::Applied)
-            .await?;
+        history::mark_rolled_back(client, &hs, name).await?;
+        history::insert_migration(client, &hs, name, &m.checksum, history::NewRow::Applied).await?;
         eprintln!("migration {name} is recorded as applied in {label} (it was not run)");
         return Ok(0);
     }
@@ -368,7 +380,7 @@ async fn resolve(args: &MigrateResolveArgs) -> anyhow::Result<u8> {
     } else {
         "applied"
     };
-    history::mark_rolled_back(&client, &hs, name).await?;
+    history::mark_rolled_back(client, &hs, name).await?;
     eprintln!(
         "migration {name} ({was}) is recorded as rolled back in {label}; it is pending again (delete its folder if it should never run)"
     );
@@ -379,19 +391,101 @@ async fn deploy(args: &MigrateDeployArgs) -> anyhow::Result<u8> {
     let dir = args.dir.path();
     let local = migrations::list(dir)?;
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
-    let label = conn.redacted();
     let mut client = schemadiff_postgres::connect(&conn).await?;
     if local.is_empty() {
         eprintln!("no migration found in {}: nothing to do", dir.display());
         return Ok(0);
     }
-    // The lock is held from the first read of the history to the last migration.
-    schemadiff::hold_lock(&client, args.wait).await?;
-    let hs = history_schema(&conn);
-    let rows = history::read_history(&client, &hs).await?;
+    // The lock is held from the first read of the history to the last migration, and released
+    // before the command returns, whatever the way out.
+    schemadiff::with_lock(&mut client, args.wait, async |client| {
+        deploy_locked(args, &conn, client, &local).await
+    })
+    .await
+}
+
+/// `migrate deploy` with the advisory lock held: the history checked, then the pending
+/// folders applied in order; SIGINT / SIGTERM stop it cleanly (see [`deploy_pending`]).
+async fn deploy_locked(
+    args: &MigrateDeployArgs,
+    conn: &ConnectOptions,
+    client: &mut schemadiff_postgres::Client,
+    local: &[Migration],
+) -> anyhow::Result<u8> {
+    let label = conn.redacted();
+    let hs = history_schema(conn);
+    let Some(pending) = pending(args, conn, client, local, &hs).await? else {
+        return Ok(0);
+    };
+    let aopts = ApplyOptions {
+        lock_timeout: args.lock_timeout,
+        statement_timeout: (!args.statement_timeout.is_zero()).then_some(args.statement_timeout),
+        wait_for_lock: args.wait,
+    };
+    let interrupted = AtomicBool::new(false);
+    let run = DeployRun {
+        conn,
+        local,
+        history_schema: &hs,
+        apply: &aopts,
+        interrupted: &interrupted,
+    };
+    let mut applied = 0;
+    let mut running = None;
+    // SIGINT / SIGTERM: no next migration starts, and a cancel request ends the running
+    // statement, whose transaction rolls back.
+    let token = client.cancel_token();
+    let (result, signal) = crate::interrupt::run_cancellable(
+        deploy_pending(&run, client, &pending, &mut applied, &mut running),
+        async {
+            interrupted.store(true, Ordering::SeqCst);
+            schemadiff_postgres::cancel_running(conn, &token).await
+        },
+    )
+    .await;
+    let total = pending.len();
+    if let Some(sig) = signal {
+        let state = match (result, running) {
+            (Ok(()), _) if applied == total => format!(
+                "the signal came after the last migration: {total} of {total} applied, up to date"
+            ),
+            (Ok(()), _) => format!(
+                "{} and the migrations after it were not started; {applied} of {total} migration(s) applied; run `schemadiff migrate deploy` again to finish",
+                pending[applied]
+            ),
+            (Err(e), name) => format!(
+                "migration {} was interrupted: {e:#}; {applied} of {total} migration(s) applied; run `schemadiff migrate deploy` again to finish",
+                name.unwrap_or_default()
+            ),
+        };
+        output::print_error(
+            &mut std::io::stderr(),
+            &anyhow::anyhow!("migrate deploy on {label} interrupted by {sig}: {state}"),
+        )
+        .ok();
+        return Ok(sig.exit_code());
+    }
+    result?;
+    eprintln!("{label}: {total} migration(s) applied, up to date");
+    Ok(0)
+}
+
+/// The names of the pending migrations, once the history is read (and created on an empty
+/// database) and checked: `None` when there is nothing to do; an error when a failed
+/// migration blocks the deploy or the database needs a baseline.
+async fn pending(
+    args: &MigrateDeployArgs,
+    conn: &ConnectOptions,
+    client: &schemadiff_postgres::Client,
+    local: &[Migration],
+    hs: &str,
+) -> anyhow::Result<Option<Vec<String>>> {
+    let label = conn.redacted();
+    let dir = args.dir.path();
+    let rows = history::read_history(client, hs).await?;
     if rows.is_none() {
         // As Prisma: a database with tables but no history must be baselined first.
-        let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
+        let ro = schemadiff_postgres::ReadOnly::begin(client).await?;
         let db = schemadiff::read_database(&ro, &label, &conn.introspect_options(), None).await?;
         ro.finish().await?;
         if !db.schema.tables.is_empty() || !db.schema.enums.is_empty() {
@@ -399,10 +493,10 @@ async fn deploy(args: &MigrateDeployArgs) -> anyhow::Result<u8> {
                 "{label} is not empty and has no _prisma_migrations table: baseline it first (docs/migrations.md: `schemadiff migrate diff --from empty --to SCHEMA --name 0_init`, then `schemadiff migrate resolve --applied 0_init`)"
             );
         }
-        history::create_table(&client, &hs).await?;
+        history::create_table(client, hs).await?;
         eprintln!("created _prisma_migrations in {label}");
     }
-    let st = migrations::status(&local, rows.as_deref());
+    let st = migrations::status(local, rows.as_deref());
     for n in &st.modified {
         output::warn(&format!(
             "{n}/migration.sql was modified after it was applied to {label}; it is not run again"
@@ -423,76 +517,135 @@ async fn deploy(args: &MigrateDeployArgs) -> anyhow::Result<u8> {
     }
     if st.pending.is_empty() {
         eprintln!("{label} is up to date: no pending migration");
-        return Ok(0);
+        return Ok(None);
     }
-    let aopts = ApplyOptions {
-        lock_timeout: args.lock_timeout,
-        statement_timeout: (!args.statement_timeout.is_zero()).then_some(args.statement_timeout),
-        wait_for_lock: args.wait,
-    };
-    let total = st.pending.len();
-    for (k, name) in st.pending.iter().enumerate() {
-        let i = local
-            .iter()
-            .position(|m| &m.name == name)
-            .context("pending migration without a folder")?;
-        let m = &local[i];
+    Ok(Some(st.pending))
+}
+
+/// What every migration of one deploy shares.
+struct DeployRun<'a> {
+    conn: &'a ConnectOptions,
+    local: &'a [Migration],
+    history_schema: &'a str,
+    apply: &'a ApplyOptions,
+    /// Set on SIGINT / SIGTERM: no migration starts after it.
+    interrupted: &'a AtomicBool,
+}
+
+/// Applies the `pending` migrations in order, counting them in `applied`; `running` names the
+/// one under way (when this returns an error: the one that failed). Once `interrupted` is
+/// set, no further migration starts.
+async fn deploy_pending(
+    run: &DeployRun<'_>,
+    client: &mut schemadiff_postgres::Client,
+    pending: &[String],
+    applied: &mut usize,
+    running: &mut Option<String>,
+) -> anyhow::Result<()> {
+    let total = pending.len();
+    for (k, name) in pending.iter().enumerate() {
+        if run.interrupted.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        *running = Some(name.clone());
         eprintln!("== [{}/{total}] {name}", k + 1);
-        let before = migrations::schema_after(&local, i)?;
-        let target = migrations::schema_after(&local, i + 1)?;
-        let iopts = schemadiff::introspect_options(&conn, &schemadiff::namespaces(&target));
-        // Pre-flight, read only: the database against the folders before this one, and the
-        // data the step will map.
-        let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
-        let db = schemadiff::read_database(&ro, &label, &iopts, None).await?;
-        if !same_schema(&db.schema, &before) {
-            output::warn(&format!(
-                "{label} differs from what the migrations before {name} produce: {}",
-                schemadiff::change_summaries(&before, &db.schema).join("; ")
-            ));
-        }
-        let blockers = match preflight_plan(&db, &before, &target, m) {
-            // Hazards were reviewed at `migrate dev`; only the blockers matter here.
-            Ok(plan) => crate::commands::apply::preflight(&ro, &plan).await?.0,
-            Err(e) => {
-                output::warn(&format!("no pre-flight for {name}: {e:#}"));
-                0
-            }
-        };
-        ro.finish().await?;
-        if blockers > 0 {
-            bail!(
-                "pre-flight found {blockers} blocker(s) for {name}; nothing of it was run or recorded"
-            );
-        }
-        let verify = |after: &schemadiff_model::Schema| -> Result<(), String> {
-            if same_schema(after, &target) {
-                Ok(())
-            } else {
-                Err(format!(
-                    "after {name} the database differs from what the migration folders produce: {}",
-                    schemadiff::change_summaries(after, &target).join("; ")
-                ))
-            }
-        };
-        let mut progress = |p: schemadiff_postgres::Progress| {
-            if p.phase == schemadiff_postgres::Phase::Started {
-                eprintln!("[{}/{}] {}", p.step, p.total, p.description);
-            }
-        };
-        match migrations::deploy(
-            &mut client,
-            &hs,
-            m,
-            &aopts,
-            &iopts,
-            &target,
-            &mut progress,
-            verify,
-        )
+        deploy_one(run, client, name).await?;
+        *applied += 1;
+        *running = None;
+    }
+    Ok(())
+}
+
+/// One pending migration: its pre-flight, then the engine's deploy.
+async fn deploy_one(
+    run: &DeployRun<'_>,
+    client: &mut schemadiff_postgres::Client,
+    name: &str,
+) -> anyhow::Result<()> {
+    let label = run.conn.redacted();
+    let local = run.local;
+    let i = local
+        .iter()
+        .position(|m| m.name == name)
+        .context("pending migration without a folder")?;
+    let m = &local[i];
+    let before = migrations::schema_after(local, i)?;
+    let target = migrations::schema_after(local, i + 1)?;
+    let iopts = schemadiff::introspect_options(run.conn, &schemadiff::namespaces(&target));
+    let blockers = deploy_preflight(client, &label, &iopts, &before, &target, m)
         .await
-        {
-            Ok(applied) => eprintln!(
+        .with_context(|| format!("pre-flight of {name}; nothing of it was run or recorded"))?;
+    if blockers > 0 {
+        bail!(
+            "pre-flight found {blockers} blocker(s) for {name}; nothing of it was run or recorded"
+        );
+    }
+    let verify = |after: &schemadiff_model::Schema| -> Result<(), String> {
+        if same_schema(after, &target) {
+            Ok(())
+        } else {
+            Err(format!(
+                "after {name} the database differs from what the migration folders produce: {}",
+                schemadiff::change_summaries(after, &target).join("; ")
+            ))
+        }
+    };
+    let mut progress = |p: schemadiff_postgres::Progress| {
+        if p.phase == schemadiff_postgres::Phase::Started {
+            eprintln!("[{}/{}] {}", p.step, p.total, p.description);
+        }
+    };
+    let opts = migrations::DeployOptions {
+        history_schema: run.history_schema,
+        apply: run.apply,
+        introspect: &iopts,
+        interrupted: Some(run.interrupted),
+    };
+    let deployed = migrations::deploy(client, m, &opts, &target, &mut progress, verify).await;
+    report_deploy(name, deployed)
+}
+
+/// Pre-flight, read only: the database against the folders before this one (a difference is
+/// a warning), and the pre-flight queries of the step with its mapping file. Returns the
+/// number of blockers.
+async fn deploy_preflight(
+    client: &schemadiff_postgres::Client,
+    label: &str,
+    iopts: &schemadiff_postgres::IntrospectOptions,
+    before: &schemadiff_model::Schema,
+    target: &schemadiff_model::Schema,
+    m: &Migration,
+) -> anyhow::Result<usize> {
+    let ro = schemadiff_postgres::ReadOnly::begin(client).await?;
+    let db = schemadiff::read_database(&ro, label, iopts, None).await?;
+    if !same_schema(&db.schema, before) {
+        output::warn(&format!(
+            "{label} differs from what the migrations before {} produce: {}",
+            m.name,
+            schemadiff::change_summaries(before, &db.schema).join("; ")
+        ));
+    }
+    let blockers = match preflight_plan(&db, before, target, m) {
+        // Hazards were reviewed at `migrate dev`; only the blockers matter here.
+        Ok(plan) => crate::commands::apply::preflight(&ro, &plan).await?.0,
+        Err(e) => {
+            output::warn(&format!("no pre-flight for {}: {e:#}", m.name));
+            0
+        }
+    };
+    ro.finish().await?;
+    Ok(blockers)
+}
+
+/// Prints what the engine's deploy of `name` did, or turns its failure into the error that
+/// says what state the database and the history are in.
+fn report_deploy(
+    name: &str,
+    deployed: Result<schemadiff::Applied, DeployError>,
+) -> anyhow::Result<()> {
+    match deployed {
+        Ok(applied) => {
+            eprintln!(
                 "applied {name}: {} statement(s){}",
                 applied.report.statements,
                 if applied.one_transaction {
@@ -500,40 +653,48 @@ async fn deploy(args: &MigrateDeployArgs) -> anyhow::Result<u8> {
                 } else {
                     ", checked after"
                 }
-            ),
-            Err(DeployError::History(e)) => {
-                return Err(anyhow::Error::new(e).context(format!(
-                    "cannot record {name} in _prisma_migrations; nothing was run"
-                )));
-            }
-            Err(DeployError::Failed { error, recorded }) => {
-                let state = match &error {
-                    ApplyError::OneTransaction(_) => {
-                        "its transaction was rolled back: the database is as before it"
-                    }
-                    ApplyError::Batch(_) => {
-                        "the batch that failed was rolled back; earlier batches of it are committed"
-                    }
-                    ApplyError::ReadBack(..) | ApplyError::Differs(..) => {
-                        "its statements are committed"
-                    }
-                };
-                if let Err(e) = recorded {
-                    output::warn(&format!(
-                        "the failure could not be written to _prisma_migrations.logs: {e}"
-                    ));
+            );
+            Ok(())
+        }
+        Err(DeployError::History(e)) => Err(anyhow::Error::new(e).context(format!(
+            "cannot record {name} in _prisma_migrations; nothing was run"
+        ))),
+        Err(DeployError::Interrupted { error, removed }) => {
+            let row = match removed {
+                Ok(()) => "it is not recorded as failed: it is pending again".to_string(),
+                Err(e) => format!(
+                    "its row in _prisma_migrations could not be removed ({e}) and reads as failed: run `schemadiff migrate resolve --rolled-back {name}`"
+                ),
+            };
+            Err(anyhow::Error::new(error).context(format!(
+                "its transaction was rolled back and nothing of it was applied; {row}"
+            )))
+        }
+        Err(DeployError::Failed { error, recorded }) => {
+            let state = match &error {
+                ApplyError::OneTransaction(_) => {
+                    "its transaction was rolled back: the database is as before it"
                 }
-                return Err(anyhow::Error::new(error).context(format!(
-                    "migration {name} failed ({state}); it is recorded as failed in _prisma_migrations and blocks deploy until `schemadiff migrate resolve --rolled-back {name}` (or `--applied {name}`)"
-                )));
+                ApplyError::Batch(_) => {
+                    "the batch that failed was rolled back; earlier batches of it are committed"
+                }
+                ApplyError::ReadBack(..) | ApplyError::Differs(..) => {
+                    "its statements are committed"
+                }
+            };
+            if let Err(e) = recorded {
+                output::warn(&format!(
+                    "the failure could not be written to _prisma_migrations.logs: {e}"
+                ));
             }
-            Err(e @ DeployError::Finish(..)) => {
-                return Err(anyhow::Error::new(e).context(format!("migration {name}")));
-            }
+            Err(anyhow::Error::new(error).context(format!(
+                "migration {name} failed ({state}); it is recorded as failed in _prisma_migrations and blocks deploy until `schemadiff migrate resolve --rolled-back {name}` (or `--applied {name}`)"
+            )))
+        }
+        Err(e @ DeployError::Finish(..)) => {
+            Err(anyhow::Error::new(e).context(format!("migration {name}")))
         }
     }
-    eprintln!("{label}: {total} migration(s) applied, up to date");
-    Ok(0)
 }
 
 /// The plan whose pre-flight queries stand for the folder's script: the folders before it to

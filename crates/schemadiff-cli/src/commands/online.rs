@@ -72,19 +72,32 @@ fn revision_note(r: &schemadiff_postgres::OnlineRevision) -> String {
 /// `apply --online`.
 pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
     let conn = ConnectOptions::resolve(args.db.as_deref())?;
-    let label = conn.redacted();
     let mut client = schemadiff_postgres::connect(&conn).await?;
     let lo = schemadiff::LoadOptions {
         shadow_db: args.options.shadow_db.as_deref(),
         ..output::load_options()
     };
-    let mut to = schemadiff::load(crate::settings::given(args.to.as_deref(), "--to")?, &[], lo)
+    let to = schemadiff::load(crate::settings::given(args.to.as_deref(), "--to")?, &[], lo)
         .await
         .context("cannot read --to")?;
-    schemadiff::hold_lock(&client, args.wait).await?;
-    let iopts = schemadiff::introspect_options(&conn, &schemadiff::namespaces(&to.schema));
+    // The advisory lock is released before the command returns, whatever the way out.
+    schemadiff::with_lock(&mut client, args.wait, async |client| {
+        apply_locked(args, &conn, client, to).await
+    })
+    .await
+}
+
+/// `apply --online` with the advisory lock held.
+async fn apply_locked(
+    args: &ApplyArgs,
+    conn: &ConnectOptions,
+    client: &mut schemadiff_postgres::Client,
+    mut to: Loaded,
+) -> anyhow::Result<u8> {
+    let label = conn.redacted();
+    let iopts = schemadiff::introspect_options(conn, &schemadiff::namespaces(&to.schema));
     // Everything up to the confirmation only reads: READ ONLY transactions.
-    let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
+    let ro = schemadiff_postgres::ReadOnly::begin(client).await?;
     let in_progress = schemadiff::online_in_progress(ro.client()).await?;
     ro.finish().await?;
     let (mut origin, mut revised) = (None, None);
@@ -92,7 +105,7 @@ pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
         eprintln!(
             "{label} holds an unfinished online apply (schema \"schemadiff\"): continuing it where it stopped"
         );
-        let revision = schemadiff::online_resume(&client, &mut to, args.options.map.as_deref())
+        let revision = schemadiff::online_resume(client, &mut to, args.options.map.as_deref())
             .await
             .with_context(|| format!("cannot continue the online apply to {label}"))?;
         if let Some(r) = &revision {
@@ -105,7 +118,7 @@ pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
         revised = revision;
         Vec::new()
     } else {
-        let ro = schemadiff_postgres::ReadOnly::begin(&client).await?;
+        let ro = schemadiff_postgres::ReadOnly::begin(client).await?;
         let from: Loaded =
             schemadiff::read_database(&ro, &label, &iopts, Some(&mut to.schema)).await?;
         ro.finish().await?;
@@ -157,7 +170,7 @@ pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
         }
     }
     if let Some(r) = &revised {
-        schemadiff_postgres::online_revise(&mut client, r).await?;
+        schemadiff_postgres::online_revise(client, r).await?;
     }
     // SIGINT / SIGTERM while it runs: the runner stops before its next transaction and a
     // cancel request ends the running statement, whose transaction rolls back; every step and
@@ -221,17 +234,10 @@ pub async fn apply(args: &ApplyArgs) -> anyhow::Result<u8> {
     };
     let token = client.cancel_token();
     let (applied, interrupted) = crate::interrupt::run_cancellable(
-        schemadiff::apply_online(
-            &mut client,
-            &steps,
-            &opts,
-            &iopts,
-            &to.schema,
-            &mut progress,
-        ),
+        schemadiff::apply_online(client, &steps, &opts, &iopts, &to.schema, &mut progress),
         async {
             stop.store(true, std::sync::atomic::Ordering::SeqCst);
-            schemadiff_postgres::cancel_running(&conn, &token).await
+            schemadiff_postgres::cancel_running(conn, &token).await
         },
     )
     .await;
