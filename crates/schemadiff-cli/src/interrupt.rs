@@ -76,3 +76,14 @@ pub async fn run_cancellable<T, E: fmt::Display>(
         }
     }
 }
+
+/// The `cancel` of a runner that looks at `stop` before each transaction: raise it (no next
+/// transaction starts), then ask PostgreSQL to cancel the running statement.
+pub async fn stop_and_cancel(
+    stop: &std::sync::atomic::AtomicBool,
+    conn: &schemadiff_postgres::ConnectOptions,
+    token: &schemadiff_postgres::CancelToken,
+) -> Result<(), schemadiff_postgres::Error> {
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    schemadiff_postgres::cancel_running(conn, token).await
+}

@@ -437,10 +437,7 @@ async fn deploy_locked(
     let token = client.cancel_token();
     let (result, signal) = crate::interrupt::run_cancellable(
         deploy_pending(&run, client, &pending, &mut applied, &mut running),
-        async {
-            interrupted.store(true, Ordering::SeqCst);
-            schemadiff_postgres::cancel_running(conn, &token).await
-        },
+        crate::interrupt::stop_and_cancel(&interrupted, conn, &token),
     )
     .await;
     let total = pending.len();

@@ -235,10 +235,7 @@ async fn apply_locked(
     let token = client.cancel_token();
     let (applied, interrupted) = crate::interrupt::run_cancellable(
         schemadiff::apply_online(client, &steps, &opts, &iopts, &to.schema, &mut progress),
-        async {
-            stop.store(true, std::sync::atomic::Ordering::SeqCst);
-            schemadiff_postgres::cancel_running(conn, &token).await
-        },
+        crate::interrupt::stop_and_cancel(&stop, conn, &token),
     )
     .await;
     bar.finish_and_clear();
