@@ -60,6 +60,28 @@ fn plan_online_prints_the_phases_with_their_locks() {
 }
 
 /// `apply --db DB --to v2.0 --map MAP --yes`, then `extra`.
+/// `apply --online --db DB --to TO --map MAP --yes --batch-size 2`.
+fn online_small_batches(db: &TestDb, to: &str, map: &str) -> Vec<String> {
+    let args = [
+        "apply",
+        "--online",
+        "--db",
+        &db.url,
+        "--to",
+        to,
+        "--map",
+        map,
+        "--yes",
+        "--batch-size",
+        "2",
+    ];
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+fn to_refs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
 fn apply_args<'a>(db: &'a TestDb, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["apply", "--db", &db.url, "--to", V20, "--map", MAP, "--yes"];
     args.extend_from_slice(extra);
@@ -193,20 +215,7 @@ fn a_two_column_key_is_backfilled_online_by_row_value() {
         plan.contains("WHERE (\"tenantId\", \"code\") > (SELECT (\"last_key\"::text[])[1]::TEXT, (\"last_key\"::text[])[2]::INTEGER"),
         "{plan}"
     );
-    let run = schemadiff(&[
-        "apply",
-        "--online",
-        "--db",
-        &db.url,
-        "--to",
-        &to,
-        "--map",
-        &map,
-        "--yes",
-        "--batch-size",
-        "2",
-    ])
-    .expect_code(0);
+    let run = schemadiff(&to_refs(&online_small_batches(&db, &to, &map))).expect_code(0);
     assert!(
         run.stderr.contains("11 row(s) backfilled in 6 batch(es)"),
         "{}",
@@ -278,24 +287,8 @@ fn stopped_on_unmapped(f: &Files, hint: &str) -> (TestDb, String, String, Vec<St
         "INSERT INTO \"Ad\" VALUES (1, 'google'), (2, 'fb'), (3, 'myspace'), (4, 'google'), \
          (5, 'myspace'), (6, 'fb'), (7, 'google')",
     );
-    let args: Vec<String> = [
-        "apply",
-        "--online",
-        "--db",
-        &db.url,
-        "--to",
-        &to,
-        "--map",
-        &map,
-        "--yes",
-        "--batch-size",
-        "2",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    let first = schemadiff(&argv).expect_code(1);
+    let args = online_small_batches(&db, &to, &map);
+    let first = schemadiff(&to_refs(&args)).expect_code(1);
     assert!(
         first
             .stderr
@@ -328,8 +321,7 @@ fn a_mapping_edited_after_an_unmapped_stop_is_picked_up_by_the_same_command() {
     let f = Files::new("remap");
     let (db, to, map, args) = stopped_on_unmapped(&f, "cli_online_remap");
     f.write("map.toml", &format!("{AD_MAP}\"myspace\" = \"FACEBOOK\"\n"));
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    let again = schemadiff(&argv).expect_code(0);
+    let again = schemadiff(&to_refs(&args)).expect_code(0);
     assert!(
         again
             .stderr
@@ -394,7 +386,6 @@ fn a_changed_target_is_refused_and_changes_nothing() {
         refused.stderr
     );
     assert_eq!(online_state(&db), before, "the refused run changed nothing");
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    schemadiff(&argv).expect_code(0);
+    schemadiff(&to_refs(&args)).expect_code(0);
     schemadiff(&["drift", "--schema", &to, "--db", &db.url]).expect_code(0);
 }

@@ -1152,18 +1152,21 @@ mod tests {
         );
     }
 
+    fn offline_batch(p: &OnlinePlan) -> OnlineStep {
+        p.steps
+            .iter()
+            .find(|s| s.object == "offline batch 1")
+            .expect("the offline part")
+            .clone()
+    }
+
     #[test]
     fn an_offline_step_that_scans_rows_says_so_in_its_lock_line() {
         let (from, _) = composite(false);
         let mut to = from.clone();
         let t = to.tables.get_mut(&QualifiedName::public("T")).expect("T");
         t.columns[2].nullable = false;
-        let p = plan_default(&from, &to).expect("plan");
-        let batch = p
-            .steps
-            .iter()
-            .find(|s| s.object == "offline batch 1")
-            .expect("the offline part");
+        let batch = offline_batch(&plan_default(&from, &to).expect("plan"));
         assert!(batch.locks.contains("NOT online"), "{}", batch.locks);
         assert!(!batch.locks.contains("no scan"), "{}", batch.locks);
         // A plan whose offline part only changes the catalog keeps the plain line.
@@ -1174,12 +1177,7 @@ mod tests {
             .expect("T")
             .columns
             .push(col("extra", ColumnType::Text, true));
-        let p = plan_default(&from, &to).expect("plan");
-        let batch = p
-            .steps
-            .iter()
-            .find(|s| s.object == "offline batch 1")
-            .expect("the offline part");
+        let batch = offline_batch(&plan_default(&from, &to).expect("plan"));
         assert!(
             batch.locks.contains("no scan of existing rows"),
             "{}",
