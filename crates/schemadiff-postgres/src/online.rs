@@ -158,6 +158,18 @@ pub struct OnlineSaved {
     pub origin: Option<String>,
 }
 
+/// True when the state schema holds `table` (a name of this crate's, never user text).
+async fn state_table_exists(client: &Client, table: &str) -> Result<bool, Error> {
+    let row = client
+        .query_one(
+            "SELECT to_regclass(format('%I.%I', 'schemadiff', $1::text)) IS NOT NULL",
+            &[&table],
+        )
+        .await
+        .map_err(q("looking for online state"))?;
+    Ok(row.get(0))
+}
+
 /// The steps a previous run stored, when one did not finish.
 pub async fn online_saved_steps(client: &Client) -> Result<Option<Vec<OnlineStepSql>>, Error> {
     Ok(online_saved(client).await?.map(|s| s.steps))
@@ -165,15 +177,7 @@ pub async fn online_saved_steps(client: &Client) -> Result<Option<Vec<OnlineStep
 
 /// What a previous run stored (steps, done marks, origin), when one did not finish.
 pub async fn online_saved(client: &Client) -> Result<Option<OnlineSaved>, Error> {
-    let exists: bool = client
-        .query_one(
-            "SELECT to_regclass('\"schemadiff\".\"online_step\"') IS NOT NULL",
-            &[],
-        )
-        .await
-        .map_err(q("looking for online state"))?
-        .get(0);
-    if !exists {
+    if !state_table_exists(client, "online_step").await? {
         return Ok(None);
     }
     let rows = client
@@ -211,15 +215,7 @@ pub async fn online_saved(client: &Client) -> Result<Option<OnlineSaved>, Error>
         done.push(r.get(7));
     }
     // A state stored by a version that kept no origin has no such table.
-    let has_origin: bool = client
-        .query_one(
-            "SELECT to_regclass('\"schemadiff\".\"online_origin\"') IS NOT NULL",
-            &[],
-        )
-        .await
-        .map_err(q("looking for the online origin"))?
-        .get(0);
-    let origin = if has_origin {
+    let origin = if state_table_exists(client, "online_origin").await? {
         client
             .query_opt("SELECT origin FROM \"schemadiff\".\"online_origin\"", &[])
             .await
