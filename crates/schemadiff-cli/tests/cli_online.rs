@@ -389,3 +389,56 @@ fn a_changed_target_is_refused_and_changes_nothing() {
     schemadiff(&to_refs(&args)).expect_code(0);
     schemadiff(&["drift", "--schema", &to, "--db", &db.url]).expect_code(0);
 }
+
+/// A column that keeps its type and becomes required, through the binary: `plan --online`
+/// lists it with its fill (and warns when nothing fills it), `apply --online` fills its NULLs
+/// and makes it NOT NULL, and drift is clean.
+#[test]
+fn a_column_becoming_required_is_applied_online_with_its_fill() {
+    let f = Files::new("required");
+    let from = f.write(
+        "from.prisma",
+        "model Ad {\n  id    Int     @id\n  owner String?\n}\n",
+    );
+    let to = f.write(
+        "to.prisma",
+        "model Ad {\n  id    Int    @id\n  owner String\n}\n",
+    );
+    let map = f.write("map.toml", "[fill.Ad]\nowner = \"nobody\"\n");
+    let plan = schemadiff(&[
+        "plan", "--online", "--from", &from, "--to", &to, "--map", &map,
+    ])
+    .expect_code(0);
+    assert!(
+        plan.stdout.contains("columns made NOT NULL online (1)"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("Ad.owner: NULL → 'nobody'::TEXT"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        !plan.stdout.contains("NOT online"),
+        "nothing scans under a lock: {}",
+        plan.stdout
+    );
+    let bare = schemadiff(&["plan", "--online", "--from", &from, "--to", &to]).expect_code(0);
+    assert!(
+        bare.stderr
+            .contains("Ad.owner becomes NOT NULL with no default and no [fill] value"),
+        "{}",
+        bare.stderr
+    );
+    let db = database_from("cli_online_required", &from);
+    db.execute("INSERT INTO \"Ad\" VALUES (1, 'a'), (2, NULL), (3, 'c'), (4, NULL), (5, NULL)");
+    let run = schemadiff(&to_refs(&online_small_batches(&db, &to, &map))).expect_code(0);
+    assert!(run.stderr.contains("now matches"), "{}", run.stderr);
+    schemadiff(&["drift", "--schema", &to, "--db", &db.url]).expect_code(0);
+    let rows = db.rows("SELECT string_agg(id || '=' || owner, ',' ORDER BY id) FROM \"Ad\"");
+    assert_eq!(
+        rows[0][0].as_deref(),
+        Some("1=a,2=nobody,3=c,4=nobody,5=nobody")
+    );
+}

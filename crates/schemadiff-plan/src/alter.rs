@@ -264,7 +264,7 @@ fn no_default(c: &Column) -> bool {
 
 /// The mapping-file text that fills a column: `[fill."Table"] column = "VALUE"` (database
 /// names; the mapping file resolves them when no model of that name exists).
-fn fill_hint(table: &QualifiedName, column: &str) -> String {
+pub(crate) fn fill_hint(table: &QualifiedName, column: &str) -> String {
     format!(
         "`[fill.{}] {} = \"VALUE\"`",
         toml_key(&table.name),

@@ -373,6 +373,19 @@ pub fn render_online_sql(
             c.table, c.column, c.change, c.shadow, c.old
         )
     });
+    if !plan.not_null.is_empty() {
+        let not_null = format!(
+            "columns made NOT NULL online ({}): NULLs filled in batches, then a CHECK added NOT VALID, validated, and NOT NULL set at the switch without a scan",
+            plan.not_null.len()
+        );
+        w.list(&not_null, &plan.not_null, |n| match &n.fill {
+            Some(v) => format!("  {}.{}: NULL → {v}", n.table, n.column),
+            None => format!(
+                "  {}.{}: nothing fills NULLs (no default, no [fill] value): the apply stops before the switch if it holds any",
+                n.table, n.column
+            ),
+        });
+    }
     let hazards = format!("hazards: {}", plan.offline.hazards.len());
     w.list(&hazards, &plan.offline.hazards, |h| {
         format!("  {}: {}", h.code, h.message)

@@ -104,14 +104,30 @@ pub struct OnlineColumn {
     pub change: String,
 }
 
+/// A column that keeps its type and becomes `NOT NULL`, made so online: its NULLs filled in
+/// key-ordered batches (when a `[fill]` value or a new default says with what), then `NOT NULL`
+/// through a `CHECK (… IS NOT NULL)` added `NOT VALID` and validated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OnlineNotNull {
+    /// The table.
+    pub table: QualifiedName,
+    /// The column (its name in `to`).
+    pub column: String,
+    /// What its NULLs become, as SQL (`'VALUE'::TYPE`); `None`: nothing does, and the apply
+    /// stops before the switch if the column holds NULLs.
+    pub fill: Option<String>,
+}
+
 /// The online plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OnlinePlan {
     /// The offline plan of the intermediate schema (run in the expand phase); its hazards and
     /// warnings are the online plan's.
     pub offline: Plan,
-    /// The columns that change online.
+    /// The columns that change type online.
     pub columns: Vec<OnlineColumn>,
+    /// The columns that keep their type and become `NOT NULL` online.
+    pub not_null: Vec<OnlineNotNull>,
     /// Every step, in order (the offline plan's batches first).
     pub steps: Vec<OnlineStep>,
     /// Rows per backfill batch.
@@ -153,10 +169,10 @@ pub enum OnlineError {
         "column {0}.{1} belongs to the key that online mode backfills by (the primary key, else a unique key over NOT NULL columns), and its type changes: the backfill walks that key while both columns exist, and the swap would have to rebuild the key (and every foreign key that references it) over the new column, which online mode does not do; plan it without --online (a table rewrite under ACCESS EXCLUSIVE), or change the key's type in its own offline migration first"
     )]
     KeyColumn(QualifiedName, String),
-    /// A `[fill]` SQL expression for a column that changes type online: the sync trigger
-    /// converts one column at a time and cannot evaluate an expression over the row.
+    /// A `[fill]` SQL expression for a column changed online (its type, or to `NOT NULL`): the
+    /// sync trigger fills one column at a time and cannot evaluate an expression over the row.
     #[error(
-        "column {0}.{1} changes type online and its [fill] is a SQL expression ({2}): online mode fills NULLs with a value only; give the fill as a value, or plan it without --online"
+        "column {0}.{1} is changed online and its [fill] is a SQL expression ({2}): online mode fills NULLs with a value only; give the fill as a value, or plan it without --online"
     )]
     FillExpression(QualifiedName, String, String),
     /// A temporary name would exceed PostgreSQL's 63 bytes.
@@ -178,11 +194,10 @@ pub fn plan_online(
 ) -> Result<OnlinePlan, OnlineError> {
     let full = plan_with(from, to, mapping, options)?;
     let c = collect(from, to, mapping)?;
-    let offline = plan_with(from, &c.mid, &c.mid_mapping, options)?;
+    let mut offline = plan_with(from, &c.mid, &c.mid_mapping, options)?;
     let mut steps = offline_steps(&offline);
     steps.extend(state_step(&c.tables, options));
     let ctx = TableContext {
-        to,
         full: &full,
         mapping,
         options,
@@ -191,8 +206,20 @@ pub fn plan_online(
     };
     let mut later = Later::default();
     let mut columns = Vec::new();
-    for (n, (table, pairs)) in c.tables.iter().enumerate() {
-        steps.push(ctx.table_steps(n, table, pairs, &mut columns, &mut later));
+    let mut not_null = Vec::new();
+    for (n, table) in c.tables.iter().enumerate() {
+        steps.extend(ctx.table_steps(n, table, &mut columns, &mut later));
+        for nn in &table.not_null {
+            if nn.fill.is_none() {
+                offline.warnings.push(format!(
+                    "{}.{} becomes NOT NULL with no default and no [fill] value: apply --online stops before its switch, changing nothing of it, if it holds NULLs (give them a value with {}, or update those rows first)",
+                    nn.table,
+                    nn.column,
+                    crate::alter::fill_hint(&nn.table, &nn.column)
+                ));
+            }
+            not_null.push(nn.clone());
+        }
     }
     steps.extend(new_index_steps(&c.new_indexes));
     steps.extend(new_key_steps(&c.new_keys));
@@ -200,6 +227,15 @@ pub fn plan_online(
     steps.extend(later.prepare);
     steps.extend(later.switch);
     steps.extend(later.contract);
+    if !online.keep_old_columns && !c.kept_enums.is_empty() {
+        steps.push(OnlineStep::transaction(
+            Phase::Contract,
+            "enums",
+            "drop the enum(s) that only the old columns used",
+            "ACCESS EXCLUSIVE on the type(s) only, none on your tables",
+            c.kept_enums.iter().map(sql::drop_type).collect(),
+        ));
+    }
     if !steps.is_empty() {
         steps.push(OnlineStep::transaction(
             Phase::Contract,
@@ -212,6 +248,7 @@ pub fn plan_online(
     Ok(OnlinePlan {
         offline,
         columns,
+        not_null,
         steps,
         batch_size: online.batch_size,
     })
@@ -284,6 +321,28 @@ impl OnlineStep {
 /// index it replaces (if any).
 type LateIndex = (QualifiedName, Index, Option<String>);
 
+/// A table with columns changed online.
+struct OnlineTable {
+    name: QualifiedName,
+    /// Its columns that change type: (old, new).
+    pairs: Vec<(Column, Column)>,
+    /// Its columns that keep their type and become `NOT NULL`.
+    not_null: Vec<OnlineNotNull>,
+    /// The key the backfill walks (its columns and types), when something is backfilled:
+    /// a column changes type or a column's NULLs are filled.
+    key: Option<Vec<(String, ColumnType)>>,
+}
+
+impl OnlineTable {
+    /// The columns whose NULLs the trigger and the backfill fill in place: (column, value).
+    fn fills(&self) -> Vec<(String, String)> {
+        self.not_null
+            .iter()
+            .filter_map(|n| n.fill.clone().map(|f| (n.column.clone(), f)))
+            .collect()
+    }
+}
+
 /// What the online planner takes out of the offline plan.
 struct Collected {
     /// The intermediate schema: `to` with the online columns of their old type and without the
@@ -291,14 +350,17 @@ struct Collected {
     mid: Schema,
     /// The mapping without the values and fills of the online columns.
     mid_mapping: Mapping,
-    /// Per table (in `to`'s order), its online columns: (old, new).
-    tables: Vec<(QualifiedName, Vec<(Column, Column)>)>,
+    /// The tables with columns changed online, in `to`'s order.
+    tables: Vec<OnlineTable>,
     /// Indexes over online columns, built over the shadows and renamed at the switch.
     late_indexes: Vec<LateIndex>,
     /// New or changed indexes over other columns, built concurrently in the expand phase.
     new_indexes: Vec<(QualifiedName, Index)>,
     /// New foreign keys, added `NOT VALID` then validated.
     new_keys: Vec<(QualifiedName, ForeignKey)>,
+    /// Enums the target drops that the old type of an online column uses: kept in the
+    /// intermediate schema, dropped after the old columns.
+    kept_enums: Vec<QualifiedName>,
 }
 
 /// Takes the online changes out of `to`, table by table (see [`Collected`]).
@@ -311,14 +373,17 @@ fn collect(from: &Schema, to: &Schema, mapping: &Mapping) -> Result<Collected, O
         late_indexes: Vec::new(),
         new_indexes: Vec::new(),
         new_keys: Vec::new(),
+        kept_enums: Vec::new(),
     };
     for (name, t) in &to.tables {
         let Some(old) = renamed.tables.get(name) else {
             continue;
         };
-        let pairs = online_columns(name, t, old)?;
+        let pairs = type_changes(name, t, old)?;
+        let not_null = not_null_changes(name, t, old, mapping)?;
         let online: Vec<String> = pairs.iter().map(|(_, n)| n.name.clone()).collect();
-        for col in &online {
+        let changed = online.iter().chain(not_null.iter().map(|n| &n.column));
+        for col in changed {
             let key = (name.clone(), col.clone());
             if let Some(expr) = mapping
                 .fills
@@ -331,8 +396,8 @@ fn collect(from: &Schema, to: &Schema, mapping: &Mapping) -> Result<Collected, O
                     expr.clone(),
                 ));
             }
-            c.mid_mapping.values.remove(&(name.clone(), col.clone()));
-            c.mid_mapping.fills.remove(&(name.clone(), col.clone()));
+            c.mid_mapping.values.remove(&key);
+            c.mid_mapping.fills.remove(&key);
         }
         let indexes = split_indexes(name, t, old, &online, &mut c);
         let keys = split_keys(name, t, old, &mut c.new_keys);
@@ -340,20 +405,55 @@ fn collect(from: &Schema, to: &Schema, mapping: &Mapping) -> Result<Collected, O
         for col in mt.columns.iter_mut() {
             if let Some((o, _)) = pairs.iter().find(|(_, n)| n.name == col.name) {
                 *col = o.clone();
+            } else if not_null.iter().any(|n| n.column == col.name) {
+                // NOT NULL comes at the switch, through the validated check.
+                col.nullable = true;
             }
         }
         mt.indexes = indexes;
         mt.foreign_keys = keys;
-        if !pairs.is_empty() {
-            c.tables.push((name.clone(), pairs));
+        if pairs.is_empty() && not_null.is_empty() {
+            continue;
+        }
+        // The key as the database has it until the switch: a column that becomes NOT NULL
+        // online is no key column yet.
+        let key = if pairs.is_empty() && not_null.iter().all(|n| n.fill.is_none()) {
+            None
+        } else {
+            let Some(key) = key_of(mt) else {
+                return Err(OnlineError::NoKey(name.clone()));
+            };
+            if let Some((k, _)) = key
+                .iter()
+                .find(|(k, _)| pairs.iter().any(|(_, n)| n.name == *k))
+            {
+                return Err(OnlineError::KeyColumn(name.clone(), k.clone()));
+            }
+            Some(key)
+        };
+        c.tables.push(OnlineTable {
+            name: name.clone(),
+            pairs,
+            not_null,
+            key,
+        });
+    }
+    for t in &c.tables {
+        for (o, _) in &t.pairs {
+            if let Some(e) = o.ty.enum_name()
+                && !c.mid.enums.contains_key(e)
+                && let Some(def) = from.enums.get(e)
+            {
+                c.mid.add_enum(def.clone());
+                c.kept_enums.push(e.clone());
+            }
         }
     }
     Ok(c)
 }
 
-/// The columns of `t` whose type changes (old, new), checked: short enough names, and a key
-/// to backfill by that none of them belongs to when it has several columns.
-fn online_columns(
+/// The columns of `t` whose type changes (old, new), their names checked short enough.
+fn type_changes(
     name: &QualifiedName,
     t: &Table,
     old: &Table,
@@ -368,19 +468,45 @@ fn online_columns(
         }
         pairs.push((o.clone(), c.clone()));
     }
-    if pairs.is_empty() {
-        return Ok(pairs);
-    }
-    let Some(key) = key_of(t) else {
-        return Err(OnlineError::NoKey(name.clone()));
-    };
-    if let Some((c, _)) = key
-        .iter()
-        .find(|(c, _)| pairs.iter().any(|(_, n)| n.name == *c))
-    {
-        return Err(OnlineError::KeyColumn(name.clone(), c.clone()));
-    }
     Ok(pairs)
+}
+
+/// The columns of `t` that keep their type and become `NOT NULL`, with what their NULLs
+/// become: the `[fill]` value, else the new default when it is a string or an enum value (as
+/// the offline plan fills them).
+fn not_null_changes(
+    name: &QualifiedName,
+    t: &Table,
+    old: &Table,
+    mapping: &Mapping,
+) -> Result<Vec<OnlineNotNull>, OnlineError> {
+    let mut out = Vec::new();
+    for c in &t.columns {
+        if c.nullable
+            || old
+                .column(&c.name)
+                .is_none_or(|o| o.ty != c.ty || !o.nullable)
+        {
+            continue;
+        }
+        if c.name.len() > MAX_NAME {
+            return Err(OnlineError::NameTooLong(name.clone(), c.name.clone()));
+        }
+        let value = mapping
+            .fills
+            .get(&(name.clone(), c.name.clone()))
+            .cloned()
+            .or_else(|| match &c.default {
+                Some(DefaultValue::String(s) | DefaultValue::EnumValue(s)) => Some(s.clone()),
+                _ => None,
+            });
+        out.push(OnlineNotNull {
+            table: name.clone(),
+            column: c.name.clone(),
+            fill: value.map(|v| format!("{}::{}", quote_literal(&v), sql_type(&c.ty))),
+        });
+    }
+    Ok(out)
 }
 
 /// The indexes the intermediate table keeps; the others go to `c.late_indexes` (over an online
@@ -482,17 +608,14 @@ fn scans_rows(plan: &Plan, step: &crate::Step) -> bool {
 }
 
 /// The state schema (and the JSON helper when a conversion needs it), when a column changes.
-fn state_step(
-    tables: &[(QualifiedName, Vec<(Column, Column)>)],
-    options: &PlanOptions,
-) -> Option<OnlineStep> {
+fn state_step(tables: &[OnlineTable], options: &PlanOptions) -> Option<OnlineStep> {
     if tables.is_empty() {
         return None;
     }
     let mut st = sql::create_state();
     if tables
         .iter()
-        .any(|(_, v)| v.iter().any(|(o, n)| needs_helper(o, n, options)))
+        .any(|t| t.pairs.iter().any(|(o, n)| needs_helper(o, n, options)))
     {
         st.push(sql::json_helper(
             &json_helper().to_string(),
@@ -571,7 +694,6 @@ struct Later {
 
 /// What every table's steps are made from.
 struct TableContext<'a> {
-    to: &'a Schema,
     full: &'a Plan,
     mapping: &'a Mapping,
     options: &'a PlanOptions,
@@ -586,20 +708,20 @@ struct Converted {
 }
 
 impl TableContext<'_> {
-    /// The expand step of table number `n` (shadow columns, trigger); its later steps go to
-    /// `later`, its columns to `columns`.
+    /// The expand step of table number `n` (shadow columns, trigger), when it has one; its
+    /// later steps go to `later`, its columns to `columns`.
     fn table_steps(
         &self,
         n: usize,
-        table: &QualifiedName,
-        pairs: &[(Column, Column)],
+        t: &OnlineTable,
         columns: &mut Vec<OnlineColumn>,
         later: &mut Later,
-    ) -> OnlineStep {
+    ) -> Option<OnlineStep> {
+        let table = &t.name;
         let function = QualifiedName::new(STATE_SCHEMA, format!("sync_{}", n + 1));
-        let mut expand = vec![sql::init_progress(table)];
+        let mut expand = Vec::new();
         let mut converted = Vec::new();
-        for (o, c) in pairs {
+        for (o, c) in &t.pairs {
             let (conversion, can_be_unmapped, target) =
                 conversion(table, o, c, self.full, self.mapping, self.options);
             let shadow = shadow_name(&c.name);
@@ -620,25 +742,46 @@ impl TableContext<'_> {
             later.prepare.extend(check_steps(table, c, &sync, &target));
             converted.push(Converted { sync, target });
         }
-        let sync: Vec<sql::SyncColumn> = converted.iter().map(|c| c.sync.clone()).collect();
-        expand.push(sql::sync_function(&function, table, &sync));
-        expand.extend(sql::create_trigger(table, &function));
-        later.backfill.push(self.backfill_step(table, &converted));
-        let mut sw = switch_statements(table, pairs, &converted);
-        for (k, (t, i, old)) in self.late_indexes.iter().enumerate() {
-            if t == table {
-                sw.extend(late_index_renames(t, k, old.as_deref(), &i.name));
-                later.prepare.push(late_index_step(t, k, i, pairs));
+        for nn in &t.not_null {
+            later.prepare.extend(not_null_steps(nn));
+        }
+        let fills = t.fills();
+        let backfilled = t.key.is_some();
+        if backfilled {
+            expand.insert(0, sql::init_progress(table));
+            let sync: Vec<sql::SyncColumn> = converted.iter().map(|c| c.sync.clone()).collect();
+            expand.push(sql::sync_function(&function, table, &sync, &fills));
+            expand.extend(sql::create_trigger(table, &function));
+            later
+                .backfill
+                .push(self.backfill_step(t, &converted, &fills));
+        }
+        let mut sw = switch_statements(table, &t.pairs, &converted, backfilled);
+        for nn in &t.not_null {
+            sw.push(sql::alter_column(table, &nn.column, "SET NOT NULL"));
+            sw.push(sql::drop_constraint(
+                table,
+                &not_null_check_name(&nn.column),
+            ));
+        }
+        for (k, (lt, i, old)) in self.late_indexes.iter().enumerate() {
+            if lt == table {
+                sw.extend(late_index_renames(lt, k, old.as_deref(), &i.name));
+                later.prepare.push(late_index_step(lt, k, i, &t.pairs));
             }
         }
         later.switch.push(OnlineStep::transaction(
             Phase::Switch,
             table.to_string(),
-            format!("swap the column(s) of {table} in one short transaction"),
+            if t.pairs.is_empty() {
+                format!("make the column(s) of {table} NOT NULL in one short transaction")
+            } else {
+                format!("swap the column(s) of {table} in one short transaction")
+            },
             format!("ACCESS EXCLUSIVE on {table} for catalog changes only (no scan: NOT NULL comes from the validated check), bounded by lock_timeout"),
             sw,
         ));
-        if !self.online.keep_old_columns {
+        if !self.online.keep_old_columns && !t.pairs.is_empty() {
             later.contract.push(OnlineStep::transaction(
                 Phase::Contract,
                 table.to_string(),
@@ -646,41 +789,81 @@ impl TableContext<'_> {
                 format!(
                     "ACCESS EXCLUSIVE on {table} for a catalog change only, bounded by lock_timeout"
                 ),
-                pairs
+                t.pairs
                     .iter()
                     .map(|(_, c)| sql::drop_column(table, &old_name(&c.name)))
                     .collect(),
             ));
         }
-        OnlineStep::transaction(
+        if expand.is_empty() {
+            return None;
+        }
+        Some(OnlineStep::transaction(
             Phase::Expand,
             table.to_string(),
-            format!(
-                "shadow column(s) on {table} and a trigger that fills them on every insert and update"
-            ),
+            if t.pairs.is_empty() {
+                format!(
+                    "a trigger on {table} that gives the NULLs of the column(s) becoming NOT NULL their fill on every insert and update"
+                )
+            } else {
+                format!(
+                    "shadow column(s) on {table} and a trigger that fills them on every insert and update"
+                )
+            },
             format!(
                 "ACCESS EXCLUSIVE on {table} for catalog changes only (ADD COLUMN without default, CREATE TRIGGER), bounded by lock_timeout"
             ),
             expand,
-        )
+        ))
     }
 
-    /// The batches that set the shadow columns of `table` in key order.
-    fn backfill_step(&self, table: &QualifiedName, converted: &[Converted]) -> OnlineStep {
-        let tdef = self.to.table(table).expect("table of to");
-        let key = key_of(tdef).expect("checked by online_columns");
-        let sets: Vec<(String, String)> = converted
+    /// The batches that set the shadow columns of `table`, and fill the NULLs of its columns
+    /// becoming NOT NULL, in key order. With no shadow column, only the rows holding such a
+    /// NULL are touched. The fill values are in the description: a re-run whose mapping file
+    /// changes one after rows got it is refused rather than leaving two fills.
+    fn backfill_step(
+        &self,
+        t: &OnlineTable,
+        converted: &[Converted],
+        fills: &[(String, String)],
+    ) -> OnlineStep {
+        let table = &t.name;
+        let key = t.key.as_ref().expect("a backfilled table has a key");
+        let mut sets: Vec<(String, String)> = converted
             .iter()
             .map(|c| (c.sync.shadow.clone(), c.sync.conversion.clone()))
             .collect();
-        let batches = sql::backfill_batches(table, &key, &sets, self.online.batch_size);
+        sets.extend(
+            fills
+                .iter()
+                .map(|(c, v)| (c.clone(), format!("COALESCE({}, {v})", quote_ident(c)))),
+        );
+        let only = converted.is_empty().then(|| {
+            fills
+                .iter()
+                .map(|(c, _)| format!("{} IS NULL", quote_ident(c)))
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        });
+        let batches =
+            sql::backfill_batches(table, key, &sets, only.as_deref(), self.online.batch_size);
         let key_names: Vec<&str> = key.iter().map(|(k, _)| k.as_str()).collect();
+        let what = if converted.is_empty() {
+            format!("fill the NULLs of {table}")
+        } else {
+            format!("fill the shadow column(s) of {table}")
+        };
+        let filled: Vec<String> = fills
+            .iter()
+            .map(|(c, v)| format!("; NULLs of {c} → {v}"))
+            .collect();
         OnlineStep::backfill(
             table,
             format!(
-                "fill the shadow column(s) of {table} in batches of {} rows in {} order, each batch its own transaction",
+                "{what} in batches of {} rows in {} order, each batch its own transaction{}",
                 self.online.batch_size,
-                key_names.join(", ")
+                key_names.join(", "),
+                filled.concat()
             ),
             batches,
         )
@@ -752,12 +935,56 @@ fn check_steps(
     steps
 }
 
+/// The backfill-phase steps of a column that keeps its type and becomes NOT NULL: stop if it
+/// still holds NULLs (none can be left when it has a fill: the backfill gave them the fill and
+/// the trigger gives it to every NULL written since), the `CHECK` added `NOT VALID`, then
+/// validated.
+fn not_null_steps(nn: &OnlineNotNull) -> Vec<OnlineStep> {
+    let (table, column) = (&nn.table, &nn.column);
+    let object = format!("{table}.{column}");
+    let check = not_null_check_name(column);
+    vec![
+        OnlineStep::transaction(
+            Phase::Backfill,
+            object.clone(),
+            format!(
+                "stop when {table}.{column} still holds NULLs, before anything of it is changed"
+            ),
+            "none (reads)",
+            vec![sql::nulls_check(table, column)],
+        ),
+        OnlineStep::transaction(
+            Phase::Backfill,
+            object.clone(),
+            format!("{table}.{column} will be NOT NULL: a CHECK added NOT VALID (no scan)"),
+            format!(
+                "ACCESS EXCLUSIVE on {table} for a catalog change only, bounded by lock_timeout"
+            ),
+            vec![
+                sql::drop_constraint(table, &check),
+                sql::add_not_null_check(table, &check, column),
+            ],
+        ),
+        OnlineStep::transaction(
+            Phase::Backfill,
+            object,
+            format!(
+                "validate the NOT NULL check of {table}.{column} (a scan that blocks no writer)"
+            ),
+            format!("SHARE UPDATE EXCLUSIVE on {table}: reads and writes go on"),
+            vec![sql::validate(table, &check)],
+        ),
+    ]
+}
+
 /// The switch of one table up to its index renames: lock, unmapped checks again, trigger
-/// dropped, and per column the old one moved away and the shadow renamed into place.
+/// dropped (when there is one), and per column the old one moved away and the shadow renamed
+/// into place.
 fn switch_statements(
     table: &QualifiedName,
     pairs: &[(Column, Column)],
     converted: &[Converted],
+    has_trigger: bool,
 ) -> Vec<String> {
     let mut sw = vec![sql::lock_table(table)];
     for c in converted.iter().filter(|c| c.sync.can_be_unmapped) {
@@ -768,7 +995,9 @@ fn switch_statements(
             &c.target,
         ));
     }
-    sw.push(sql::drop_trigger(table));
+    if has_trigger {
+        sw.push(sql::drop_trigger(table));
+    }
     for (o, c) in pairs {
         if o.default.is_some() {
             sw.push(sql::alter_column(table, &c.name, "DROP DEFAULT"));
@@ -915,8 +1144,15 @@ fn conversion(
             null_value: fill,
         };
         let target = qname(&vm.enum_name);
+        // The CASE compares text: an old enum's values too (compared as that enum, a new
+        // label would be an invalid value of it).
+        let text = if o.ty.is_textual() {
+            src
+        } else {
+            format!("{src}::text")
+        };
         return (
-            format!("({})::{target}", cast.case_sql(&src, None)),
+            format!("({})::{target}", cast.case_sql(&text, None)),
             true,
             format!("enum {}", vm.enum_name),
         );
@@ -1162,11 +1398,24 @@ mod tests {
 
     #[test]
     fn an_offline_step_that_scans_rows_says_so_in_its_lock_line() {
+        // A new required column filled by an expression over the row: an UPDATE of every row.
         let (from, _) = composite(false);
         let mut to = from.clone();
         let t = to.tables.get_mut(&QualifiedName::public("T")).expect("T");
-        t.columns[2].nullable = false;
-        let batch = offline_batch(&plan_default(&from, &to).expect("plan"));
+        t.columns.push(col("label", ColumnType::Text, false));
+        let key = (QualifiedName::public("T"), "label".to_string());
+        let mut mapping = Mapping::empty();
+        mapping.fills.insert(key.clone(), "k1 || 'x'".into());
+        mapping.fill_exprs.insert(key);
+        let p = plan_online(
+            &from,
+            &to,
+            &mapping,
+            &PlanOptions::default(),
+            &OnlineOptions::default(),
+        )
+        .expect("plan");
+        let batch = offline_batch(&p);
         assert!(batch.locks.contains("NOT online"), "{}", batch.locks);
         assert!(!batch.locks.contains("no scan"), "{}", batch.locks);
         // A plan whose offline part only changes the catalog keeps the plain line.
@@ -1276,5 +1525,155 @@ mod tests {
             "old column kept"
         );
         assert!(all.iter().any(|s| s.contains("LIMIT 10")));
+    }
+
+    /// `T (k1, k2, data)` where `data` keeps its type and becomes required, with `fill` as its
+    /// [fill] value (an expression when `expr`).
+    fn required(fill: Option<&str>, expr: bool) -> (Schema, Schema, Mapping) {
+        let (from, _) = composite(false);
+        let mut to = from.clone();
+        let t = to.tables.get_mut(&QualifiedName::public("T")).expect("T");
+        t.columns[2].nullable = false;
+        let mut mapping = Mapping::empty();
+        if let Some(f) = fill {
+            let key = (QualifiedName::public("T"), "data".to_string());
+            mapping.fills.insert(key.clone(), f.into());
+            if expr {
+                mapping.fill_exprs.insert(key);
+            }
+        }
+        (from, to, mapping)
+    }
+
+    fn statements(p: &OnlinePlan) -> Vec<&str> {
+        p.steps
+            .iter()
+            .flat_map(|s| s.statements.iter().map(String::as_str))
+            .collect()
+    }
+
+    #[test]
+    fn a_column_becoming_required_is_filled_in_batches_and_made_not_null_through_a_check() {
+        let (from, to, mapping) = required(Some("none"), false);
+        let p = plan_online(
+            &from,
+            &to,
+            &mapping,
+            &PlanOptions::default(),
+            &OnlineOptions::default(),
+        )
+        .expect("plan");
+        assert!(
+            p.offline.steps.is_empty(),
+            "nothing left to the offline plan: {:?}",
+            p.offline.steps
+        );
+        assert!(p.columns.is_empty(), "no shadow column: {:?}", p.columns);
+        assert_eq!(
+            p.not_null,
+            vec![OnlineNotNull {
+                table: QualifiedName::public("T"),
+                column: "data".into(),
+                fill: Some("'none'::TEXT".into()),
+            }]
+        );
+        let all = statements(&p);
+        let pos = |needle: &str| {
+            all.iter()
+                .position(|s| s.contains(needle))
+                .unwrap_or_else(|| panic!("no statement with {needle}: {all:#?}"))
+        };
+        // The trigger fills NULLs written from now on; the backfill only the NULL rows.
+        let trigger = pos("IF NEW.\"data\" IS NULL THEN\n    NEW.\"data\" := 'none'::TEXT;");
+        let backfill = pos("SET \"data\" = COALESCE(\"data\", 'none'::TEXT)");
+        assert!(
+            all[backfill].contains(" WHERE (\"data\" IS NULL)"),
+            "{}",
+            all[backfill]
+        );
+        let not_valid = pos("CHECK (\"data\" IS NOT NULL) NOT VALID");
+        let validate = pos("VALIDATE CONSTRAINT \"_sd_nn_data\"");
+        let set = pos("ALTER COLUMN \"data\" SET NOT NULL");
+        assert!(
+            trigger < backfill && backfill < not_valid && not_valid < validate && validate < set
+        );
+        let step_of = |needle: &str| {
+            p.steps
+                .iter()
+                .find(|s| s.statements.iter().any(|x| x.contains(needle)))
+                .expect("a step")
+        };
+        assert_eq!(step_of("SET NOT NULL").phase, Phase::Switch);
+        assert!(
+            !all.iter()
+                .any(|s| s.contains("_sd_new_") || s.contains("DROP COLUMN"))
+        );
+        let desc = &step_of("COALESCE(\"data\"").description;
+        assert!(desc.contains("NULLs of data → 'none'::TEXT"), "{desc}");
+        assert!(p.offline.warnings.is_empty(), "{:?}", p.offline.warnings);
+    }
+
+    #[test]
+    fn a_column_becoming_required_with_nothing_to_fill_it_is_checked_not_backfilled() {
+        // No key is needed: nothing is backfilled.
+        let (mut from, mut to, mapping) = required(None, false);
+        for s in [&mut from, &mut to] {
+            s.tables.values_mut().next().expect("T").primary_key = None;
+        }
+        let p = plan_online(
+            &from,
+            &to,
+            &mapping,
+            &PlanOptions::default(),
+            &OnlineOptions::default(),
+        )
+        .expect("plan");
+        assert_eq!(p.not_null.len(), 1);
+        assert_eq!(p.not_null[0].fill, None);
+        let all = statements(&p);
+        assert!(
+            !all.iter()
+                .any(|s| s.contains("TRIGGER") || s.starts_with("WITH b AS")),
+            "{all:#?}"
+        );
+        let check = all
+            .iter()
+            .find(|s| s.starts_with("DO "))
+            .expect("the NULL check");
+        assert!(check.contains("WHERE \"data\" IS NULL"), "{check}");
+        assert!(
+            check.contains("becomes NOT NULL and holds % NULL(s)"),
+            "{check}"
+        );
+        assert!(
+            all.iter()
+                .any(|s| s.ends_with("ALTER COLUMN \"data\" SET NOT NULL"))
+        );
+        assert!(
+            p.offline
+                .warnings
+                .iter()
+                .any(|w| w.contains("T.data becomes NOT NULL")
+                    && w.contains("[fill.T] data = \"VALUE\"")),
+            "{:?}",
+            p.offline.warnings
+        );
+    }
+
+    #[test]
+    fn a_column_becoming_required_with_a_fill_expression_is_refused() {
+        let (from, to, mapping) = required(Some("k1 || 'x'"), true);
+        let err = plan_online(
+            &from,
+            &to,
+            &mapping,
+            &PlanOptions::default(),
+            &OnlineOptions::default(),
+        )
+        .expect_err("refused");
+        assert!(
+            matches!(&err, OnlineError::FillExpression(t, c, _) if t.name == "T" && c == "data"),
+            "{err}"
+        );
     }
 }

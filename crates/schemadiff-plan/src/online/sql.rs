@@ -66,13 +66,21 @@ pub struct SyncColumn {
 
 /// The trigger function: every insert and update sets each shadow column from its source
 /// column with the conversion the backfill uses, and records values that map to nothing
-/// (the write itself succeeds; the switch stops on them).
+/// (the write itself succeeds; the switch stops on them); and gives each column of `fills`
+/// (column, value) its value when the write leaves it NULL.
 pub fn sync_function(
     function: &QualifiedName,
     table: &QualifiedName,
     cols: &[SyncColumn],
+    fills: &[(String, String)],
 ) -> String {
     let mut body = String::from("\nBEGIN\n");
+    for (column, value) in fills {
+        body.push_str(&format!(
+            "  IF NEW.{col} IS NULL THEN\n    NEW.{col} := {value};\n  END IF;\n",
+            col = quote_ident(column)
+        ));
+    }
     for c in cols {
         // An update that leaves the column alone keeps a shadow already set (by the backfill's
         // own UPDATE, which set it with the same conversion): no second conversion per row.
@@ -130,9 +138,10 @@ pub fn drop_trigger(table: &QualifiedName) -> String {
 }
 
 /// The two batch statements of a backfill: the first batch (no lower bound) and the next ones
-/// (keys above the last one done). Each sets the shadow columns of up to `batch` rows in key
-/// order and records the last key and the row count in the same statement, so an interrupted
-/// backfill resumes after the last committed batch.
+/// (keys above the last one done). Each sets the columns of `sets` (column, expression) of up
+/// to `batch` rows in key order, among the rows the condition `only` holds for when given, and
+/// records the last key and the row count in the same statement, so an interrupted backfill
+/// resumes after the last committed batch.
 ///
 /// A key of one column is stored as its text; a key of several columns as a text array of
 /// their texts (`ARRAY[a::text, b::text]::text`), walked with row-value comparison
@@ -141,6 +150,7 @@ pub fn backfill_batches(
     table: &QualifiedName,
     key: &[(String, ColumnType)],
     sets: &[(String, String)],
+    only: Option<&str>,
     batch: u32,
 ) -> [String; 2] {
     let t = qname(table);
@@ -185,7 +195,13 @@ pub fn backfill_batches(
             )
         }
     };
+    // Only the rows `only` holds for, when given (after the key bound).
     let make = |bound: &str| {
+        let bound = match (only, bound.is_empty()) {
+            (None, _) => bound.to_string(),
+            (Some(o), true) => format!(" WHERE ({o})"),
+            (Some(o), false) => format!("{bound} AND ({o})"),
+        };
         format!(
             "WITH b AS (SELECT {sel} FROM {t}{bound} ORDER BY {sel} LIMIT {batch}),\n     u AS (UPDATE {t} SET {set} WHERE {cmp} IN (SELECT {sel} FROM b) RETURNING {sel})\nUPDATE \"schemadiff\".\"online_progress\" SET \"last_key\" = COALESCE({last}, \"last_key\"), \"rows_done\" = \"rows_done\" + (SELECT count(*) FROM u), \"done\" = NOT EXISTS (SELECT 1 FROM u) WHERE \"table_name\" = {name} RETURNING (SELECT count(*) FROM u)",
             set = set.join(", ")
@@ -204,8 +220,7 @@ pub fn unmapped_check(table: &QualifiedName, column: &str, shadow: &str, target:
         + "%";
     let hint = format!(
         "map them in the mapping file under [values.<Model>.<field>] for {table}.{column}, or update those rows, then run apply --online again"
-    )
-    .replace('%', "%%");
+    );
     let body = format!(
         "\nDECLARE bad text;\nBEGIN\n  SELECT string_agg(quote_literal(u.\"value\"), ', ' ORDER BY u.\"value\") INTO bad\n    FROM \"schemadiff\".\"online_unmapped\" AS u\n   WHERE u.\"table_name\" = {tl} AND u.\"column_name\" = {cl}\n     AND EXISTS (SELECT 1 FROM {t} WHERE {c}::text = u.\"value\" AND {s} IS NULL);\n  IF bad IS NOT NULL THEN\n    RAISE EXCEPTION {m}, bad USING HINT = {h};\n  END IF;\nEND\n",
         tl = quote_literal(&table.to_string()),
@@ -213,6 +228,27 @@ pub fn unmapped_check(table: &QualifiedName, column: &str, shadow: &str, target:
         t = qname(table),
         c = quote_ident(column),
         s = quote_ident(shadow),
+        m = quote_literal(&msg),
+        h = quote_literal(&hint)
+    );
+    let tag = dollar_tag(&body);
+    format!("DO {tag}{body}{tag}")
+}
+
+/// A `DO` block that stops, with the table, the column, how many rows and what to do, when
+/// `column` holds NULLs (a scan under `ACCESS SHARE`: reads and writes go on).
+pub fn nulls_check(table: &QualifiedName, column: &str) -> String {
+    let msg = format!("schemadiff: column {table}.{column} becomes NOT NULL and holds ")
+        .replace('%', "%%")
+        + "% NULL(s) that nothing fills (it has no default and no [fill] value); nothing of it was changed";
+    // The hint is an expression, not a format: no `%` is special in it.
+    let hint = format!(
+        "give those rows of {table} a value of {column}, then run the same apply --online again: it continues here"
+    );
+    let body = format!(
+        "\nDECLARE n bigint;\nBEGIN\n  SELECT count(*) INTO n FROM {t} WHERE {c} IS NULL;\n  IF n > 0 THEN\n    RAISE EXCEPTION {m}, n USING HINT = {h};\n  END IF;\nEND\n",
+        t = qname(table),
+        c = quote_ident(column),
         m = quote_literal(&msg),
         h = quote_literal(&hint)
     );
@@ -302,6 +338,11 @@ pub fn drop_column(table: &QualifiedName, column: &str) -> String {
         qname(table),
         quote_ident(column)
     )
+}
+
+/// `DROP TYPE IF EXISTS` of an enum.
+pub fn drop_type(name: &QualifiedName) -> String {
+    format!("DROP TYPE IF EXISTS {}", qname(name))
 }
 
 /// `DROP SCHEMA "schemadiff" CASCADE`: the state, the trigger functions and the helper.

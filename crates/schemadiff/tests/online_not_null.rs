@@ -1,0 +1,244 @@
+//! Online mode for a column that keeps its type and becomes required, on a real PostgreSQL
+//! server: its NULLs are filled in key-ordered batches (only the rows holding one), the NULLs
+//! writers keep writing during the run are filled by the trigger, and NOT NULL comes from a
+//! validated check at the switch; with nothing to fill them, the run stops before anything of
+//! the column changes and continues once the rows are fixed.
+
+use schemadiff::{
+    LoadOptions, Loaded, apply_online, batches, make_online_plan, make_plan, online_in_progress,
+    online_steps,
+};
+use schemadiff_plan::online::OnlineOptions;
+use schemadiff_postgres::{ConnectOptions, IntrospectOptions, OnlineRunOptions};
+use schemadiff_testkit::TestDb;
+use std::path::{Path, PathBuf};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+fn loaded(label: &str, text: &str) -> Loaded {
+    let l = schemadiff_dsl::load(label, text);
+    assert!(!l.has_errors(), "{label}: {:?}", l.diagnostics);
+    Loaded {
+        label: label.into(),
+        schema: l.schema,
+        names: Some(l.names),
+        notes: Vec::new(),
+        server_major: None,
+    }
+}
+
+/// A database made by the offline plan from empty to `schema`.
+fn database(hint: &str, schema: &str) -> TestDb {
+    let db = TestDb::create(hint);
+    let empty = runtime()
+        .block_on(schemadiff::load("empty", &[], LoadOptions::default()))
+        .expect("empty");
+    let plan = make_plan(&empty, &loaded("from.prisma", schema), None, None).expect("plan");
+    for b in batches(&plan) {
+        let sql: Vec<String> = b.statements.iter().map(|s| format!("{};", s.sql)).collect();
+        db.execute(&sql.join("\n"));
+    }
+    db
+}
+
+/// A mapping file in a scratch folder (removed on drop).
+struct MapFile(PathBuf);
+
+impl MapFile {
+    fn new(hint: &str, text: &str) -> MapFile {
+        let p =
+            std::env::temp_dir().join(format!("sd-online-nn-{hint}-{}.toml", std::process::id()));
+        std::fs::write(&p, text).expect("mapping file");
+        MapFile(p)
+    }
+}
+
+impl Drop for MapFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Plans online from the database to `to` (or takes the stored steps of an unfinished run) and
+/// runs it with `opts`, batches of 7.
+fn run(
+    db: &TestDb,
+    to: &str,
+    map: Option<&Path>,
+    opts: &OnlineRunOptions,
+) -> anyhow::Result<schemadiff::OnlineApplied> {
+    runtime().block_on(async {
+        let o = ConnectOptions::resolve(Some(&db.url))?;
+        let mut c = schemadiff_postgres::connect(&o).await?;
+        let to = loaded("to.prisma", to);
+        let steps = if online_in_progress(&c).await? {
+            Vec::new()
+        } else {
+            let from = schemadiff::load_database(Some(&db.url), &[], None).await?;
+            let plan = make_online_plan(
+                &from,
+                &to,
+                map,
+                None,
+                &OnlineOptions {
+                    batch_size: 7,
+                    keep_old_columns: false,
+                },
+            )?;
+            online_steps(&plan)
+        };
+        let iopts = IntrospectOptions::for_schemas(vec!["public".into()]);
+        apply_online(&mut c, &steps, opts, &iopts, &to.schema, &mut |_| {}).await
+    })
+}
+
+fn one(db: &TestDb, sql: &str) -> Option<String> {
+    db.rows(sql).remove(0).remove(0)
+}
+
+/// `is_nullable` of `Job.column`.
+fn nullable(db: &TestDb, table: &str, column: &str) -> String {
+    one(
+        db,
+        &format!(
+            "SELECT is_nullable FROM information_schema.columns WHERE table_name = '{table}' AND column_name = '{column}'"
+        ),
+    )
+    .expect("column")
+}
+
+const JOB_FROM: &str =
+    "model Job {\n  id    Int     @id\n  state String?\n  owner String?\n  note  String?\n}\n";
+const JOB_TO: &str = "model Job {\n  id    Int     @id\n  state String  @default(\"queued\")\n  owner String\n  note  String?\n}\n";
+
+#[test]
+fn a_column_becoming_required_is_filled_online_and_so_are_nulls_written_during_the_run() {
+    let db = database("online_nn_fill", JOB_FROM);
+    // 300 rows, ids not contiguous; state NULL every 3rd row, owner NULL every 5th.
+    db.execute(
+        "INSERT INTO \"Job\" (id, state, owner, note) \
+         SELECT i * 3 + 1, CASE WHEN i % 3 = 0 THEN NULL ELSE 's' || i END, \
+                CASE WHEN i % 5 = 0 THEN NULL ELSE 'o' || i END, 'n' || i \
+           FROM generate_series(0, 299) AS i",
+    );
+    let nulls = one(
+        &db,
+        "SELECT count(*) FROM \"Job\" WHERE state IS NULL OR owner IS NULL",
+    )
+    .expect("count");
+    let map = MapFile::new("fill", "[fill.Job]\nowner = \"nobody\"\n");
+    let expanded = run(
+        &db,
+        JOB_TO,
+        Some(&map.0),
+        &OnlineRunOptions {
+            stop_after_phase: Some("expand".into()),
+            ..Default::default()
+        },
+    )
+    .expect("expand");
+    assert_eq!(expanded.report.stopped.as_deref(), Some("expand"));
+    assert_eq!(nullable(&db, "Job", "owner"), "YES", "nothing switched yet");
+    // Writers of the old version keep writing NULLs: the trigger fills them.
+    db.execute(
+        "INSERT INTO \"Job\" (id, state, owner, note) VALUES (2, NULL, NULL, 'late'), (5, 'mine', NULL, 'late2'); \
+         UPDATE \"Job\" SET owner = NULL WHERE id = 4",
+    );
+    let part = run(
+        &db,
+        JOB_TO,
+        Some(&map.0),
+        &OnlineRunOptions {
+            stop_after_batches: Some(2),
+            ..Default::default()
+        },
+    )
+    .expect("two batches");
+    assert_eq!(part.report.batches, 2);
+    assert_eq!(part.report.rows, 14, "two batches of 7 NULL rows");
+    let done = run(&db, JOB_TO, Some(&map.0), &OnlineRunOptions::default()).expect("finish");
+    assert_eq!(done.check, None, "the database matches the target");
+    assert!(done.report.resumed);
+    // Only the rows that held a NULL before the run were backfilled: the NULLs written since
+    // (ids 2, 5, and 4's update) were filled by the trigger as they were written.
+    let backfilled = part.report.rows + done.report.rows;
+    let want: u64 = nulls.parse().expect("number");
+    assert_eq!(backfilled, want, "rows backfilled");
+    for c in ["state", "owner"] {
+        assert_eq!(nullable(&db, "Job", c), "NO", "{c} NOT NULL");
+    }
+    assert_eq!(nullable(&db, "Job", "note"), "YES");
+    // Every row holds its own value, or the fill where it was NULL.
+    let bad = one(
+        &db,
+        "SELECT count(*) FROM \"Job\" j, LATERAL (SELECT (j.id - 1) / 3 AS i) s \
+          WHERE j.id % 3 = 1 AND ( \
+                j.state IS DISTINCT FROM CASE WHEN s.i % 3 = 0 THEN 'queued' ELSE 's' || s.i END \
+             OR j.owner IS DISTINCT FROM CASE WHEN s.i % 5 = 0 OR j.id = 4 THEN 'nobody' ELSE 'o' || s.i END \
+             OR j.note IS DISTINCT FROM 'n' || s.i)",
+    );
+    assert_eq!(bad.as_deref(), Some("0"));
+    let late = db.rows("SELECT id::text, state, owner FROM \"Job\" WHERE id IN (2, 5) ORDER BY id");
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        late,
+        vec![
+            vec![s("2"), s("queued"), s("nobody")],
+            vec![s("5"), s("mine"), s("nobody")]
+        ]
+    );
+    assert_eq!(
+        one(&db, "SELECT count(*) FROM \"Job\"").as_deref(),
+        Some("302")
+    );
+    let left = one(
+        &db,
+        "SELECT count(*) FROM pg_constraint WHERE conname LIKE '\\_sd\\_%' \
+         UNION ALL SELECT count(*) FROM pg_trigger WHERE tgname LIKE '\\_sd\\_%' \
+         UNION ALL SELECT count(*) FROM pg_namespace WHERE nspname = 'schemadiff' ORDER BY 1 DESC LIMIT 1",
+    );
+    assert_eq!(
+        left.as_deref(),
+        Some("0"),
+        "no check, trigger or state left"
+    );
+    // The default is the target's: a new row without a state gets it.
+    db.execute("INSERT INTO \"Job\" (id, owner) VALUES (1000, 'x')");
+    assert_eq!(
+        one(&db, "SELECT state FROM \"Job\" WHERE id = 1000").as_deref(),
+        Some("queued")
+    );
+}
+
+const TAG_FROM: &str = "model Tag {\n  id    Int     @id\n  label String?\n}\n";
+const TAG_TO: &str = "model Tag {\n  id    Int    @id\n  label String\n}\n";
+
+#[test]
+fn a_required_column_with_nothing_to_fill_it_stops_before_its_switch_then_continues() {
+    let db = database("online_nn_stop", TAG_FROM);
+    db.execute("INSERT INTO \"Tag\" VALUES (1, 'a'), (2, NULL), (3, 'c'), (4, NULL)");
+    let err = run(&db, TAG_TO, None, &OnlineRunOptions::default()).expect_err("stopped");
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("Tag.label becomes NOT NULL and holds 2 NULL(s)"),
+        "{msg}"
+    );
+    assert!(msg.contains("nothing of it was changed"), "{msg}");
+    // Nothing of the column changed: still nullable, no check that would refuse a writer's NULL.
+    assert_eq!(nullable(&db, "Tag", "label"), "YES");
+    db.execute("INSERT INTO \"Tag\" VALUES (5, NULL)");
+    // Fixed by hand, the same run continues and finishes.
+    db.execute("UPDATE \"Tag\" SET label = 'none' WHERE label IS NULL");
+    let done = run(&db, TAG_TO, None, &OnlineRunOptions::default()).expect("finish");
+    assert!(done.report.resumed);
+    assert_eq!(done.check, None, "the database matches the target");
+    assert_eq!(nullable(&db, "Tag", "label"), "NO");
+    let rows = db.rows("SELECT string_agg(id || '=' || label, ',' ORDER BY id) FROM \"Tag\"");
+    assert_eq!(rows[0][0].as_deref(), Some("1=a,2=none,3=c,4=none,5=none"));
+}
