@@ -36,7 +36,7 @@
 use schemadiff::{LoadOptions, Loaded};
 use schemadiff_bench::{connect, read, server_url, with_db, workspace_root};
 use schemadiff_plan::online::OnlineOptions;
-use schemadiff_postgres::{Client, IntrospectOptions, OnlineRunOptions};
+use schemadiff_postgres::{Client, IntrospectOptions, OnlineEvent, OnlineRunOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -447,6 +447,52 @@ fn figures(txs: &[Tx], start_us: i64, end_us: i64) -> Figures {
     }
 }
 
+/// The `n` slowest writer transactions started inside the window, each with what the migration
+/// was doing when it started (the last step begun before it, from `timeline`).
+fn slowest(
+    txs: &[Tx],
+    start_us: i64,
+    end_us: i64,
+    timeline: &[(i64, String)],
+    n: usize,
+) -> Vec<String> {
+    let mut inside: Vec<&Tx> = txs
+        .iter()
+        .filter(|t| t.end_us >= start_us && t.end_us - t.latency_us <= end_us)
+        .collect();
+    inside.sort_by_key(|t| std::cmp::Reverse(t.latency_us));
+    inside
+        .iter()
+        .take(n)
+        .map(|t| {
+            let began = t.end_us - t.latency_us;
+            let during = timeline
+                .iter()
+                .rev()
+                .find(|(at, _)| *at <= began)
+                .map_or("before the first step", |(_, what)| what.as_str());
+            format!(
+                "{:.1} ms at +{:.1} s, during {during}",
+                t.latency_us as f64 / 1000.0,
+                (began - start_us) as f64 / 1e6
+            )
+        })
+        .collect()
+}
+
+/// Checkpoints so far: (timed, requested by WAL volume); `None` where the server keeps them
+/// elsewhere (PostgreSQL 17+: `pg_stat_checkpointer`).
+async fn checkpoints(c: &Client) -> Option<(i64, i64)> {
+    let r = c
+        .query_one(
+            "SELECT checkpoints_timed, checkpoints_req FROM pg_stat_bgwriter",
+            &[],
+        )
+        .await
+        .ok()?;
+    Some((r.get(0), r.get(1)))
+}
+
 fn main() {
     let a = parse_args();
     // The test kit's server lookup runs its own runtime: before this one.
@@ -535,8 +581,22 @@ async fn bench(a: Args, server: String) {
         let writers = Writers::start(&url, &dir, if mode == "online" { LEGACY } else { ENUM }, &a);
         tokio::time::sleep(Duration::from_secs(2)).await;
         let sampler = LockSampler::start(&url).await;
+        let cp_before = checkpoints(&c).await;
         let start = now_us();
         let mut retries = 0;
+        // When each online step began (µs since the epoch), to place the slowest writers.
+        let mut timeline: Vec<(i64, String)> = Vec::new();
+        let mut record = |e: OnlineEvent| {
+            if let OnlineEvent::Step {
+                step,
+                total,
+                phase,
+                description,
+            } = e
+            {
+                timeline.push((now_us(), format!("[{step}/{total}] {phase}: {description}")));
+            }
+        };
         let drift_ok = if mode == "offline" {
             let plan = schemadiff::make_plan(&from, &to, Some(&map()), None).expect("plan");
             let tx = c.transaction().await.expect("begin");
@@ -572,7 +632,7 @@ async fn bench(a: Args, server: String) {
                 },
                 &iopts,
                 &to.schema,
-                &mut |_| {},
+                &mut record,
             )
             .await
             .expect("expand and backfill");
@@ -586,7 +646,7 @@ async fn bench(a: Args, server: String) {
                 &OnlineRunOptions::default(),
                 &iopts,
                 &to.schema,
-                &mut |_| {},
+                &mut record,
             )
             .await
             .expect("switch and contract");
@@ -594,6 +654,7 @@ async fn bench(a: Args, server: String) {
             rest.check.is_none()
         };
         let end = now_us();
+        let cp_after = checkpoints(&c).await;
         let (lock_wait_ms, blocker) = sampler.stop().await;
         tokio::time::sleep(Duration::from_secs(1)).await;
         let txs = tokio::task::block_in_place(|| writers.stop());
@@ -620,6 +681,17 @@ async fn bench(a: Args, server: String) {
                 format!("{bad:?}")
             }
         );
+        if let (Some(b), Some(a)) = (cp_before, cp_after) {
+            println!(
+                "{mode}: checkpoints during the migration: {} timed, {} requested by WAL volume (max_wal_size {})",
+                a.0 - b.0,
+                a.1 - b.1,
+                schemadiff_bench::scalar(&c, "SELECT current_setting('max_wal_size')").await
+            );
+        }
+        for line in slowest(&txs, start, end, &timeline, 5) {
+            println!("{mode}: slow writer transaction: {line}");
+        }
         drop(c);
     }
     for db in ["baseline", "offline", "online", "base"] {
