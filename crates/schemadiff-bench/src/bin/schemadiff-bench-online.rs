@@ -470,11 +470,19 @@ fn slowest(
                 .iter()
                 .rev()
                 .find(|(at, _)| *at <= began)
-                .map_or("before the first step", |(_, what)| what.as_str());
+                .map_or(
+                    if timeline.is_empty() {
+                        "the plan's one transaction"
+                    } else {
+                        "before the first step"
+                    },
+                    |(_, what)| what.as_str(),
+                );
             format!(
-                "{:.1} ms at +{:.1} s, during {during}",
+                "{:.1} ms at +{:.1} s ({:.1} ms of it waiting for its turn in pgbench), during {during}",
                 t.latency_us as f64 / 1000.0,
-                (began - start_us) as f64 / 1e6
+                (began - start_us) as f64 / 1e6,
+                t.lag_us as f64 / 1000.0
             )
         })
         .collect()
@@ -509,7 +517,16 @@ async fn bench(a: Args, server: String) {
     let admin = connect(&server).await;
     let tag = format!("sdbench_online_{}", std::process::id());
     let base = format!("{tag}_base");
-    let work = std::env::temp_dir().join(&tag);
+    // pgbench's per-transaction logs go to memory where there is a RAM file system: written to
+    // the disk the server uses, a pgbench thread blocked on its own log write while the kernel
+    // flushes the server's pages would count as writer latency the migration did not cause.
+    let shm = Path::new("/dev/shm");
+    let work = if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+    .join(&tag);
     std::fs::create_dir_all(&work).expect("work dir");
     admin
         .batch_execute(&format!("CREATE DATABASE \"{base}\""))
@@ -549,10 +566,16 @@ async fn bench(a: Args, server: String) {
         a.chunk,
         a.batch_size
     );
-    let copy = |name: &str| format!("CREATE DATABASE \"{tag}_{name}\" TEMPLATE \"{base}\"");
+    // Each run starts from a quiet disk: the copy is made file by file (not through the WAL,
+    // which would leave gigabytes of WAL and dirty pages to the run that follows) and a
+    // checkpoint writes out whatever is still dirty before any writer starts.
+    let copy = |name: &str| {
+        format!("CREATE DATABASE \"{tag}_{name}\" TEMPLATE \"{base}\" STRATEGY FILE_COPY")
+    };
 
     // Baseline: writers alone.
     admin.batch_execute(&copy("baseline")).await.expect("copy");
+    admin.batch_execute("CHECKPOINT").await.expect("checkpoint");
     let url = with_db(&server, &format!("{tag}_baseline"));
     let dir = work.join("baseline");
     std::fs::create_dir_all(&dir).expect("dir");
@@ -569,6 +592,7 @@ async fn bench(a: Args, server: String) {
     let mut all_ok = true;
     for mode in ["offline", "online"] {
         admin.batch_execute(&copy(mode)).await.expect("copy");
+        admin.batch_execute("CHECKPOINT").await.expect("checkpoint");
         let url = with_db(&server, &format!("{tag}_{mode}"));
         let dir = work.join(mode);
         std::fs::create_dir_all(&dir).expect("dir");
@@ -689,6 +713,15 @@ async fn bench(a: Args, server: String) {
                 schemadiff_bench::scalar(&c, "SELECT current_setting('max_wal_size')").await
             );
         }
+        let inside: Vec<&Tx> = txs
+            .iter()
+            .filter(|t| t.end_us >= start && t.end_us - t.latency_us <= end)
+            .collect();
+        println!(
+            "{mode}: writer transactions over 100 ms: {} of {}",
+            inside.iter().filter(|t| t.latency_us > 100_000).count(),
+            inside.len()
+        );
         for line in slowest(&txs, start, end, &timeline, 5) {
             println!("{mode}: slow writer transaction: {line}");
         }
