@@ -1287,13 +1287,7 @@ mod tests {
 
     /// The online plan with no mapping and default options.
     fn plan_default(from: &Schema, to: &Schema) -> Result<OnlinePlan, OnlineError> {
-        plan_online(
-            from,
-            to,
-            &Mapping::empty(),
-            &PlanOptions::default(),
-            &OnlineOptions::default(),
-        )
+        plan_mapped(from, to, &Mapping::empty())
     }
 
     #[test]
@@ -1370,14 +1364,7 @@ mod tests {
         mapping.fills.insert(key.clone(), "to_jsonb(k1)".into());
         mapping.fill_exprs.insert(key);
         plan_with(&from, &to, &mapping, &PlanOptions::default()).expect("offline accepts it");
-        let err = plan_online(
-            &from,
-            &to,
-            &mapping,
-            &PlanOptions::default(),
-            &OnlineOptions::default(),
-        )
-        .expect_err("refused");
+        let err = plan_mapped(&from, &to, &mapping).expect_err("refused");
         assert!(
             matches!(&err, OnlineError::FillExpression(t, c, e) if t.name == "T" && c == "data" && e == "to_jsonb(k1)"),
             "{err}"
@@ -1407,14 +1394,7 @@ mod tests {
         let mut mapping = Mapping::empty();
         mapping.fills.insert(key.clone(), "k1 || 'x'".into());
         mapping.fill_exprs.insert(key);
-        let p = plan_online(
-            &from,
-            &to,
-            &mapping,
-            &PlanOptions::default(),
-            &OnlineOptions::default(),
-        )
-        .expect("plan");
+        let p = plan_mapped(&from, &to, &mapping).expect("plan");
         let batch = offline_batch(&p);
         assert!(batch.locks.contains("NOT online"), "{}", batch.locks);
         assert!(!batch.locks.contains("no scan"), "{}", batch.locks);
@@ -1545,6 +1525,21 @@ mod tests {
         (from, to, mapping)
     }
 
+    /// The online plan with this mapping and default options.
+    fn plan_mapped(
+        from: &Schema,
+        to: &Schema,
+        mapping: &Mapping,
+    ) -> Result<OnlinePlan, OnlineError> {
+        plan_online(
+            from,
+            to,
+            mapping,
+            &PlanOptions::default(),
+            &OnlineOptions::default(),
+        )
+    }
+
     fn statements(p: &OnlinePlan) -> Vec<&str> {
         p.steps
             .iter()
@@ -1555,14 +1550,7 @@ mod tests {
     #[test]
     fn a_column_becoming_required_is_filled_in_batches_and_made_not_null_through_a_check() {
         let (from, to, mapping) = required(Some("none"), false);
-        let p = plan_online(
-            &from,
-            &to,
-            &mapping,
-            &PlanOptions::default(),
-            &OnlineOptions::default(),
-        )
-        .expect("plan");
+        let p = plan_mapped(&from, &to, &mapping).expect("plan");
         assert!(
             p.offline.steps.is_empty(),
             "nothing left to the offline plan: {:?}",
@@ -1620,14 +1608,7 @@ mod tests {
         for s in [&mut from, &mut to] {
             s.tables.values_mut().next().expect("T").primary_key = None;
         }
-        let p = plan_online(
-            &from,
-            &to,
-            &mapping,
-            &PlanOptions::default(),
-            &OnlineOptions::default(),
-        )
-        .expect("plan");
+        let p = plan_mapped(&from, &to, &mapping).expect("plan");
         assert_eq!(p.not_null.len(), 1);
         assert_eq!(p.not_null[0].fill, None);
         let all = statements(&p);
@@ -1663,14 +1644,7 @@ mod tests {
     #[test]
     fn a_column_becoming_required_with_a_fill_expression_is_refused() {
         let (from, to, mapping) = required(Some("k1 || 'x'"), true);
-        let err = plan_online(
-            &from,
-            &to,
-            &mapping,
-            &PlanOptions::default(),
-            &OnlineOptions::default(),
-        )
-        .expect_err("refused");
+        let err = plan_mapped(&from, &to, &mapping).expect_err("refused");
         assert!(
             matches!(&err, OnlineError::FillExpression(t, c, _) if t.name == "T" && c == "data"),
             "{err}"
