@@ -424,6 +424,18 @@ async fn transaction(
         ))
         .await
         .map_err(q("setting lock_timeout"))?;
+        if n.is_none() {
+            // A backfill batch does not wait for its commit to reach the disk: its row locks
+            // (which a writer updating one of its rows waits for) are released as soon as the
+            // commit is written, not after a WAL flush that can queue behind a checkpoint's
+            // I/O, and a hundred thousand batches do not add a hundred thousand flushes to
+            // the writers' own. A crash can lose only the last batches' commits, each whole:
+            // a batch's progress is written by its own statement, so a re-run redoes exactly
+            // the batches lost.
+            tx.batch_execute("SET LOCAL synchronous_commit = off")
+                .await
+                .map_err(q("setting synchronous_commit"))?;
+        }
         let mut result = Ok(None);
         if let Some(n) = n
             && let Err(e) = tx

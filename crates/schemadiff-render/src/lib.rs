@@ -439,7 +439,9 @@ pub fn render_online_sql(
                 }
                 OnlineStepKind::Backfill { .. } => {
                     w.note("    the first batch (no lower key bound), then the next batch repeated until it returns 0;");
-                    w.note("    each batch is its own transaction and records its last key, so a stopped backfill resumes");
+                    w.note("    each batch is its own transaction and records its last key, so a stopped backfill resumes;");
+                    w.note("    apply --online commits batches with synchronous_commit = off (their row locks go without");
+                    w.note("    waiting for a WAL flush; a crash loses at most the last batches whole, and a re-run redoes them)");
                     for (k, st) in s.statements.iter().enumerate() {
                         w.note(if k == 0 {
                             "    first batch:"
