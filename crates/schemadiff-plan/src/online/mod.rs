@@ -811,7 +811,12 @@ impl TableContext<'_> {
                 )
             },
             format!(
-                "ACCESS EXCLUSIVE on {table} for catalog changes only (ADD COLUMN without default, CREATE TRIGGER), bounded by lock_timeout"
+                "ACCESS EXCLUSIVE on {table} for catalog changes only ({}), bounded by lock_timeout",
+                if t.pairs.is_empty() {
+                    "CREATE TRIGGER"
+                } else {
+                    "ADD COLUMN without default, CREATE TRIGGER"
+                }
             ),
             expand,
         ))
@@ -1598,6 +1603,12 @@ mod tests {
         );
         let desc = &step_of("COALESCE(\"data\"").description;
         assert!(desc.contains("NULLs of data → 'none'::TEXT"), "{desc}");
+        // The expand step adds a trigger and no column: its lock note says so.
+        let locks = &step_of("CREATE TRIGGER").locks;
+        assert!(
+            locks.contains("(CREATE TRIGGER)") && !locks.contains("ADD COLUMN"),
+            "{locks}"
+        );
         assert!(p.offline.warnings.is_empty(), "{:?}", p.offline.warnings);
     }
 
