@@ -1,6 +1,9 @@
 //! The engine on a real PostgreSQL server: sources, names, plans, batches, apply with
 //! verification, the advisory lock.
 
+mod common;
+
+use common::runtime;
 use schemadiff::{
     Applied, ApplyError, LoadOptions, Loaded, Resolver, apply_batches, batches, hold_lock,
     load_pair, make_plan, one_transaction, release_lock, same_schema, target_version, with_lock,
@@ -12,24 +15,9 @@ use schemadiff_testkit::{TestDb, workspace_root};
 use std::cell::RefCell;
 use std::path::Path;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
 /// A schema written in the DSL, as the engine loads a schema file.
 fn dsl(label: &str, text: &str) -> Loaded {
-    let l = schemadiff_dsl::load(label, text);
-    assert!(!l.has_errors(), "{label}: {:?}", l.diagnostics);
-    Loaded {
-        label: label.into(),
-        schema: l.schema,
-        names: Some(l.names),
-        notes: Vec::new(),
-        server_major: None,
-    }
+    common::dsl(label, text).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn file(path: &str) -> Loaded {

@@ -5,6 +5,9 @@
 //! plan. Row values are checked against `fixtures/bench/seed-expected.tsv`, written from the
 //! legacy spellings independently of the planner.
 
+mod common;
+
+use common::{dsl, runtime};
 use schemadiff::{
     LoadOptions, Loaded, apply_online, batches, load_database, make_online_plan, make_plan,
     online_in_progress, online_steps,
@@ -17,25 +20,9 @@ use std::time::Duration;
 
 const ROWS: u32 = 1200;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
 fn file(path: &str) -> Loaded {
     let p = workspace_root().join(path);
-    let l = schemadiff_dsl::load(path, &std::fs::read_to_string(&p).expect("fixture"));
-    assert!(!l.has_errors(), "{path}: {:?}", l.diagnostics);
-    Loaded {
-        label: path.into(),
-        schema: l.schema,
-        names: Some(l.names),
-        notes: Vec::new(),
-        server_major: None,
-    }
+    dsl(path, &std::fs::read_to_string(&p).expect("fixture")).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn map() -> PathBuf {

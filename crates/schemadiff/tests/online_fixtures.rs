@@ -12,6 +12,9 @@
 //! refusal fails, and so does a listed case that is not refused. Each case is its own test
 //! (`harness = false`, see `schemadiff_testkit::cases`).
 
+mod common;
+
+use common::{dsl, runtime};
 use schemadiff::{
     LoadOptions, Loaded, apply_online, batches, load_database, make_online_plan, make_plan,
     online_steps,
@@ -24,27 +27,9 @@ use std::path::{Path, PathBuf};
 /// Cases online mode refuses, with a part of the reason it gives.
 const REFUSED: &[(&str, &str)] = &[];
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
 fn loaded(path: &Path) -> Result<Loaded, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let l = schemadiff_dsl::load(&path.display().to_string(), &text);
-    if l.has_errors() {
-        return Err(format!("{}: {:?}", path.display(), l.diagnostics));
-    }
-    Ok(Loaded {
-        label: path.display().to_string(),
-        schema: l.schema,
-        names: Some(l.names),
-        notes: Vec::new(),
-        server_major: None,
-    })
+    dsl(&path.display().to_string(), &text)
 }
 
 /// A database made from `from` by the offline plan from empty, plus `data.sql`.

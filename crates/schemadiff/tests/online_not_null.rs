@@ -4,6 +4,9 @@
 //! validated check at the switch; with nothing to fill them, the run stops before anything of
 //! the column changes and continues once the rows are fixed.
 
+mod common;
+
+use common::{dsl, runtime};
 use schemadiff::{
     LoadOptions, Loaded, apply_online, batches, make_online_plan, make_plan, online_in_progress,
     online_steps,
@@ -13,24 +16,8 @@ use schemadiff_postgres::{ConnectOptions, IntrospectOptions, OnlineRunOptions};
 use schemadiff_testkit::TestDb;
 use std::path::{Path, PathBuf};
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
 fn loaded(label: &str, text: &str) -> Loaded {
-    let l = schemadiff_dsl::load(label, text);
-    assert!(!l.has_errors(), "{label}: {:?}", l.diagnostics);
-    Loaded {
-        label: label.into(),
-        schema: l.schema,
-        names: Some(l.names),
-        notes: Vec::new(),
-        server_major: None,
-    }
+    dsl(label, text).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A database made by the offline plan from empty to `schema`.

@@ -1,0 +1,27 @@
+//! What the engine's database tests share: their runtime, and schemas read from DSL text.
+
+use schemadiff::Loaded;
+
+/// A runtime with two workers (the online tests run writers next to the runner).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// The schema of DSL `text`, labelled `label`; the parser's diagnostics when it has errors.
+pub fn dsl(label: &str, text: &str) -> Result<Loaded, String> {
+    let l = schemadiff_dsl::load(label, text);
+    if l.has_errors() {
+        return Err(format!("{label}: {:?}", l.diagnostics));
+    }
+    Ok(Loaded {
+        label: label.into(),
+        schema: l.schema,
+        names: Some(l.names),
+        notes: Vec::new(),
+        server_major: None,
+    })
+}
