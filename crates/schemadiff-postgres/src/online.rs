@@ -418,24 +418,24 @@ async fn transaction(
     loop {
         attempt += 1;
         let tx = client.transaction().await.map_err(q("begin"))?;
+        // A backfill batch (no step number) does not wait for its commit to reach the disk:
+        // its row locks (which a writer updating one of its rows waits for) are released as
+        // soon as the commit is written, not after a WAL flush that can queue behind a
+        // checkpoint's I/O, and a hundred thousand batches do not add a hundred thousand
+        // flushes to the writers' own. A crash can lose only the last batches' commits, each
+        // whole: a batch's progress is written by its own statement, so a re-run redoes
+        // exactly the batches lost. Both settings go in one round trip.
         tx.batch_execute(&format!(
-            "SET LOCAL lock_timeout = '{}ms'",
-            opts.lock_timeout.as_millis()
+            "SET LOCAL lock_timeout = '{}ms'{}",
+            opts.lock_timeout.as_millis(),
+            if n.is_none() {
+                "; SET LOCAL synchronous_commit = off"
+            } else {
+                ""
+            }
         ))
         .await
-        .map_err(q("setting lock_timeout"))?;
-        if n.is_none() {
-            // A backfill batch does not wait for its commit to reach the disk: its row locks
-            // (which a writer updating one of its rows waits for) are released as soon as the
-            // commit is written, not after a WAL flush that can queue behind a checkpoint's
-            // I/O, and a hundred thousand batches do not add a hundred thousand flushes to
-            // the writers' own. A crash can lose only the last batches' commits, each whole:
-            // a batch's progress is written by its own statement, so a re-run redoes exactly
-            // the batches lost.
-            tx.batch_execute("SET LOCAL synchronous_commit = off")
-                .await
-                .map_err(q("setting synchronous_commit"))?;
-        }
+        .map_err(q("setting lock_timeout and synchronous_commit"))?;
         let mut result = Ok(None);
         if let Some(n) = n
             && let Err(e) = tx
