@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::runtime;
+use common::{dsl, file, runtime};
 use schemadiff::{
     Applied, ApplyError, LoadOptions, Loaded, Resolver, apply_batches, batches, hold_lock,
     load_pair, make_plan, one_transaction, release_lock, same_schema, target_version, with_lock,
@@ -14,16 +14,6 @@ use schemadiff_postgres::{ApplyOptions, Client, ConnectOptions, IntrospectOption
 use schemadiff_testkit::{TestDb, workspace_root};
 use std::cell::RefCell;
 use std::path::Path;
-
-/// A schema written in the DSL, as the engine loads a schema file.
-fn dsl(label: &str, text: &str) -> Loaded {
-    common::dsl(label, text).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn file(path: &str) -> Loaded {
-    let p = workspace_root().join(path);
-    dsl(path, &std::fs::read_to_string(&p).expect("fixture"))
-}
 
 async fn connect(db: &TestDb) -> Client {
     let o = ConnectOptions::resolve(Some(&db.url)).expect("url");

@@ -7,9 +7,9 @@
 
 mod common;
 
-use common::{dsl, runtime};
+use common::{file, runtime};
 use schemadiff::{
-    LoadOptions, Loaded, apply_online, batches, load_database, make_online_plan, make_plan,
+    LoadOptions, apply_online, batches, load_database, make_online_plan, make_plan,
     online_in_progress, online_steps,
 };
 use schemadiff_plan::online::OnlineOptions;
@@ -19,11 +19,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 const ROWS: u32 = 1200;
-
-fn file(path: &str) -> Loaded {
-    let p = workspace_root().join(path);
-    dsl(path, &std::fs::read_to_string(&p).expect("fixture")).unwrap_or_else(|e| panic!("{e}"))
-}
 
 fn map() -> PathBuf {
     workspace_root().join("schemas/v1.2-to-v2.0.toml")

@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{dsl, runtime};
+use common::{runtime, try_dsl};
 use schemadiff::{
     LoadOptions, Loaded, apply_online, batches, load_database, make_online_plan, make_plan,
     online_steps,
@@ -29,7 +29,7 @@ const REFUSED: &[(&str, &str)] = &[];
 
 fn loaded(path: &Path) -> Result<Loaded, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    dsl(&path.display().to_string(), &text)
+    try_dsl(&path.display().to_string(), &text)
 }
 
 /// A database made from `from` by the offline plan from empty, plus `data.sql`.

@@ -8,7 +8,7 @@ mod common;
 
 use common::{dsl, runtime};
 use schemadiff::{
-    LoadOptions, Loaded, apply_online, batches, make_online_plan, make_plan, online_in_progress,
+    LoadOptions, apply_online, batches, make_online_plan, make_plan, online_in_progress,
     online_steps,
 };
 use schemadiff_plan::online::OnlineOptions;
@@ -16,17 +16,13 @@ use schemadiff_postgres::{ConnectOptions, IntrospectOptions, OnlineRunOptions};
 use schemadiff_testkit::TestDb;
 use std::path::{Path, PathBuf};
 
-fn loaded(label: &str, text: &str) -> Loaded {
-    dsl(label, text).unwrap_or_else(|e| panic!("{e}"))
-}
-
 /// A database made by the offline plan from empty to `schema`.
 fn database(hint: &str, schema: &str) -> TestDb {
     let db = TestDb::create(hint);
     let empty = runtime()
         .block_on(schemadiff::load("empty", &[], LoadOptions::default()))
         .expect("empty");
-    let plan = make_plan(&empty, &loaded("from.prisma", schema), None, None).expect("plan");
+    let plan = make_plan(&empty, &dsl("from.prisma", schema), None, None).expect("plan");
     for b in batches(&plan) {
         let sql: Vec<String> = b.statements.iter().map(|s| format!("{};", s.sql)).collect();
         db.execute(&sql.join("\n"));
@@ -63,7 +59,7 @@ fn run(
     runtime().block_on(async {
         let o = ConnectOptions::resolve(Some(&db.url))?;
         let mut c = schemadiff_postgres::connect(&o).await?;
-        let to = loaded("to.prisma", to);
+        let to = dsl("to.prisma", to);
         let steps = if online_in_progress(&c).await? {
             Vec::new()
         } else {
