@@ -755,6 +755,18 @@ impl TableContext<'_> {
             later
                 .backfill
                 .push(self.backfill_step(t, &converted, &fills));
+            later.backfill.push(OnlineStep {
+                phase: Phase::Backfill,
+                kind: OnlineStepKind::Outside,
+                object: table.to_string(),
+                description: format!(
+                    "vacuum {table} after its backfill, throttled like autovacuum, so the scans that follow (validations, index builds) read pages already cleaned of the old row versions"
+                ),
+                locks: format!(
+                    "SHARE UPDATE EXCLUSIVE on {table}: reads and writes go on (no TRUNCATE: no ACCESS EXCLUSIVE)"
+                ),
+                statements: sql::vacuum(table),
+            });
         }
         let mut sw = switch_statements(table, &t.pairs, &converted, backfilled);
         for nn in &t.not_null {
@@ -1445,6 +1457,36 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("rebuild the key"), "{text}");
         assert!(text.contains("plan it without --online"), "{text}");
+    }
+
+    #[test]
+    fn a_backfilled_table_is_vacuumed_outside_a_transaction_before_its_validation() {
+        let (from, to, mapping) = required(Some("none"), false);
+        let p = plan_mapped(&from, &to, &mapping).expect("plan");
+        let at = |what: &dyn Fn(&OnlineStep) -> bool| {
+            p.steps.iter().position(what).expect("step present")
+        };
+        let backfill = at(&|s| matches!(s.kind, OnlineStepKind::Backfill { .. }));
+        let vacuum = at(&|s| s.kind == OnlineStepKind::Outside);
+        let validate = at(&|s| {
+            s.statements
+                .iter()
+                .any(|x| x.contains("VALIDATE CONSTRAINT"))
+        });
+        assert_eq!(vacuum, backfill + 1, "right after the backfill");
+        assert!(vacuum < validate, "before the validation scan");
+        let v = &p.steps[vacuum];
+        assert_eq!(v.phase, Phase::Backfill);
+        assert!(
+            v.statements
+                .iter()
+                .any(|s| s == "VACUUM (TRUNCATE false, ANALYZE) \"public\".\"T\""),
+            "{:?}",
+            v.statements
+        );
+        // Throttled, and the session's settings put back after it.
+        assert!(v.statements[0].starts_with("SET vacuum_cost_delay"));
+        assert!(v.statements.last().expect("last").starts_with("RESET"));
     }
 
     #[test]
