@@ -255,24 +255,51 @@ impl OnlineRevision {
     }
 }
 
-/// Applies `revision` to the stored state in one transaction.
-pub async fn online_revise(client: &mut Client, revision: &OnlineRevision) -> Result<(), Error> {
-    let tx = client
-        .transaction()
-        .await
-        .map_err(q("revising online steps"))?;
+/// Applies `revision` to the stored state in one transaction, under `opts.lock_timeout`
+/// (dropping a check takes a table's `ACCESS EXCLUSIVE` lock), retried with backoff and
+/// jitter like every transaction of a run.
+pub async fn online_revise(
+    client: &mut Client,
+    revision: &OnlineRevision,
+    opts: &OnlineRunOptions,
+) -> Result<(), Error> {
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        match revise_once(client, revision, opts).await {
+            Err((e, _)) if retryable(&e) && attempt < opts.max_attempts && !opts.stopping() => {
+                tokio::time::sleep(backoff(opts, attempt)).await;
+            }
+            r => return r.map_err(|(e, context)| q(context)(e)),
+        }
+    }
+}
+
+async fn revise_once(
+    client: &mut Client,
+    revision: &OnlineRevision,
+    opts: &OnlineRunOptions,
+) -> Result<(), (tokio_postgres::Error, &'static str)> {
+    const REVISING: &str = "revising online steps";
+    let tx = client.transaction().await.map_err(|e| (e, REVISING))?;
+    tx.batch_execute(&format!(
+        "SET LOCAL lock_timeout = '{}ms'",
+        opts.lock_timeout.as_millis()
+    ))
+    .await
+    .map_err(|e| (e, "setting lock_timeout"))?;
     for (n, statements) in &revision.replace {
         tx.execute(
             "UPDATE \"schemadiff\".\"online_step\" SET statements = $2 WHERE n = $1",
             &[&(*n as i32), statements],
         )
         .await
-        .map_err(q("replacing an online step"))?;
+        .map_err(|e| (e, "replacing an online step"))?;
     }
     for sql in &revision.run {
         tx.batch_execute(sql)
             .await
-            .map_err(q("replacing a trigger function"))?;
+            .map_err(|e| (e, "running a statement of the revision (a trigger function replaced, a check dropped)"))?;
     }
     for n in &revision.redo {
         tx.execute(
@@ -280,23 +307,19 @@ pub async fn online_revise(client: &mut Client, revision: &OnlineRevision) -> Re
             &[&(*n as i32)],
         )
         .await
-        .map_err(q("marking an online step to run again"))?;
+        .map_err(|e| (e, "marking an online step to run again"))?;
     }
     for t in &revision.restart {
-        tx.execute(
+        for sql in [
             "UPDATE \"schemadiff\".\"online_progress\" SET last_key = NULL, rows_done = 0, done = false WHERE table_name = $1",
-            &[t],
-        )
-        .await
-        .map_err(q("restarting a backfill"))?;
-        tx.execute(
             "DELETE FROM \"schemadiff\".\"online_unmapped\" WHERE table_name = $1",
-            &[t],
-        )
-        .await
-        .map_err(q("restarting a backfill"))?;
+        ] {
+            tx.execute(sql, &[t])
+                .await
+                .map_err(|e| (e, "restarting a backfill"))?;
+        }
     }
-    tx.commit().await.map_err(q("revising online steps"))
+    tx.commit().await.map_err(|e| (e, REVISING))
 }
 
 async fn store(

@@ -265,8 +265,9 @@ mod db {
         Ok(rev)
     }
 
-    /// Backfill step `n` starts again from the first key, and the done checks of its table
-    /// after it run again; refused when a later step of its table (the switch) is done.
+    /// Backfill step `n` starts again from the first key, and the done checks (and vacuum) of
+    /// its table after it run again, the checks they added dropped meanwhile; refused when a
+    /// later step of its table (the switch) is done.
     fn restart_backfill(
         saved: &OnlineSaved,
         n: usize,
@@ -292,8 +293,20 @@ mod db {
             if !saved.done[m] || !s.statements.iter().any(|x| x.contains(&qn)) {
                 continue;
             }
-            if s.phase == "backfill" && s.run == OnlineStepRun::Transaction {
+            if s.phase == "backfill"
+                && matches!(s.run, OnlineStepRun::Transaction | OnlineStepRun::Outside)
+            {
                 rev.redo.push(m);
+                // A check added by a done step (`CHECK (shadow IS NOT NULL)`) would make a batch
+                // of the new backfill fail on a value that now maps to nothing, instead of
+                // recording it for the stop that names it: dropped now, added again after.
+                let drop = format!("ALTER TABLE {qn} DROP CONSTRAINT IF EXISTS ");
+                rev.run.extend(
+                    s.statements
+                        .iter()
+                        .filter(|x| x.starts_with(&drop))
+                        .cloned(),
+                );
             } else if s.phase != "backfill" {
                 return Err(format!(
                     "the conversion of {table} changes but its step {} (\"{}\") is already done",

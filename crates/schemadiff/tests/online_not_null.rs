@@ -2,14 +2,16 @@
 //! server: its NULLs are filled in key-ordered batches (only the rows holding one), the NULLs
 //! writers keep writing during the run are filled by the trigger, and NOT NULL comes from a
 //! validated check at the switch; with nothing to fill them, the run stops before anything of
-//! the column changes and continues once the rows are fixed.
+//! the column changes and continues once the rows are fixed. A column changed online whose
+//! `NOT NULL` check is already validated when the mapping file loses an entry stops on the
+//! value that now maps to nothing, by name, and finishes once the entry is back.
 
 mod common;
 
 use common::{dsl, runtime};
 use schemadiff::{
-    LoadOptions, apply_online, batches, make_online_plan, make_plan, online_in_progress,
-    online_steps,
+    LoadOptions, OnlineOrigin, apply_online, batches, make_online_plan, make_plan,
+    online_in_progress, online_steps,
 };
 use schemadiff_plan::online::OnlineOptions;
 use schemadiff_postgres::{ConnectOptions, IntrospectOptions, OnlineRunOptions};
@@ -59,25 +61,26 @@ fn run(
     runtime().block_on(async {
         let o = ConnectOptions::resolve(Some(&db.url))?;
         let mut c = schemadiff_postgres::connect(&o).await?;
-        let to = dsl("to.prisma", to);
+        let mut to = dsl("to.prisma", to);
+        let mut opts = opts.clone();
         let steps = if online_in_progress(&c).await? {
+            // As `apply --online` does: the mapping file read again, the stored steps revised.
+            if let Some(r) = schemadiff::online_resume(&c, &mut to, map).await? {
+                schemadiff_postgres::online_revise(&mut c, &r, &opts).await?;
+            }
             Vec::new()
         } else {
             let from = schemadiff::load_database(Some(&db.url), &[], None).await?;
-            let plan = make_online_plan(
-                &from,
-                &to,
-                map,
-                None,
-                &OnlineOptions {
-                    batch_size: 7,
-                    keep_old_columns: false,
-                },
-            )?;
+            let online = OnlineOptions {
+                batch_size: 7,
+                keep_old_columns: false,
+            };
+            let plan = make_online_plan(&from, &to, map, None, &online)?;
+            opts.origin = Some(OnlineOrigin::new(&from, &to, None, &online)?.to_json());
             online_steps(&plan)
         };
         let iopts = IntrospectOptions::for_schemas(vec!["public".into()]);
-        apply_online(&mut c, &steps, opts, &iopts, &to.schema, &mut |_| {}).await
+        apply_online(&mut c, &steps, &opts, &iopts, &to.schema, &mut |_| {}).await
     })
 }
 
@@ -224,4 +227,111 @@ fn a_required_column_with_nothing_to_fill_it_stops_before_its_switch_then_contin
     assert_eq!(nullable(&db, "Tag", "label"), "NO");
     let rows = db.rows("SELECT string_agg(id || '=' || label, ',' ORDER BY id) FROM \"Tag\"");
     assert_eq!(rows[0][0].as_deref(), Some("1=a,2=none,3=c,4=none,5=none"));
+}
+
+const AD_FROM: &str = "model Ad {\n  id       Int    @id\n  platform String\n}\n";
+const AD_TO: &str = "enum Platform {\n  GOOGLE_ADS\n  FACEBOOK\n}\n\nmodel Ad {\n  id       Int      @id\n  platform Platform\n}\n";
+
+/// The run stops after the backfill phase: every check of `Ad.platform` is validated,
+/// `CHECK ("_sd_new_platform" IS NOT NULL)` included. The mapping file then loses `fb` and the
+/// same apply runs again: the backfill starts again from its first row and must record `fb` as
+/// unmapped, which the validated check would refuse (a batch failing on a check violation
+/// instead of the stop that names the value). The revision drops the check with the restart
+/// (it is added and validated again after the backfill), so the run stops on `'fb'` by name,
+/// switching nothing; with `fb` back in the file the same apply finishes.
+#[test]
+fn a_mapping_entry_removed_after_the_not_null_check_is_validated_stops_on_the_value() {
+    let db = database("online_nn_remap", AD_FROM);
+    db.execute(
+        "INSERT INTO \"Ad\" SELECT g, CASE WHEN g % 3 = 0 THEN 'fb' ELSE 'google' END FROM generate_series(1, 50) AS g",
+    );
+    let full = "[values.Ad.platform]\n\"google\" = \"GOOGLE_ADS\"\n\"fb\" = \"FACEBOOK\"\n";
+    let map = MapFile::new("remap", full);
+    let backfilled = run(
+        &db,
+        AD_TO,
+        Some(&map.0),
+        &OnlineRunOptions {
+            stop_after_phase: Some("backfill".into()),
+            ..Default::default()
+        },
+    )
+    .expect("backfill");
+    assert_eq!(backfilled.report.stopped.as_deref(), Some("backfill"));
+    let validated = || {
+        one(
+            &db,
+            "SELECT string_agg(conname || ' ' || convalidated, ', ') FROM pg_constraint WHERE conrelid = '\"Ad\"'::regclass AND contype = 'c'",
+        )
+    };
+    assert_eq!(validated().as_deref(), Some("_sd_nn_platform true"));
+    std::fs::write(
+        &map.0,
+        "[values.Ad.platform]\n\"google\" = \"GOOGLE_ADS\"\n",
+    )
+    .expect("mapping file");
+    let err = run(&db, AD_TO, Some(&map.0), &OnlineRunOptions::default())
+        .expect_err("stops on the value now unmapped");
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("holds values that map to no value of enum Platform")
+            && text.contains("'fb'"),
+        "{text}"
+    );
+    assert!(!text.contains("violates check constraint"), "{text}");
+    let platform_type = one(
+        &db,
+        "SELECT data_type FROM information_schema.columns WHERE table_name = 'Ad' AND column_name = 'platform'",
+    );
+    assert_eq!(platform_type.as_deref(), Some("text"), "nothing switched");
+    std::fs::write(&map.0, full).expect("mapping file");
+    let done = run(&db, AD_TO, Some(&map.0), &OnlineRunOptions::default()).expect("finishes");
+    assert_eq!(done.check, None, "database matches the target");
+    let counts = one(
+        &db,
+        "SELECT string_agg(platform::text || ' ' || n, ', ' ORDER BY platform::text) FROM (SELECT platform, count(*) AS n FROM \"Ad\" GROUP BY platform) s",
+    );
+    assert_eq!(counts.as_deref(), Some("FACEBOOK 16, GOOGLE_ADS 34"));
+}
+
+/// A value written unmapped after the unmapped-value check ran and before the `NOT NULL` check
+/// is added (simulated: that check's step marked done before the value arrives) stops the run
+/// at the validation by name, not as a violated check, and nothing is switched.
+#[test]
+fn a_value_unmapped_between_the_check_and_the_validation_stops_by_name() {
+    let db = database("online_nn_race", AD_FROM);
+    db.execute("INSERT INTO \"Ad\" SELECT g, 'google' FROM generate_series(1, 20) AS g");
+    let map = MapFile::new(
+        "race",
+        "[values.Ad.platform]\n\"google\" = \"GOOGLE_ADS\"\n\"fb\" = \"FACEBOOK\"\n",
+    );
+    let stop = |phase: &str| OnlineRunOptions {
+        stop_after_phase: Some(phase.into()),
+        ..Default::default()
+    };
+    run(&db, AD_TO, Some(&map.0), &stop("expand")).expect("expand");
+    let marked = db.rows(
+        "UPDATE \"schemadiff\".\"online_step\" SET done = true WHERE description LIKE 'stop when a value of %' RETURNING n",
+    );
+    assert_eq!(marked.len(), 1, "one unmapped-value check step");
+    db.execute("INSERT INTO \"Ad\" VALUES (21, 'myspace')");
+    let err = run(&db, AD_TO, Some(&map.0), &OnlineRunOptions::default())
+        .expect_err("stops on the unmapped value");
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("validate the NOT NULL check of Ad.platform")
+            && text.contains("holds values that map to no value of enum Platform")
+            && text.contains("'myspace'"),
+        "{text}"
+    );
+    assert!(!text.contains("violated"), "{text}");
+    assert_eq!(
+        one(
+            &db,
+            "SELECT data_type FROM information_schema.columns WHERE table_name = 'Ad' AND column_name = 'platform'"
+        )
+        .as_deref(),
+        Some("text"),
+        "nothing switched"
+    );
 }

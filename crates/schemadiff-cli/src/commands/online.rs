@@ -57,8 +57,19 @@ fn revision_note(r: &schemadiff_postgres::OnlineRevision) -> String {
     let mut note = String::from(
         "the mapping file changed the conversions since the first run: the stored steps take the new ones",
     );
-    if !r.run.is_empty() {
+    if r.run
+        .iter()
+        .any(|s| s.starts_with("CREATE OR REPLACE FUNCTION "))
+    {
         note.push_str(", the sync trigger function(s) are replaced");
+    }
+    if r.run
+        .iter()
+        .any(|s| s.contains(" DROP CONSTRAINT IF EXISTS "))
+    {
+        note.push_str(
+            ", the NOT NULL check(s) already added are dropped (added and validated again after the backfill)",
+        );
     }
     if !r.restart.is_empty() {
         note.push_str(&format!(
@@ -169,9 +180,6 @@ async fn apply_locked(
             return Ok(1);
         }
     }
-    if let Some(r) = &revised {
-        schemadiff_postgres::online_revise(client, r).await?;
-    }
     // SIGINT / SIGTERM while it runs: the runner stops before its next transaction and a
     // cancel request ends the running statement, whose transaction rolls back; every step and
     // batch committed before stays, and the stored progress says where the next run continues.
@@ -185,6 +193,9 @@ async fn apply_locked(
         origin,
         ..Default::default()
     };
+    if let Some(r) = &revised {
+        schemadiff_postgres::online_revise(client, r, &opts).await?;
+    }
     let terminal = std::io::stderr().is_terminal();
     let bar = if terminal {
         indicatif::ProgressBar::new(0)

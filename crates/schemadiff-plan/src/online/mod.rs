@@ -946,7 +946,16 @@ fn check_steps(
                 c.name
             ),
             format!("SHARE UPDATE EXCLUSIVE on {table}: reads and writes go on"),
-            vec![sql::validate(table, &check)],
+            // A value written unmapped after the first check and before the `ADD` stops here
+            // by name, not as a violated check.
+            if sync.can_be_unmapped {
+                vec![
+                    sql::unmapped_check(table, &c.name, &sync.shadow, target),
+                    sql::validate(table, &check),
+                ]
+            } else {
+                vec![sql::validate(table, &check)]
+            },
         ));
     }
     steps
