@@ -18,10 +18,6 @@ pub enum OnlineStepKind {
         /// Index name.
         name: String,
     },
-    /// The statements one by one outside a transaction, each its own round trip (a `VACUUM`,
-    /// which cannot run in one), retried when a lock is not granted in time; running them
-    /// again is harmless.
-    Outside,
     /// Batches until one touches no row: `statements[0]` for the first batch, `statements[1]`
     /// for the next ones; each returns the rows it did.
     Backfill {

@@ -204,7 +204,6 @@ pub async fn online_saved(client: &Client) -> Result<Option<OnlineSaved>, Error>
                 schema: b.unwrap_or_default(),
                 name: c.unwrap_or_default(),
             },
-            "outside" => OnlineStepRun::Outside,
             _ => OnlineStepRun::Transaction,
         };
         steps.push(OnlineStepSql {
@@ -365,7 +364,6 @@ async fn store(
     for (n, s) in steps.iter().enumerate() {
         let (kind, a, b, c) = match &s.run {
             OnlineStepRun::Transaction => ("transaction", None, None, None),
-            OnlineStepRun::Outside => ("outside", None, None, None),
             OnlineStepRun::ConcurrentIndex { schema, name } => {
                 ("concurrent-index", Some(schema), Some(name), None)
             }
@@ -605,48 +603,6 @@ async fn concurrent_index(
     }
 }
 
-/// Runs the statements of step `n` one by one outside a transaction (a `VACUUM`), starting
-/// again from the first when a lock is not granted in time, then marks the step done.
-async fn outside(
-    client: &mut Client,
-    n: usize,
-    step: &OnlineStepSql,
-    run: &mut Run<'_>,
-) -> Result<(), Error> {
-    let (opts, total) = (run.opts, run.total);
-    let mut attempt = 0u32;
-    'attempts: loop {
-        attempt += 1;
-        for sql in &step.statements {
-            match client.batch_execute(sql).await {
-                Ok(()) => {}
-                Err(e) if retryable(&e) && attempt < opts.max_attempts && !opts.stopping() => {
-                    let wait = backoff(opts, attempt);
-                    run.report.retries += 1;
-                    (run.progress)(OnlineEvent::Retry {
-                        step: n + 1,
-                        attempt,
-                        wait,
-                    });
-                    tokio::time::sleep(wait).await;
-                    continue 'attempts;
-                }
-                Err(e) => {
-                    return Err(statement_error(
-                        n + 1,
-                        total,
-                        &step.description,
-                        sql,
-                        &e,
-                        false,
-                    ));
-                }
-            }
-        }
-        return mark_done(client, n).await;
-    }
-}
-
 /// Runs the online steps: the stored ones when a previous run did not finish (`steps` is then
 /// ignored), else `steps`, stored first. Returns early, resumably, when an option asks.
 pub async fn online_run(
@@ -728,7 +684,6 @@ pub async fn online_run(
                 OnlineStepRun::ConcurrentIndex { schema, name } => {
                     concurrent_index(client, n, step, (schema, name), &mut run).await?;
                 }
-                OnlineStepRun::Outside => outside(client, n, step, &mut run).await?,
                 OnlineStepRun::Backfill {
                     table,
                     schema,

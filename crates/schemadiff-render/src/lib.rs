@@ -437,12 +437,6 @@ pub fn render_online_sql(
                         w.planned(st);
                     }
                 }
-                OnlineStepKind::Outside => {
-                    w.note("    outside a transaction (VACUUM cannot run in one), each statement on its own");
-                    for st in &s.statements {
-                        w.planned(st);
-                    }
-                }
                 OnlineStepKind::Backfill { .. } => {
                     w.note("    the first batch (no lower key bound), then the next batch repeated until it returns 0;");
                     w.note("    each batch is its own transaction and records its last key, so a stopped backfill resumes;");

@@ -265,8 +265,8 @@ mod db {
         Ok(rev)
     }
 
-    /// Backfill step `n` starts again from the first key, and the done checks (and vacuum) of
-    /// its table after it run again, the checks they added dropped meanwhile; refused when a
+    /// Backfill step `n` starts again from the first key, and the done checks of its table
+    /// after it run again, the checks they added dropped meanwhile; refused when a
     /// later step of its table (the switch) is done.
     fn restart_backfill(
         saved: &OnlineSaved,
@@ -293,9 +293,7 @@ mod db {
             if !saved.done[m] || !s.statements.iter().any(|x| x.contains(&qn)) {
                 continue;
             }
-            if s.phase == "backfill"
-                && matches!(s.run, OnlineStepRun::Transaction | OnlineStepRun::Outside)
-            {
+            if s.phase == "backfill" && s.run == OnlineStepRun::Transaction {
                 rev.redo.push(m);
                 // A check added by a done step (`CHECK (shadow IS NOT NULL)`) would make a batch
                 // of the new backfill fail on a value that now maps to nothing, instead of

@@ -264,7 +264,7 @@ fn a_mapping_entry_removed_after_the_not_null_check_is_validated_stops_on_the_va
             "SELECT string_agg(conname || ' ' || convalidated, ', ') FROM pg_constraint WHERE conrelid = '\"Ad\"'::regclass AND contype = 'c'",
         )
     };
-    assert_eq!(validated().as_deref(), Some("_sd_nn_platform true"));
+    assert_eq!(validated().as_deref(), Some("_sd_not_null true"));
     std::fs::write(
         &map.0,
         "[values.Ad.platform]\n\"google\" = \"GOOGLE_ADS\"\n",
@@ -319,7 +319,7 @@ fn a_value_unmapped_between_the_check_and_the_validation_stops_by_name() {
         .expect_err("stops on the unmapped value");
     let text = format!("{err:#}");
     assert!(
-        text.contains("validate the NOT NULL check of Ad.platform")
+        text.contains("validate the NOT NULL check of Ad (platform)")
             && text.contains("holds values that map to no value of enum Platform")
             && text.contains("'myspace'"),
         "{text}"

@@ -449,6 +449,18 @@ fn figures(txs: &[Tx], start_us: i64, end_us: i64) -> Figures {
 
 /// The `n` slowest writer transactions started inside the window, each with what the migration
 /// was doing when it started (the last step begun before it, from `timeline`).
+/// What ran when a transaction began at `began`: the online step, else the offline plan.
+fn during(timeline: &[(i64, String)], began: i64) -> &str {
+    timeline.iter().rev().find(|(at, _)| *at <= began).map_or(
+        if timeline.is_empty() {
+            "the plan's one transaction"
+        } else {
+            "before the first step"
+        },
+        |(_, what)| what.as_str(),
+    )
+}
+
 fn slowest(
     txs: &[Tx],
     start_us: i64,
@@ -466,26 +478,28 @@ fn slowest(
         .take(n)
         .map(|t| {
             let began = t.end_us - t.latency_us;
-            let during = timeline
-                .iter()
-                .rev()
-                .find(|(at, _)| *at <= began)
-                .map_or(
-                    if timeline.is_empty() {
-                        "the plan's one transaction"
-                    } else {
-                        "before the first step"
-                    },
-                    |(_, what)| what.as_str(),
-                );
             format!(
-                "{:.1} ms at +{:.1} s ({:.1} ms of it waiting for its turn in pgbench), during {during}",
+                "{:.1} ms at +{:.1} s ({:.1} ms of it waiting for its turn in pgbench), during {}",
                 t.latency_us as f64 / 1000.0,
                 (began - start_us) as f64 / 1e6,
-                t.lag_us as f64 / 1000.0
+                t.lag_us as f64 / 1000.0,
+                during(timeline, began)
             )
         })
         .collect()
+}
+
+/// The writer transactions over 100 ms, counted by the step that ran when each began (most
+/// first).
+fn over_100ms_by_step(txs: &[&Tx], timeline: &[(i64, String)]) -> Vec<(usize, String)> {
+    let mut by: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for t in txs.iter().filter(|t| t.latency_us > 100_000) {
+        *by.entry(during(timeline, t.end_us - t.latency_us))
+            .or_default() += 1;
+    }
+    let mut out: Vec<(usize, String)> = by.into_iter().map(|(k, n)| (n, k.to_string())).collect();
+    out.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    out
 }
 
 /// Checkpoints so far: (timed, requested by WAL volume); `None` where the server keeps them
@@ -722,6 +736,9 @@ async fn bench(a: Args, server: String) {
             inside.iter().filter(|t| t.latency_us > 100_000).count(),
             inside.len()
         );
+        for (n, step) in over_100ms_by_step(&inside, &timeline) {
+            println!("{mode}: over 100 ms: {n} during {step}");
+        }
         for line in slowest(&txs, start, end, &timeline, 5) {
             println!("{mode}: slow writer transaction: {line}");
         }

@@ -739,12 +739,11 @@ impl TableContext<'_> {
                 conversion,
                 can_be_unmapped,
             };
-            later.prepare.extend(check_steps(table, c, &sync, &target));
             converted.push(Converted { sync, target });
         }
-        for nn in &t.not_null {
-            later.prepare.extend(not_null_steps(nn));
-        }
+        later
+            .prepare
+            .extend(check_steps(table, &t.pairs, &converted, &t.not_null));
         let fills = t.fills();
         let backfilled = t.key.is_some();
         if backfilled {
@@ -755,26 +754,13 @@ impl TableContext<'_> {
             later
                 .backfill
                 .push(self.backfill_step(t, &converted, &fills));
-            later.backfill.push(OnlineStep {
-                phase: Phase::Backfill,
-                kind: OnlineStepKind::Outside,
-                object: table.to_string(),
-                description: format!(
-                    "vacuum {table} after its backfill, throttled like autovacuum, so the scans that follow (validations, index builds) read pages already cleaned of the old row versions"
-                ),
-                locks: format!(
-                    "SHARE UPDATE EXCLUSIVE on {table}: reads and writes go on (no TRUNCATE: no ACCESS EXCLUSIVE)"
-                ),
-                statements: sql::vacuum(table),
-            });
         }
         let mut sw = switch_statements(table, &t.pairs, &converted, backfilled);
         for nn in &t.not_null {
             sw.push(sql::alter_column(table, &nn.column, "SET NOT NULL"));
-            sw.push(sql::drop_constraint(
-                table,
-                &not_null_check_name(&nn.column),
-            ));
+        }
+        if t.pairs.iter().any(|(_, c)| !c.nullable) || !t.not_null.is_empty() {
+            sw.push(sql::drop_constraint(table, NOT_NULL_CHECK));
         }
         for (k, (lt, i, old)) in self.late_indexes.iter().enumerate() {
             if lt == table {
@@ -897,110 +883,88 @@ fn old_name(column: &str) -> String {
     format!("_sd_old_{column}")
 }
 
-/// The temporary `CHECK (… IS NOT NULL)` of a column that ends `NOT NULL`.
-fn not_null_check_name(column: &str) -> String {
-    format!("_sd_nn_{column}")
-}
+/// The temporary check of a table's columns that end `NOT NULL`: one
+/// `CHECK (a IS NOT NULL AND b IS NOT NULL …)` per table, so that one validation scan covers
+/// them all (PostgreSQL's `SET NOT NULL` sees each column's part of it and does not scan).
+const NOT_NULL_CHECK: &str = "_sd_not_null";
 
-/// The backfill-phase checks of one online column: the unmapped-value check (when a value can
-/// map to nothing), and the `NOT NULL` check added `NOT VALID` then validated.
+/// The backfill-phase checks of one table: per online column whose value can map to nothing,
+/// the unmapped-value check; per column that keeps its type and becomes `NOT NULL`, a stop if
+/// it still holds NULLs (none can be left when it has a fill: the backfill gave them the fill
+/// and the trigger gives it to every NULL written since); then, when any column ends
+/// `NOT NULL`, the table's one `CHECK` added `NOT VALID` and validated, the unmapped-value
+/// checks repeated in the validation's transaction (a value written unmapped after the first
+/// check and before the `ADD` stops there by name, not as a violated check).
 fn check_steps(
     table: &QualifiedName,
-    c: &Column,
-    sync: &sql::SyncColumn,
-    target: &str,
+    pairs: &[(Column, Column)],
+    converted: &[Converted],
+    not_null: &[OnlineNotNull],
 ) -> Vec<OnlineStep> {
-    let object = format!("{table}.{}", c.name);
     let mut steps = Vec::new();
-    if sync.can_be_unmapped {
-        steps.push(OnlineStep::transaction(
-            Phase::Backfill,
-            object.clone(),
-            format!("stop when a value of {table}.{} maps to no value of {target}, before anything is switched", c.name),
-            "none (reads)",
-            vec![sql::unmapped_check(table, &c.name, &sync.shadow, target)],
-        ));
+    let mut again = Vec::new();
+    let mut required: Vec<(&str, &str)> = Vec::new();
+    for ((_, c), cv) in pairs.iter().zip(converted) {
+        if cv.sync.can_be_unmapped {
+            let check = sql::unmapped_check(table, &c.name, &cv.sync.shadow, &cv.target);
+            steps.push(OnlineStep::transaction(
+                Phase::Backfill,
+                format!("{table}.{}", c.name),
+                format!(
+                    "stop when a value of {table}.{} maps to no value of {}, before anything is switched",
+                    c.name, cv.target
+                ),
+                "none (reads)",
+                vec![check.clone()],
+            ));
+            if !c.nullable {
+                again.push(check);
+            }
+        }
+        if !c.nullable {
+            required.push((&c.name, &cv.sync.shadow));
+        }
     }
-    if !c.nullable {
-        let check = not_null_check_name(&c.name);
+    for nn in not_null {
+        let column = &nn.column;
         steps.push(OnlineStep::transaction(
             Phase::Backfill,
-            object.clone(),
-            format!(
-                "{table}.{} will be NOT NULL: a CHECK added NOT VALID (no scan)",
-                c.name
-            ),
-            format!(
-                "ACCESS EXCLUSIVE on {table} for a catalog change only, bounded by lock_timeout"
-            ),
-            vec![
-                sql::drop_constraint(table, &check),
-                sql::add_not_null_check(table, &check, &sync.shadow),
-            ],
-        ));
-        steps.push(OnlineStep::transaction(
-            Phase::Backfill,
-            object,
-            format!(
-                "validate the NOT NULL check of {table}.{} (a scan that blocks no writer)",
-                c.name
-            ),
-            format!("SHARE UPDATE EXCLUSIVE on {table}: reads and writes go on"),
-            // A value written unmapped after the first check and before the `ADD` stops here
-            // by name, not as a violated check.
-            if sync.can_be_unmapped {
-                vec![
-                    sql::unmapped_check(table, &c.name, &sync.shadow, target),
-                    sql::validate(table, &check),
-                ]
-            } else {
-                vec![sql::validate(table, &check)]
-            },
-        ));
-    }
-    steps
-}
-
-/// The backfill-phase steps of a column that keeps its type and becomes NOT NULL: stop if it
-/// still holds NULLs (none can be left when it has a fill: the backfill gave them the fill and
-/// the trigger gives it to every NULL written since), the `CHECK` added `NOT VALID`, then
-/// validated.
-fn not_null_steps(nn: &OnlineNotNull) -> Vec<OnlineStep> {
-    let (table, column) = (&nn.table, &nn.column);
-    let object = format!("{table}.{column}");
-    let check = not_null_check_name(column);
-    vec![
-        OnlineStep::transaction(
-            Phase::Backfill,
-            object.clone(),
+            format!("{table}.{column}"),
             format!(
                 "stop when {table}.{column} still holds NULLs, before anything of it is changed"
             ),
             "none (reads)",
             vec![sql::nulls_check(table, column)],
+        ));
+        required.push((column, column));
+    }
+    if required.is_empty() {
+        return steps;
+    }
+    let names: Vec<&str> = required.iter().map(|(n, _)| *n).collect();
+    let columns: Vec<&str> = required.iter().map(|(_, c)| *c).collect();
+    let names = names.join(", ");
+    steps.push(OnlineStep::transaction(
+        Phase::Backfill,
+        table.to_string(),
+        format!("{table} ({names}) will be NOT NULL: one CHECK added NOT VALID (no scan)"),
+        format!("ACCESS EXCLUSIVE on {table} for a catalog change only, bounded by lock_timeout"),
+        vec![
+            sql::drop_constraint(table, NOT_NULL_CHECK),
+            sql::add_not_null_check(table, NOT_NULL_CHECK, &columns),
+        ],
+    ));
+    again.push(sql::validate(table, NOT_NULL_CHECK));
+    steps.push(OnlineStep::transaction(
+        Phase::Backfill,
+        table.to_string(),
+        format!(
+            "validate the NOT NULL check of {table} ({names}): one scan for all of them, that blocks no writer"
         ),
-        OnlineStep::transaction(
-            Phase::Backfill,
-            object.clone(),
-            format!("{table}.{column} will be NOT NULL: a CHECK added NOT VALID (no scan)"),
-            format!(
-                "ACCESS EXCLUSIVE on {table} for a catalog change only, bounded by lock_timeout"
-            ),
-            vec![
-                sql::drop_constraint(table, &check),
-                sql::add_not_null_check(table, &check, column),
-            ],
-        ),
-        OnlineStep::transaction(
-            Phase::Backfill,
-            object,
-            format!(
-                "validate the NOT NULL check of {table}.{column} (a scan that blocks no writer)"
-            ),
-            format!("SHARE UPDATE EXCLUSIVE on {table}: reads and writes go on"),
-            vec![sql::validate(table, &check)],
-        ),
-    ]
+        format!("SHARE UPDATE EXCLUSIVE on {table}: reads and writes go on"),
+        again,
+    ));
+    steps
 }
 
 /// The switch of one table up to its index renames: lock, unmapped checks again, trigger
@@ -1046,7 +1010,6 @@ fn switch_statements(
         }
         if !c.nullable {
             sw.push(sql::alter_column(table, &c.name, "SET NOT NULL"));
-            sw.push(sql::drop_constraint(table, &not_null_check_name(&c.name)));
         }
     }
     sw
@@ -1220,7 +1183,7 @@ const ALTER_TABLE_EXCEPTIONS: &[(Part, &str)] = &[
         "ban-drop-column",
     ),
     (
-        Part::Contains(" DROP CONSTRAINT IF EXISTS \"_sd_nn_"),
+        Part::Contains(" DROP CONSTRAINT IF EXISTS \"_sd_not_null\""),
         "ban-drop-constraint",
     ),
     (Part::EndsWith(" SET NOT NULL"), "adding-not-nullable-field"),
@@ -1469,36 +1432,6 @@ mod tests {
     }
 
     #[test]
-    fn a_backfilled_table_is_vacuumed_outside_a_transaction_before_its_validation() {
-        let (from, to, mapping) = required(Some("none"), false);
-        let p = plan_mapped(&from, &to, &mapping).expect("plan");
-        let at = |what: &dyn Fn(&OnlineStep) -> bool| {
-            p.steps.iter().position(what).expect("step present")
-        };
-        let backfill = at(&|s| matches!(s.kind, OnlineStepKind::Backfill { .. }));
-        let vacuum = at(&|s| s.kind == OnlineStepKind::Outside);
-        let validate = at(&|s| {
-            s.statements
-                .iter()
-                .any(|x| x.contains("VALIDATE CONSTRAINT"))
-        });
-        assert_eq!(vacuum, backfill + 1, "right after the backfill");
-        assert!(vacuum < validate, "before the validation scan");
-        let v = &p.steps[vacuum];
-        assert_eq!(v.phase, Phase::Backfill);
-        assert!(
-            v.statements
-                .iter()
-                .any(|s| s == "VACUUM (TRUNCATE false, ANALYZE) \"public\".\"T\""),
-            "{:?}",
-            v.statements
-        );
-        // Throttled, and the session's settings put back after it.
-        assert!(v.statements[0].starts_with("SET vacuum_cost_delay"));
-        assert!(v.statements.last().expect("last").starts_with("RESET"));
-    }
-
-    #[test]
     fn a_type_change_runs_in_four_phases_with_a_shadow_column() {
         let (from, to) = pair(true);
         let p = plan_default(&from, &to).expect("plan");
@@ -1636,7 +1569,7 @@ mod tests {
             all[backfill]
         );
         let not_valid = pos("CHECK (\"data\" IS NOT NULL) NOT VALID");
-        let validate = pos("VALIDATE CONSTRAINT \"_sd_nn_data\"");
+        let validate = pos("VALIDATE CONSTRAINT \"_sd_not_null\"");
         let set = pos("ALTER COLUMN \"data\" SET NOT NULL");
         assert!(
             trigger < backfill && backfill < not_valid && not_valid < validate && validate < set

@@ -256,13 +256,18 @@ pub fn nulls_check(table: &QualifiedName, column: &str) -> String {
     format!("DO {tag}{body}{tag}")
 }
 
-/// `ADD CONSTRAINT … CHECK (col IS NOT NULL) NOT VALID` (no scan; the lock is brief).
-pub fn add_not_null_check(table: &QualifiedName, name: &str, column: &str) -> String {
+/// `ADD CONSTRAINT … CHECK (a IS NOT NULL AND b IS NOT NULL …) NOT VALID` (no scan; the lock
+/// is brief).
+pub fn add_not_null_check(table: &QualifiedName, name: &str, columns: &[&str]) -> String {
+    let each: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{} IS NOT NULL", quote_ident(c)))
+        .collect();
     format!(
-        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
+        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({}) NOT VALID",
         qname(table),
         quote_ident(name),
-        quote_ident(column)
+        each.join(" AND ")
     )
 }
 
@@ -273,23 +278,6 @@ pub fn validate(table: &QualifiedName, name: &str) -> String {
         qname(table),
         quote_ident(name)
     )
-}
-
-/// The throttled `VACUUM` of a table after its backfill, at autovacuum's default pace: the
-/// old row versions the batches left are pruned, their hint bits set and the pages marked
-/// all-visible by a process that sleeps between rounds of work, instead of by the first
-/// sequential scan that follows (a validation, which cannot be throttled and would do it at
-/// full speed, writing that WAL while writers wait for their own flushes). No `TRUNCATE`: giving
-/// the empty pages at the end back takes an `ACCESS EXCLUSIVE` lock. `ANALYZE` gives the
-/// planner the new column's statistics before the switch.
-pub fn vacuum(table: &QualifiedName) -> Vec<String> {
-    vec![
-        "SET vacuum_cost_delay = '2ms'".to_string(),
-        "SET vacuum_cost_limit = 200".to_string(),
-        format!("VACUUM (TRUNCATE false, ANALYZE) {}", qname(table)),
-        "RESET vacuum_cost_delay".to_string(),
-        "RESET vacuum_cost_limit".to_string(),
-    ]
 }
 
 /// `DROP CONSTRAINT IF EXISTS`.
