@@ -295,9 +295,9 @@ mod db {
             }
             if s.phase == "backfill" && s.run == OnlineStepRun::Transaction {
                 rev.redo.push(m);
-                // A check added by a done step (`CHECK (shadow IS NOT NULL)`) would make a batch
-                // of the new backfill fail on a value that now maps to nothing, instead of
-                // recording it for the stop that names it: dropped now, added again after.
+                // The table's NOT NULL check, added by a done step, would make a batch of the
+                // new backfill fail on a value that now maps to nothing, instead of recording it
+                // for the stop that names it: dropped now, added again after.
                 let drop = format!("ALTER TABLE {qn} DROP CONSTRAINT IF EXISTS ");
                 rev.run.extend(
                     s.statements

@@ -88,15 +88,28 @@ fn one(db: &TestDb, sql: &str) -> Option<String> {
     db.rows(sql).remove(0).remove(0)
 }
 
-/// `is_nullable` of `Job.column`.
-fn nullable(db: &TestDb, table: &str, column: &str) -> String {
+/// `attribute` of `table.column` in `information_schema.columns`.
+fn column_info(db: &TestDb, table: &str, column: &str, attribute: &str) -> String {
     one(
         db,
         &format!(
-            "SELECT is_nullable FROM information_schema.columns WHERE table_name = '{table}' AND column_name = '{column}'"
+            "SELECT {attribute} FROM information_schema.columns WHERE table_name = '{table}' AND column_name = '{column}'"
         ),
     )
     .expect("column")
+}
+
+/// `is_nullable` of `table.column`.
+fn nullable(db: &TestDb, table: &str, column: &str) -> String {
+    column_info(db, table, column, "is_nullable")
+}
+
+/// Run options that stop after `phase` (resumably).
+fn stop_after(phase: &str) -> OnlineRunOptions {
+    OnlineRunOptions {
+        stop_after_phase: Some(phase.into()),
+        ..Default::default()
+    }
 }
 
 const JOB_FROM: &str =
@@ -119,16 +132,7 @@ fn a_column_becoming_required_is_filled_online_and_so_are_nulls_written_during_t
     )
     .expect("count");
     let map = MapFile::new("fill", "[fill.Job]\nowner = \"nobody\"\n");
-    let expanded = run(
-        &db,
-        JOB_TO,
-        Some(&map.0),
-        &OnlineRunOptions {
-            stop_after_phase: Some("expand".into()),
-            ..Default::default()
-        },
-    )
-    .expect("expand");
+    let expanded = run(&db, JOB_TO, Some(&map.0), &stop_after("expand")).expect("expand");
     assert_eq!(expanded.report.stopped.as_deref(), Some("expand"));
     assert_eq!(nullable(&db, "Job", "owner"), "YES", "nothing switched yet");
     // Writers of the old version keep writing NULLs: the trigger fills them.
@@ -247,16 +251,7 @@ fn a_mapping_entry_removed_after_the_not_null_check_is_validated_stops_on_the_va
     );
     let full = "[values.Ad.platform]\n\"google\" = \"GOOGLE_ADS\"\n\"fb\" = \"FACEBOOK\"\n";
     let map = MapFile::new("remap", full);
-    let backfilled = run(
-        &db,
-        AD_TO,
-        Some(&map.0),
-        &OnlineRunOptions {
-            stop_after_phase: Some("backfill".into()),
-            ..Default::default()
-        },
-    )
-    .expect("backfill");
+    let backfilled = run(&db, AD_TO, Some(&map.0), &stop_after("backfill")).expect("backfill");
     assert_eq!(backfilled.report.stopped.as_deref(), Some("backfill"));
     let validated = || {
         one(
@@ -279,11 +274,11 @@ fn a_mapping_entry_removed_after_the_not_null_check_is_validated_stops_on_the_va
         "{text}"
     );
     assert!(!text.contains("violates check constraint"), "{text}");
-    let platform_type = one(
-        &db,
-        "SELECT data_type FROM information_schema.columns WHERE table_name = 'Ad' AND column_name = 'platform'",
+    assert_eq!(
+        column_info(&db, "Ad", "platform", "data_type"),
+        "text",
+        "nothing switched"
     );
-    assert_eq!(platform_type.as_deref(), Some("text"), "nothing switched");
     std::fs::write(&map.0, full).expect("mapping file");
     let done = run(&db, AD_TO, Some(&map.0), &OnlineRunOptions::default()).expect("finishes");
     assert_eq!(done.check, None, "database matches the target");
@@ -305,11 +300,7 @@ fn a_value_unmapped_between_the_check_and_the_validation_stops_by_name() {
         "race",
         "[values.Ad.platform]\n\"google\" = \"GOOGLE_ADS\"\n\"fb\" = \"FACEBOOK\"\n",
     );
-    let stop = |phase: &str| OnlineRunOptions {
-        stop_after_phase: Some(phase.into()),
-        ..Default::default()
-    };
-    run(&db, AD_TO, Some(&map.0), &stop("expand")).expect("expand");
+    run(&db, AD_TO, Some(&map.0), &stop_after("expand")).expect("expand");
     let marked = db.rows(
         "UPDATE \"schemadiff\".\"online_step\" SET done = true WHERE description LIKE 'stop when a value of %' RETURNING n",
     );
@@ -326,12 +317,8 @@ fn a_value_unmapped_between_the_check_and_the_validation_stops_by_name() {
     );
     assert!(!text.contains("violated"), "{text}");
     assert_eq!(
-        one(
-            &db,
-            "SELECT data_type FROM information_schema.columns WHERE table_name = 'Ad' AND column_name = 'platform'"
-        )
-        .as_deref(),
-        Some("text"),
+        column_info(&db, "Ad", "platform", "data_type"),
+        "text",
         "nothing switched"
     );
 }

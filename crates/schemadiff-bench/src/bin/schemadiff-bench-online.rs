@@ -447,8 +447,6 @@ fn figures(txs: &[Tx], start_us: i64, end_us: i64) -> Figures {
     }
 }
 
-/// The `n` slowest writer transactions started inside the window, each with what the migration
-/// was doing when it started (the last step begun before it, from `timeline`).
 /// What ran when a transaction began at `began`: the online step, else the offline plan.
 fn during(timeline: &[(i64, String)], began: i64) -> &str {
     timeline.iter().rev().find(|(at, _)| *at <= began).map_or(
@@ -461,6 +459,8 @@ fn during(timeline: &[(i64, String)], began: i64) -> &str {
     )
 }
 
+/// The `n` slowest writer transactions started inside the window, each with what the migration
+/// was doing when it started (the last step begun before it, from `timeline`).
 fn slowest(
     txs: &[Tx],
     start_us: i64,
