@@ -520,6 +520,78 @@ async fn transaction(
     }
 }
 
+/// The backfill's read-back (`statements[2]` of its step): the key ranges of the batches done,
+/// each read back once its commit is surely on disk. A batch commits with
+/// `synchronous_commit = off`, and PostgreSQL sets no commit hint bit on a row until that
+/// commit's WAL is flushed, which the WAL writer does within 3 × `wal_writer_delay`: reading
+/// the rows back sooner would leave them as they were. Reading them back then, while their
+/// pages are still in shared buffers and dirty from the batch, costs no extra write.
+struct ReadBack {
+    sql: Option<String>,
+    lag: Duration,
+    last_key: Option<String>,
+    /// (when the batch was seen done, key after the previous batch, its last key).
+    pending: std::collections::VecDeque<(Instant, String, String)>,
+}
+
+impl ReadBack {
+    async fn new(client: &Client, sql: Option<&String>) -> Result<Self, Error> {
+        let delay_ms: i64 = client
+            .query_one(
+                "SELECT setting::bigint FROM pg_settings WHERE name = 'wal_writer_delay'",
+                &[],
+            )
+            .await
+            .map_err(q("reading wal_writer_delay"))?
+            .get(0);
+        Ok(ReadBack {
+            sql: sql.cloned(),
+            lag: Duration::from_millis(3 * delay_ms.max(1) as u64),
+            last_key: None,
+            pending: Default::default(),
+        })
+    }
+
+    /// The progress row says the last key is now `key`: the batches since the previous call
+    /// did the keys after the previous one up to it.
+    fn batch_done(&mut self, key: Option<String>) {
+        if let (Some(before), Some(now)) = (self.last_key.take(), key.as_ref())
+            && before != *now
+        {
+            self.pending
+                .push_back((Instant::now(), before, now.clone()));
+        }
+        self.last_key = key;
+    }
+
+    /// Reads back, in one statement, the batches whose commits are on disk by now (`all`: every
+    /// batch, after a durable commit).
+    async fn due(&mut self, client: &Client, all: bool) -> Result<(), Error> {
+        let Some(sql) = &self.sql else {
+            self.pending.clear();
+            return Ok(());
+        };
+        let mut range: Option<(String, String)> = None;
+        while let Some((at, _, _)) = self.pending.front() {
+            if !all && at.elapsed() < self.lag {
+                break;
+            }
+            let (_, lo, hi) = self.pending.pop_front().expect("front exists");
+            range = Some(match range {
+                Some((first, _)) => (first, hi),
+                None => (lo, hi),
+            });
+        }
+        if let Some((lo, hi)) = range {
+            client
+                .query_one(sql.as_str(), &[&lo, &hi])
+                .await
+                .map_err(q("reading back the rows of the batches done"))?;
+        }
+        Ok(())
+    }
+}
+
 async fn mark_done(client: &Client, n: usize) -> Result<(), Error> {
     client
         .execute(
@@ -698,18 +770,29 @@ pub async fn online_run(
                         .map_err(q("estimating rows"))?
                         .map(|r| r.get(0))
                         .unwrap_or(0);
+                    let mut read_back = ReadBack::new(client, step.statements.get(2)).await?;
                     loop {
                         let row = client
                             .query_one(
-                                "SELECT last_key IS NULL, done, rows_done FROM \"schemadiff\".\"online_progress\" WHERE table_name = $1",
+                                "SELECT last_key, done, rows_done FROM \"schemadiff\".\"online_progress\" WHERE table_name = $1",
                                 &[&table],
                             )
                             .await
                             .map_err(q("reading backfill progress"))?;
-                        let (first, finished): (bool, bool) = (row.get(0), row.get(1));
+                        let last_key: Option<String> = row.get(0);
+                        let (first, finished): (bool, bool) = (last_key.is_none(), row.get(1));
                         let rows_done: i64 = row.get(2);
+                        read_back.batch_done(last_key);
                         if finished {
                             break;
+                        }
+                        if let Err(e) = read_back.due(client, false).await {
+                            if opts.stopping() {
+                                run.report.stopped = Some(INTERRUPTED.into());
+                                run.report.elapsed = started.elapsed();
+                                return Ok(run.report);
+                            }
+                            return Err(e);
                         }
                         if opts.stopping() {
                             run.report.stopped = Some(INTERRUPTED.into());
@@ -752,6 +835,8 @@ pub async fn online_run(
                         }
                     }
                     mark_done(client, n).await?;
+                    // Its durable commit flushed the WAL of every batch before it.
+                    read_back.due(client, true).await?;
                 }
             }
             run.report.steps_run += 1;

@@ -443,11 +443,16 @@ pub fn render_online_sql(
                     w.note("    apply --online commits batches with synchronous_commit = off (their row locks go without");
                     w.note("    waiting for a WAL flush; a crash loses at most the last batches whole, and a re-run redoes them)");
                     for (k, st) in s.statements.iter().enumerate() {
-                        w.note(if k == 0 {
-                            "    first batch:"
-                        } else {
-                            "    next batches:"
-                        });
+                        match k {
+                            0 => w.note("    first batch:"),
+                            1 => w.note("    next batches:"),
+                            _ => {
+                                w.note("    read back, by apply --online, the rows of the batches done between two last keys ($1");
+                                w.note("    excluded, $2 included) once their commits are on disk (3 x wal_writer_delay later): their");
+                                w.note("    hint bits are set and old row versions pruned while their pages are still in memory, not");
+                                w.note("    all at once by the first scan of the whole table after the backfill:");
+                            }
+                        }
                         w.planned(st);
                     }
                 }

@@ -296,12 +296,15 @@ impl OnlineStep {
     }
 
     /// The batches of `table`'s backfill: the first one and the next ones
-    /// ([`sql::backfill_batches`]).
+    /// ([`sql::backfill_batches`]), and the read-back of the batches done between two keys
+    /// ([`sql::backfill_read_back`]).
     pub fn backfill(
         table: &QualifiedName,
         description: impl Into<String>,
         batches: [String; 2],
+        read_back: String,
     ) -> Self {
+        let [first, next] = batches;
         OnlineStep {
             phase: Phase::Backfill,
             kind: OnlineStepKind::Backfill {
@@ -312,7 +315,7 @@ impl OnlineStep {
             object: table.to_string(),
             description: description.into(),
             locks: format!("ROW EXCLUSIVE on {table} and the row locks of one batch"),
-            statements: batches.into(),
+            statements: vec![first, next, read_back],
         }
     }
 }
@@ -869,6 +872,7 @@ impl TableContext<'_> {
                 filled.concat()
             ),
             batches,
+            sql::backfill_read_back(table, key),
         )
     }
 }

@@ -210,6 +210,41 @@ pub fn backfill_batches(
     [make(""), make(&bound)]
 }
 
+/// The read-back of the batches done between two keys, `$1` (excluded) and `$2` (included),
+/// both as the progress row stores them (a key's text, or a text array of a composite key's
+/// texts). Run once the batches' commits are on disk, it visits their rows (new versions and
+/// the old ones they replaced) while those pages are still in memory: PostgreSQL sets their
+/// commit hint bits and prunes the old versions then, on pages the batches already dirtied,
+/// instead of in the first scan of the whole table after the backfill (a validation, an index
+/// build), which would otherwise dirty every page of the table at once and make the writers'
+/// commits queue behind that much disk writing.
+pub fn backfill_read_back(table: &QualifiedName, key: &[(String, ColumnType)]) -> String {
+    let t = qname(table);
+    let cols: Vec<String> = key.iter().map(|(c, _)| quote_ident(c)).collect();
+    let sel = cols.join(", ");
+    let bound = |p: &str| match key {
+        [(_, ty)] => format!("(({p})::text)::{}", sql_type(ty)),
+        _ => {
+            let parts: Vec<String> = key
+                .iter()
+                .enumerate()
+                .map(|(i, (_, ty))| format!("(({p})::text::text[])[{}]::{}", i + 1, sql_type(ty)))
+                .collect();
+            format!("({})", parts.join(", "))
+        }
+    };
+    let cmp = if key.len() == 1 {
+        sel.clone()
+    } else {
+        format!("({sel})")
+    };
+    format!(
+        "SELECT count(*) FROM {t} WHERE {cmp} > {} AND {cmp} <= {}",
+        bound("$1"),
+        bound("$2")
+    )
+}
+
 /// A `DO` block that stops with the table, the column and every value still present that maps
 /// to nothing (recorded by the trigger or the backfill, checked against the table).
 pub fn unmapped_check(table: &QualifiedName, column: &str, shadow: &str, target: &str) -> String {
