@@ -3,7 +3,7 @@
 //! (0 lost, 0 unmapped, checked row by row), never speed.
 //!
 //! ```sh
-//! cargo run --release -p schemadiff-bench --bin schemadiff-bench-online -- [--campaigns 1000000] [--clients 4] [--rate 300] [--baseline 20] [--batch-size 500]
+//! cargo run --release -p schemadiff-bench --bin schemadiff-bench-online -- [--campaigns 1000000] [--clients 4] [--rate 300] [--baseline 20] [--batch-size 500] [--throttle-ms 0]
 //! ```
 //!
 //! Server: `SCHEMADIFF_BENCH_DATABASE_URL`, else the test server; `pgbench` from `PATH`
@@ -50,6 +50,7 @@ struct Args {
     baseline: u64,
     chunk: u64,
     batch_size: u32,
+    throttle_ms: u64,
 }
 
 fn parse_args() -> Args {
@@ -60,6 +61,7 @@ fn parse_args() -> Args {
         baseline: 20,
         chunk: 2,
         batch_size: OnlineOptions::default().batch_size,
+        throttle_ms: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -75,8 +77,9 @@ fn parse_args() -> Args {
             "--baseline" => a.baseline = num("--baseline"),
             "--chunk" => a.chunk = num("--chunk"),
             "--batch-size" => a.batch_size = num("--batch-size") as u32,
+            "--throttle-ms" => a.throttle_ms = num("--throttle-ms"),
             other => panic!(
-                "unknown argument {other}; usage: [--campaigns N] [--clients N] [--rate TPS (0: unlimited)] [--baseline SECS] [--chunk SECS] [--batch-size N]"
+                "unknown argument {other}; usage: [--campaigns N] [--clients N] [--rate TPS (0: unlimited)] [--baseline SECS] [--chunk SECS] [--batch-size N] [--throttle-ms MS (apply --online --throttle)]"
             ),
         }
     }
@@ -570,7 +573,7 @@ async fn bench(a: Args, server: String) {
         setup.elapsed().as_secs_f64()
     );
     println!(
-        "writers: pgbench, {} clients, {}, insert and update scripts 1:1, chunks of {} s; online batches of {} rows",
+        "writers: pgbench, {} clients, {}, insert and update scripts 1:1, chunks of {} s; online batches of {} rows, {} ms pause between batches",
         a.clients,
         if a.rate > 0 {
             format!("rate-limited to {} transactions/s in all", a.rate)
@@ -578,7 +581,8 @@ async fn bench(a: Args, server: String) {
             "no rate limit".into()
         },
         a.chunk,
-        a.batch_size
+        a.batch_size,
+        a.throttle_ms
     );
     // Each run starts from a quiet disk: the copy is made file by file (not through the WAL,
     // which would leave gigabytes of WAL and dirty pages to the run that follows) and a
@@ -666,6 +670,7 @@ async fn bench(a: Args, server: String) {
                 &steps,
                 &OnlineRunOptions {
                     stop_after_phase: Some("backfill".into()),
+                    throttle: Duration::from_millis(a.throttle_ms),
                     ..Default::default()
                 },
                 &iopts,
