@@ -601,10 +601,26 @@ async fn bench(a: Args, server: String) {
     let start = now_us();
     tokio::time::sleep(Duration::from_secs(a.baseline)).await;
     let end = now_us();
-    let base_fig = figures(&w.stop(), start, end);
+    let base_txs = w.stop();
+    let base_fig = figures(&base_txs, start, end);
+    // The machine's own tail: how often a writer transaction takes over 100 ms with no
+    // migration at all (a baseline as long as the online run shows it over the same span).
+    let base_inside: Vec<&Tx> = base_txs
+        .iter()
+        .filter(|t| t.end_us >= start && t.end_us - t.latency_us <= end)
+        .collect();
     println!(
-        "baseline (no migration, {} s): {:.0} transactions/s, longest transaction {:.1} ms (from its scheduled start; {:.1} ms from its actual start), p99 {:.1} ms",
-        a.baseline, base_fig.tps, base_fig.max_wait_ms, base_fig.max_exec_ms, base_fig.p99_ms
+        "baseline (no migration, {} s): {:.0} transactions/s, longest transaction {:.1} ms (from its scheduled start; {:.1} ms from its actual start), p99 {:.1} ms; over 100 ms: {} of {}",
+        a.baseline,
+        base_fig.tps,
+        base_fig.max_wait_ms,
+        base_fig.max_exec_ms,
+        base_fig.p99_ms,
+        base_inside
+            .iter()
+            .filter(|t| t.latency_us > 100_000)
+            .count(),
+        base_inside.len()
     );
 
     let mut all_ok = true;
