@@ -19,9 +19,9 @@ pub enum OnlineStepKind {
         name: String,
     },
     /// Batches until one touches no row: `statements[0]` for the first batch, `statements[1]`
-    /// for the next ones; each returns the rows it did. `statements[2]` reads back the rows of
-    /// the batches done between two keys (`$1` excluded, `$2` included), once their commits
-    /// are on disk.
+    /// for the next ones; each returns the rows it did. `statements[2]`, when there is one, reads
+    /// back the rows of the batches done between two keys (`$1` excluded, `$2` included), once
+    /// their commits are on disk.
     Backfill {
         /// The table (the key of its progress row).
         table: String,

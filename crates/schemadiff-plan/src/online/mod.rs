@@ -296,15 +296,17 @@ impl OnlineStep {
     }
 
     /// The batches of `table`'s backfill: the first one and the next ones
-    /// ([`sql::backfill_batches`]), and the read-back of the batches done between two keys
-    /// ([`sql::backfill_read_back`]).
+    /// ([`sql::backfill_batches`]), and, when every row is updated, the read-back of the
+    /// batches done between two keys ([`sql::backfill_read_back`]).
     pub fn backfill(
         table: &QualifiedName,
         description: impl Into<String>,
         batches: [String; 2],
-        read_back: String,
+        read_back: Option<String>,
     ) -> Self {
         let [first, next] = batches;
+        let mut statements = vec![first, next];
+        statements.extend(read_back);
         OnlineStep {
             phase: Phase::Backfill,
             kind: OnlineStepKind::Backfill {
@@ -315,7 +317,7 @@ impl OnlineStep {
             object: table.to_string(),
             description: description.into(),
             locks: format!("ROW EXCLUSIVE on {table} and the row locks of one batch"),
-            statements: vec![first, next, read_back],
+            statements,
         }
     }
 }
@@ -872,7 +874,10 @@ impl TableContext<'_> {
                 filled.concat()
             ),
             batches,
-            sql::backfill_read_back(table, key),
+            // Batches that update only the rows holding a NULL can be far apart in the key
+            // order: reading back every key between them could read the whole table for a few
+            // rows. They are not read back.
+            only.is_none().then(|| sql::backfill_read_back(table, key)),
         )
     }
 }
@@ -1345,6 +1350,11 @@ mod tests {
             "{}",
             fill.description
         );
+        // The read-back compares the same row value with the stored text arrays.
+        assert_eq!(
+            fill.statements[2],
+            "SELECT count(*) FROM \"public\".\"T\" WHERE (\"k1\", \"k2\") > ((($1)::text::text[])[1]::TEXT, (($1)::text::text[])[2]::INTEGER) AND (\"k1\", \"k2\") <= ((($2)::text::text[])[1]::TEXT, (($2)::text::text[])[2]::INTEGER)"
+        );
     }
 
     #[test]
@@ -1591,6 +1601,8 @@ mod tests {
         );
         let desc = &step_of("COALESCE(\"data\"").description;
         assert!(desc.contains("NULLs of data → 'none'::TEXT"), "{desc}");
+        // Only the rows holding a NULL are updated: no read-back of the keys between them.
+        assert_eq!(step_of("COALESCE(\"data\"").statements.len(), 2);
         // The expand step adds a trigger and no column: its lock note says so.
         let locks = &step_of("CREATE TRIGGER").locks;
         assert!(
