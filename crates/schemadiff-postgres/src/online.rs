@@ -572,15 +572,15 @@ impl ReadBack {
             return Ok(());
         };
         let mut range: Option<(String, String)> = None;
-        while let Some((at, _, _)) = self.pending.front() {
-            if !all && at.elapsed() < self.lag {
-                break;
-            }
+        while self
+            .pending
+            .front()
+            .is_some_and(|(at, _, _)| all || at.elapsed() >= self.lag)
+        {
             let (_, lo, hi) = self.pending.pop_front().expect("front exists");
-            range = Some(match range {
-                Some((first, _)) => (first, hi),
-                None => (lo, hi),
-            });
+            // The ranges follow each other: one range from the first one's start.
+            let lo = range.map_or(lo, |(first, _)| first);
+            range = Some((lo, hi));
         }
         if let Some((lo, hi)) = range {
             client
@@ -786,12 +786,10 @@ pub async fn online_run(
                         if finished {
                             break;
                         }
-                        if let Err(e) = read_back.due(client, false).await {
-                            if opts.stopping() {
-                                run.report.stopped = Some(INTERRUPTED.into());
-                                run.report.elapsed = started.elapsed();
-                                return Ok(run.report);
-                            }
+                        // A read-back cancelled by an interruption stops the run just below.
+                        if let Err(e) = read_back.due(client, false).await
+                            && !opts.stopping()
+                        {
                             return Err(e);
                         }
                         if opts.stopping() {

@@ -414,13 +414,20 @@ struct Figures {
     tps: f64,
     failed: usize,
     inserted: i64,
+    /// Transactions in the window, and those of them over 100 ms.
+    count: usize,
+    over_100ms: usize,
+}
+
+/// The transactions that ran, at least in part, between the two times.
+fn inside(txs: &[Tx], start_us: i64, end_us: i64) -> Vec<&Tx> {
+    txs.iter()
+        .filter(|t| t.end_us >= start_us && t.end_us - t.latency_us <= end_us)
+        .collect()
 }
 
 fn figures(txs: &[Tx], start_us: i64, end_us: i64) -> Figures {
-    let inside: Vec<&Tx> = txs
-        .iter()
-        .filter(|t| t.end_us >= start_us && t.end_us - t.latency_us <= end_us)
-        .collect();
+    let inside = inside(txs, start_us, end_us);
     let max_wait_ms = inside.iter().map(|t| t.latency_us).max().unwrap_or(0) as f64 / 1000.0;
     let max_exec_ms = inside
         .iter()
@@ -447,6 +454,8 @@ fn figures(txs: &[Tx], start_us: i64, end_us: i64) -> Figures {
             .iter()
             .filter(|t| !t.failed && t.script < INSERT_SCRIPTS)
             .count() as i64,
+        count: inside.len(),
+        over_100ms: inside.iter().filter(|t| t.latency_us > 100_000).count(),
     }
 }
 
@@ -471,10 +480,7 @@ fn slowest(
     timeline: &[(i64, String)],
     n: usize,
 ) -> Vec<String> {
-    let mut inside: Vec<&Tx> = txs
-        .iter()
-        .filter(|t| t.end_us >= start_us && t.end_us - t.latency_us <= end_us)
-        .collect();
+    let mut inside = inside(txs, start_us, end_us);
     inside.sort_by_key(|t| std::cmp::Reverse(t.latency_us));
     inside
         .iter()
@@ -601,14 +607,9 @@ async fn bench(a: Args, server: String) {
     let start = now_us();
     tokio::time::sleep(Duration::from_secs(a.baseline)).await;
     let end = now_us();
-    let base_txs = w.stop();
-    let base_fig = figures(&base_txs, start, end);
+    let base_fig = figures(&w.stop(), start, end);
     // The machine's own tail: how often a writer transaction takes over 100 ms with no
     // migration at all (a baseline as long as the online run shows it over the same span).
-    let base_inside: Vec<&Tx> = base_txs
-        .iter()
-        .filter(|t| t.end_us >= start && t.end_us - t.latency_us <= end)
-        .collect();
     println!(
         "baseline (no migration, {} s): {:.0} transactions/s, longest transaction {:.1} ms (from its scheduled start; {:.1} ms from its actual start), p99 {:.1} ms; over 100 ms: {} of {}",
         a.baseline,
@@ -616,11 +617,8 @@ async fn bench(a: Args, server: String) {
         base_fig.max_wait_ms,
         base_fig.max_exec_ms,
         base_fig.p99_ms,
-        base_inside
-            .iter()
-            .filter(|t| t.latency_us > 100_000)
-            .count(),
-        base_inside.len()
+        base_fig.over_100ms,
+        base_fig.count
     );
 
     let mut all_ok = true;
@@ -748,16 +746,11 @@ async fn bench(a: Args, server: String) {
                 schemadiff_bench::scalar(&c, "SELECT current_setting('max_wal_size')").await
             );
         }
-        let inside: Vec<&Tx> = txs
-            .iter()
-            .filter(|t| t.end_us >= start && t.end_us - t.latency_us <= end)
-            .collect();
         println!(
             "{mode}: writer transactions over 100 ms: {} of {}",
-            inside.iter().filter(|t| t.latency_us > 100_000).count(),
-            inside.len()
+            f.over_100ms, f.count
         );
-        for (n, step) in over_100ms_by_step(&inside, &timeline) {
+        for (n, step) in over_100ms_by_step(&inside(&txs, start, end), &timeline) {
             println!("{mode}: over 100 ms: {n} during {step}");
         }
         for line in slowest(&txs, start, end, &timeline, 5) {

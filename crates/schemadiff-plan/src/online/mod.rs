@@ -1353,7 +1353,7 @@ mod tests {
         // The read-back compares the same row value with the stored text arrays.
         assert_eq!(
             fill.statements[2],
-            "SELECT count(*) FROM \"public\".\"T\" WHERE (\"k1\", \"k2\") > ((($1)::text::text[])[1]::TEXT, (($1)::text::text[])[2]::INTEGER) AND (\"k1\", \"k2\") <= ((($2)::text::text[])[1]::TEXT, (($2)::text::text[])[2]::INTEGER)"
+            "SELECT count(*) FROM \"public\".\"T\" WHERE (\"k1\", \"k2\") > (($1::text::text[])[1]::TEXT, ($1::text::text[])[2]::INTEGER) AND (\"k1\", \"k2\") <= (($2::text::text[])[1]::TEXT, ($2::text::text[])[2]::INTEGER)"
         );
     }
 

@@ -167,31 +167,20 @@ pub fn backfill_batches(
     let cols: Vec<String> = key.iter().map(|(c, _)| quote_ident(c)).collect();
     // `sel` selects and orders; `cmp` compares (a column, or a row value of several).
     let sel = cols.join(", ");
-    let (cmp, last, bound) = match key {
-        [(_, ty)] => (
-            sel.clone(),
-            format!("(SELECT max({sel})::text FROM u)"),
-            format!(
-                " WHERE {sel} > {}",
-                progress(&format!("\"last_key\"::{}", sql_type(ty)))
-            ),
-        ),
+    let cmp = key_row(key);
+    let bound = format!(
+        " WHERE {cmp} > {}",
+        progress(&stored_key(key, "\"last_key\""))
+    );
+    let last = match key {
+        [_] => format!("(SELECT max({sel})::text FROM u)"),
         _ => {
             let texts: Vec<String> = cols.iter().map(|c| format!("{c}::text")).collect();
             let desc: Vec<String> = cols.iter().map(|c| format!("{c} DESC")).collect();
-            let parts: Vec<String> = key
-                .iter()
-                .enumerate()
-                .map(|(i, (_, ty))| format!("(\"last_key\"::text[])[{}]::{}", i + 1, sql_type(ty)))
-                .collect();
-            (
-                format!("({sel})"),
-                format!(
-                    "(SELECT ARRAY[{}]::text FROM u ORDER BY {} LIMIT 1)",
-                    texts.join(", "),
-                    desc.join(", ")
-                ),
-                format!(" WHERE ({sel}) > {}", progress(&parts.join(", "))),
+            format!(
+                "(SELECT ARRAY[{}]::text FROM u ORDER BY {} LIMIT 1)",
+                texts.join(", "),
+                desc.join(", ")
             )
         }
     };
@@ -219,30 +208,40 @@ pub fn backfill_batches(
 /// build), which would otherwise dirty every page of the table at once and make the writers'
 /// commits queue behind that much disk writing.
 pub fn backfill_read_back(table: &QualifiedName, key: &[(String, ColumnType)]) -> String {
-    let t = qname(table);
-    let cols: Vec<String> = key.iter().map(|(c, _)| quote_ident(c)).collect();
-    let sel = cols.join(", ");
-    let bound = |p: &str| match key {
-        [(_, ty)] => format!("(({p})::text)::{}", sql_type(ty)),
-        _ => {
-            let parts: Vec<String> = key
-                .iter()
-                .enumerate()
-                .map(|(i, (_, ty))| format!("(({p})::text::text[])[{}]::{}", i + 1, sql_type(ty)))
-                .collect();
-            format!("({})", parts.join(", "))
-        }
-    };
-    let cmp = if key.len() == 1 {
-        sel.clone()
-    } else {
-        format!("({sel})")
+    let row = key_row(key);
+    let value = |p: &str| match key {
+        [_] => stored_key(key, &format!("{p}::text")),
+        _ => format!("({})", stored_key(key, &format!("{p}::text"))),
     };
     format!(
-        "SELECT count(*) FROM {t} WHERE {cmp} > {} AND {cmp} <= {}",
-        bound("$1"),
-        bound("$2")
+        "SELECT count(*) FROM {} WHERE {row} > {} AND {row} <= {}",
+        qname(table),
+        value("$1"),
+        value("$2")
     )
+}
+
+/// The key's columns as a backfill compares them: the column, or a row value of several.
+fn key_row(key: &[(String, ColumnType)]) -> String {
+    let cols: Vec<String> = key.iter().map(|(c, _)| quote_ident(c)).collect();
+    match key {
+        [_] => cols.join(", "),
+        _ => format!("({})", cols.join(", ")),
+    }
+}
+
+/// A key as the progress row stores it (`text`, an expression of type text) made values of the
+/// key's columns' types: the text cast, or each element of the text array cast, comma-separated.
+fn stored_key(key: &[(String, ColumnType)], text: &str) -> String {
+    match key {
+        [(_, ty)] => format!("{text}::{}", sql_type(ty)),
+        _ => key
+            .iter()
+            .enumerate()
+            .map(|(i, (_, ty))| format!("({text}::text[])[{}]::{}", i + 1, sql_type(ty)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }
 
 /// A `DO` block that stops with the table, the column and every value still present that maps
